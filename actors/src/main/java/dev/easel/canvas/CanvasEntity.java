@@ -1,0 +1,496 @@
+package dev.easel.canvas;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import dev.easel.CborSerializable;
+import dev.easel.ot.Json0;
+import dev.easel.ot.Json0Exception;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One canvas: the single writer and sequencer of its json0 document. Every change arrives as a
+ * {@link Submit}, is transformed against the changes that landed since the version it was made
+ * against (exactly as ShareDB does), checked against {@link CanvasSchema}, persisted as an event,
+ * acknowledged, and pushed to every subscribed {@link Feed} in version order.
+ */
+public final class CanvasEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        CanvasEntity.Command, CanvasEntity.Event, CanvasEntity.State> {
+
+  public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Canvas");
+
+  /** The ShareDB type names that mean json0. */
+  public static final Set<String> JSON0_TYPES =
+      Set.of("json0", "http://sharejs.org/types/JSONv0");
+
+  public static final int TAG_COUNT = 8;
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /**
+   * Apply a change made against version {@code v} ({@code -1}: against the current version), from
+   * client {@code src} with its sequence number {@code seq}.
+   */
+  public record Submit(
+      String src,
+      long seq,
+      long v,
+      ChangeKind kind,
+      JsonNode body,
+      String author,
+      ActorRef<SubmitResult> replyTo)
+      implements Command {}
+
+  /** Reply with the current document. */
+  public record GetSnapshot(ActorRef<Snapshot> replyTo) implements Command {}
+
+  /** Push every change from now on to {@code feed}, starting with a {@link Live} message. */
+  public record Subscribe(ActorRef<Feed> feed) implements Command {}
+
+  /** Stop pushing changes to {@code feed}. */
+  public record Unsubscribe(ActorRef<Feed> feed) implements Command {}
+
+  /** Internal: a subscribed feed stopped. */
+  record FeedStopped(ActorRef<Feed> feed) implements Command {}
+
+  /** Internal: ops older than the in-memory window were read back from the journal. */
+  record HistoryLoaded(Submit submit, List<CanvasOp> ops, String failure) implements Command {}
+
+  // ---- replies --------------------------------------------------------------------------------
+
+  /** The outcome of a {@link Submit}. */
+  public sealed interface SubmitResult extends CborSerializable {}
+
+  /**
+   * Applied at version {@code v} as {@code applied} (the op after transformation). {@code missed}
+   * are the changes the submitter had not seen, which it was transformed against; a submitter
+   * must learn of them before the acknowledgement.
+   */
+  public record Applied(long v, JsonNode applied, List<CanvasOp> missed) implements SubmitResult {}
+
+  /**
+   * The same {@code (src, seq)} was applied before, at version {@code v}: acknowledge again, after
+   * {@code missed}, the changes between the version the resubmission was made against and {@code
+   * v}.
+   */
+  public record AlreadyApplied(long v, List<CanvasOp> missed) implements SubmitResult {}
+
+  /** Refused: nothing was changed or persisted. */
+  public record Rejected(CanvasError code, String message) implements SubmitResult {}
+
+  /** The current document; {@code data} is null when the canvas does not exist (yet, or now). */
+  public record Snapshot(String canvasId, long v, JsonNode data, Instant createdAt)
+      implements CborSerializable {
+    public boolean exists() {
+      return data != null;
+    }
+  }
+
+  /** What a canvas pushes to a subscribed feed. */
+  public sealed interface Feed extends CborSerializable {}
+
+  /**
+   * The subscription is live: every change at version {@code v} and later will follow, in order.
+   * {@code canvas} stops when the entity stops (passivation, rebalance), after which the feed must
+   * subscribe again.
+   */
+  public record Live(String canvasId, long v, ActorRef<Command> canvas) implements Feed {}
+
+  /** A change was applied. */
+  public record Published(String canvasId, CanvasOp op) implements Feed {}
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {
+    long v();
+
+    /** This event as the change it records. */
+    CanvasOp toOp();
+  }
+
+  /** The canvas was created at version {@code v} with document {@code data}. */
+  public record CanvasCreated(
+      long v, String src, long seq, JsonNode data, String author, Instant at) implements Event {
+    @Override
+    public CanvasOp toOp() {
+      return new CanvasOp(v, src, seq, ChangeKind.CREATE, data, author, at);
+    }
+  }
+
+  /** A json0 op (already transformed) was applied at version {@code v}. */
+  public record OpApplied(long v, String src, long seq, JsonNode op, String author, Instant at)
+      implements Event {
+    @Override
+    public CanvasOp toOp() {
+      return new CanvasOp(v, src, seq, ChangeKind.EDIT, op, author, at);
+    }
+  }
+
+  /** The canvas was deleted at version {@code v}. */
+  public record CanvasDeleted(long v, String src, long seq, String author, Instant at)
+      implements Event {
+    @Override
+    public CanvasOp toOp() {
+      return new CanvasOp(v, src, seq, ChangeKind.DELETE, null, author, at);
+    }
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /**
+   * The live document (json0 document model, mutated in place so that a keystroke costs little),
+   * its version, and the most recent ops. Not shared outside the entity.
+   */
+  public static final class State {
+    Object doc;
+    long version;
+    Instant createdAt;
+    final ArrayDeque<CanvasOp> recent = new ArrayDeque<>();
+
+    /**
+     * Set by the command handler when it has already applied the event's change to {@link #doc}
+     * while checking it, so the event handler does not apply it twice. Never set during recovery.
+     */
+    Event preApplied;
+
+    boolean exists() {
+      return doc != null;
+    }
+  }
+
+  /** What a snapshot of a canvas holds. */
+  public record CanvasSnapshot(long version, JsonNode data, Instant createdAt)
+      implements CborSerializable {}
+
+  /** Settings from {@code easel.canvas}. */
+  public record Settings(int snapshotEvery, int opWindow, String readJournal) {
+    public static Settings from(Config config) {
+      Config c = config.getConfig("easel.canvas");
+      return new Settings(c.getInt("snapshot-every"), c.getInt("op-window"), c.getString("read-journal"));
+    }
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------
+
+  private final String canvasId;
+  private final ActorContext<Command> context;
+  private final Settings settings;
+  private final CanvasHistory history;
+  private final Set<ActorRef<Feed>> feeds = new HashSet<>();
+
+  /** Starts sharding for canvases on nodes with the {@code core} role. */
+  public static void init(ActorSystem<?> system) {
+    Settings settings = Settings.from(system.settings().config());
+    ClusterSharding.get(system)
+        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings)).withRole("core"));
+  }
+
+  public static Behavior<Command> create(String canvasId, Settings settings) {
+    return Behaviors.setup(context -> new CanvasEntity(canvasId, context, settings));
+  }
+
+  private CanvasEntity(String canvasId, ActorContext<Command> context, Settings settings) {
+    super(
+        PersistenceId.of(KEY.name(), canvasId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.canvasId = canvasId;
+    this.context = context;
+    this.settings = settings;
+    this.history = new CanvasHistory(context.getSystem(), settings.readJournal());
+  }
+
+  @Override
+  public State emptyState() {
+    return new State();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of("canvas-" + Math.floorMod(canvasId.hashCode(), TAG_COUNT));
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State state) {
+        return new CanvasSnapshot(
+            state.version, state.exists() ? Json0.toJson(state.doc) : null, state.createdAt);
+      }
+
+      @Override
+      public State fromJournal(Object from) {
+        CanvasSnapshot snapshot = (CanvasSnapshot) from;
+        State state = new State();
+        state.version = snapshot.version();
+        state.doc = snapshot.data() == null ? null : Json0.fromJson(snapshot.data());
+        state.createdAt = snapshot.createdAt();
+        return state;
+      }
+    };
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Submit.class, this::onSubmit)
+        .onCommand(HistoryLoaded.class, this::onHistoryLoaded)
+        .onCommand(GetSnapshot.class, this::onGetSnapshot)
+        .onCommand(Subscribe.class, this::onSubscribe)
+        .onCommand(Unsubscribe.class, (state, cmd) -> removeFeed(cmd.feed()))
+        .onCommand(FeedStopped.class, (state, cmd) -> removeFeed(cmd.feed()))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onSubmit(State state, Submit submit) {
+    long v = submit.v() < 0 ? state.version : submit.v();
+    if (v > state.version) {
+      return reject(
+          submit,
+          CanvasError.ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT,
+          "Invalid op submitted. Op version " + v + " is newer than the canvas (" + state.version
+              + ")");
+    }
+    List<CanvasOp> missed = recentSince(state, v);
+    if (missed == null) {
+      // Older than the window: read the missing ops back from the journal first.
+      long upTo = state.version;
+      context.pipeToSelf(
+          history.ops(canvasId, v, upTo),
+          (ops, failure) ->
+              new HistoryLoaded(
+                  submit, ops, failure == null ? null : String.valueOf(failure.getMessage())));
+      return Effect().noReply();
+    }
+    return sequence(state, submit, v, missed);
+  }
+
+  private ReplyEffect<Event, State> onHistoryLoaded(State state, HistoryLoaded loaded) {
+    Submit submit = loaded.submit();
+    long v = submit.v();
+    if (loaded.failure() != null) {
+      return reject(
+          submit,
+          CanvasError.ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND,
+          "Op submit failed: could not read ops since version " + v + ": " + loaded.failure());
+    }
+    List<CanvasOp> missed = new ArrayList<>(loaded.ops());
+    long next = missed.isEmpty() ? v : missed.get(missed.size() - 1).v() + 1;
+    if (next < state.version) {
+      List<CanvasOp> rest = recentSince(state, next);
+      if (rest == null) return onSubmit(state, submit); // the window moved on meanwhile: read again
+      missed.addAll(rest);
+    }
+    if (missed.size() != state.version - v) {
+      return reject(
+          submit,
+          CanvasError.ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND,
+          "Op submit failed. Journal is missing ops needed to transform it from version " + v);
+    }
+    return sequence(state, submit, v, missed);
+  }
+
+  /** The ops at versions {@code v} and later from the window, or null if it starts later. */
+  private static List<CanvasOp> recentSince(State state, long v) {
+    if (v == state.version) return List.of();
+    CanvasOp oldest = state.recent.peekFirst();
+    if (oldest == null || oldest.v() > v) return null;
+    List<CanvasOp> ops = new ArrayList<>((int) (state.version - v));
+    for (CanvasOp op : state.recent) {
+      if (op.v() >= v) ops.add(op);
+    }
+    return ops;
+  }
+
+  /** Transforms the submitted change past {@code missed}, checks it, persists it. */
+  private ReplyEffect<Event, State> sequence(
+      State state, Submit submit, long v, List<CanvasOp> missed) {
+    JsonNode body = submit.body();
+    if (submit.kind() == ChangeKind.EDIT) {
+      try {
+        body = Json0.normalize(body);
+        Json0.checkValidOp(body);
+      } catch (Json0Exception | IllegalArgumentException e) {
+        return reject(submit, CanvasError.ERR_OT_OP_BADLY_FORMED, e.getMessage());
+      }
+    }
+    for (int i = 0; i < missed.size(); i++) {
+      CanvasOp applied = missed.get(i);
+      if (submit.src() != null
+          && !submit.src().isEmpty()
+          && submit.src().equals(applied.src())
+          && submit.seq() == applied.seq()) {
+        return Effect()
+            .reply(
+                submit.replyTo(),
+                new AlreadyApplied(applied.v(), List.copyOf(missed.subList(0, i))));
+      }
+      if (applied.kind() == ChangeKind.DELETE) {
+        if (submit.kind() != ChangeKind.DELETE) {
+          return reject(submit, CanvasError.ERR_DOC_WAS_DELETED, "Document was deleted");
+        }
+      } else if (applied.kind() == ChangeKind.CREATE || submit.kind() == ChangeKind.CREATE) {
+        return reject(submit, CanvasError.ERR_DOC_ALREADY_CREATED, "Document was created remotely");
+      } else if (submit.kind() == ChangeKind.EDIT) {
+        try {
+          body = Json0.transform(body, applied.body(), "left");
+        } catch (Json0Exception e) {
+          return reject(submit, CanvasError.ERR_OT_OP_NOT_APPLIED, e.getMessage());
+        }
+      }
+    }
+    Instant now = Instant.now();
+    long at = state.version;
+    Event event;
+    switch (submit.kind()) {
+      case CREATE -> {
+        if (state.exists()) {
+          return reject(submit, CanvasError.ERR_DOC_ALREADY_CREATED, "Document already exists");
+        }
+        String problem = CanvasSchema.check(Json0.fromJson(body));
+        if (problem != null) return reject(submit, CanvasError.ERR_CANVAS_INVALID, problem);
+        event = new CanvasCreated(at, submit.src(), submit.seq(), body, submit.author(), now);
+      }
+      case DELETE -> {
+        if (!state.exists()) {
+          return reject(submit, CanvasError.ERR_DOC_DOES_NOT_EXIST, "Document does not exist");
+        }
+        event = new CanvasDeleted(at, submit.src(), submit.seq(), submit.author(), now);
+      }
+      case EDIT -> {
+        if (!state.exists()) {
+          return reject(submit, CanvasError.ERR_DOC_DOES_NOT_EXIST, "Document does not exist");
+        }
+        Json0.Applied applied;
+        try {
+          applied = Json0.applyWithUndo(state.doc, body);
+        } catch (Json0Exception e) {
+          return reject(submit, CanvasError.ERR_OT_OP_NOT_APPLIED, e.getMessage());
+        }
+        String problem = CanvasSchema.check(applied.root(), touchedPaths(body));
+        if (problem != null) {
+          state.doc = Json0.apply(applied.root(), applied.undo());
+          return reject(submit, CanvasError.ERR_CANVAS_INVALID, problem);
+        }
+        // The change is already in the document: the event handler only records it. If the
+        // write fails the entity restarts and rebuilds the document from the journal.
+        state.doc = applied.root();
+        event = new OpApplied(at, submit.src(), submit.seq(), body, submit.author(), now);
+        state.preApplied = event;
+      }
+      default -> throw new IllegalStateException("unknown change kind " + submit.kind());
+    }
+    JsonNode appliedBody = body;
+    return Effect()
+        .persist(event)
+        .thenRun(next -> publish(event.toOp()))
+        .thenReply(submit.replyTo(), next -> new Applied(at, appliedBody, missed));
+  }
+
+  private static List<List<Object>> touchedPaths(JsonNode op) {
+    List<List<Object>> paths = new ArrayList<>(op.size());
+    for (JsonNode component : op) {
+      List<Object> path = new ArrayList<>();
+      for (JsonNode key : component.path("p")) {
+        path.add(key.isNumber() ? (Object) key.intValue() : key.asText());
+      }
+      if (component.has("lm") && !path.isEmpty()) {
+        // a move touches the list that holds both ends
+        path.remove(path.size() - 1);
+      }
+      paths.add(path);
+    }
+    return paths;
+  }
+
+  private ReplyEffect<Event, State> reject(Submit submit, CanvasError code, String message) {
+    return Effect().reply(submit.replyTo(), new Rejected(code, message));
+  }
+
+  private ReplyEffect<Event, State> onGetSnapshot(State state, GetSnapshot get) {
+    return Effect()
+        .reply(
+            get.replyTo(),
+            new Snapshot(
+                canvasId,
+                state.version,
+                state.exists() ? Json0.toJson(state.doc) : null,
+                state.createdAt));
+  }
+
+  private ReplyEffect<Event, State> onSubscribe(State state, Subscribe subscribe) {
+    if (feeds.add(subscribe.feed())) {
+      context.watchWith(subscribe.feed(), new FeedStopped(subscribe.feed()));
+    }
+    subscribe.feed().tell(new Live(canvasId, state.version, context.getSelf()));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> removeFeed(ActorRef<Feed> feed) {
+    if (feeds.remove(feed)) context.unwatch(feed);
+    return Effect().noReply();
+  }
+
+  private void publish(CanvasOp op) {
+    Published published = new Published(canvasId, op);
+    for (ActorRef<Feed> feed : feeds) feed.tell(published);
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent(
+            (state, event) -> {
+              switch (event) {
+                case CanvasCreated created -> {
+                  state.doc = Json0.fromJson(created.data());
+                  state.createdAt = created.at();
+                }
+                case OpApplied applied -> {
+                  if (state.preApplied != event) state.doc = Json0.apply(state.doc, applied.op());
+                  state.preApplied = null;
+                }
+                case CanvasDeleted deleted -> state.doc = null;
+              }
+              state.version = event.v() + 1;
+              state.recent.addLast(event.toOp());
+              while (state.recent.size() > settings.opWindow()) state.recent.removeFirst();
+              return state;
+            });
+  }
+}

@@ -1,0 +1,14 @@
+package dev.easel.canvas;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.CborSerializable;
+import java.time.Instant;
+
+/**
+ * One change as sequenced by a canvas: applied at version {@code v} (the document then moves to
+ * {@code v + 1}). {@code body} is the json0 op for an edit, the initial document for a create, and
+ * null for a delete.
+ */
+public record CanvasOp(
+    long v, String src, long seq, ChangeKind kind, JsonNode body, String author, Instant at)
+    implements CborSerializable {}

@@ -1,0 +1,208 @@
+package dev.easel.canvas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The canvas entity on the real Pekko persistence test journal, with serialization of every
+ * command, event and snapshot checked on each step.
+ */
+class CanvasEntityTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "canvas-entity-test",
+          ConfigFactory.parseString(
+                  "easel.canvas.read-journal = \""
+                      + PersistenceTestKitReadJournal.Identifier()
+                      + "\"\n easel.canvas.op-window = 3\n easel.canvas.snapshot-every = 4\n"
+                      + "pekko.loglevel = WARNING")
+              .withFallback(EventSourcedBehaviorTestKit.config())
+              .withFallback(PersistenceTestKitSnapshotPlugin.config())
+              .withFallback(ConfigFactory.parseResources("serialization.conf"))
+              .withFallback(ConfigFactory.parseResources("canvas.conf"))
+              .withFallback(ConfigFactory.load())
+              .resolve());
+
+  EventSourcedBehaviorTestKit<CanvasEntity.Command, CanvasEntity.Event, CanvasEntity.State> canvas;
+
+  @BeforeEach
+  void setUp() {
+    canvas =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            CanvasEntity.create(
+                "c-" + System.nanoTime(),
+                CanvasEntity.Settings.from(testKit.system().settings().config())),
+            // The live state is not a message: its snapshot form is checked in SerializationTest.
+            EventSourcedBehaviorTestKit.SerializationSettings.enabled().withVerifyState(false));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  static JsonNode json(String text) {
+    try {
+      return JSON.readTree(text.replace('\'', '"'));
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  CanvasEntity.SubmitResult submit(String src, long seq, long v, ChangeKind kind, String body) {
+    TestProbe<CanvasEntity.SubmitResult> probe = testKit.createTestProbe();
+    canvas.runCommand(
+        new CanvasEntity.Submit(
+            src, seq, v, kind, body == null ? null : json(body), "tester", probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  CanvasEntity.Snapshot snapshot() {
+    TestProbe<CanvasEntity.Snapshot> probe = testKit.createTestProbe();
+    canvas.runCommand(new CanvasEntity.GetSnapshot(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  void create() {
+    assertThat(submit("a", 1, 0, ChangeKind.CREATE, "{'title':'T','cells':{}}"))
+        .isInstanceOf(CanvasEntity.Applied.class);
+  }
+
+  static final String ADD_CELL =
+      "[{'p':['cells','c1'],'oi':{'kind':'sql','source':'SELECT 1','name':'q',"
+          + "'layout':{'x':0,'y':0,'w':6,'h':4},'config':{}}}]";
+
+  @Test
+  void createsEditsAndDeletes() {
+    create();
+    assertThat(submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL)).isEqualTo(
+        new CanvasEntity.Applied(1, json(ADD_CELL), List.of()));
+    submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source',8],'si':'0'}]");
+    CanvasEntity.Snapshot snapshot = snapshot();
+    assertThat(snapshot.v()).isEqualTo(3);
+    assertThat(snapshot.data().at("/cells/c1/source").asText()).isEqualTo("SELECT 10");
+    assertThat(submit("a", 4, 3, ChangeKind.DELETE, null)).isInstanceOf(CanvasEntity.Applied.class);
+    assertThat(snapshot().exists()).isFalse();
+    assertThat(snapshot().v()).isEqualTo(4);
+  }
+
+  @Test
+  void transformsAnOpMadeAgainstAnOlderVersion() {
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'A'}]");
+    // b typed at the same place without having seen a's insert
+    var result = submit("b", 1, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'B'}]");
+    assertThat(result).isInstanceOf(CanvasEntity.Applied.class);
+    var applied = (CanvasEntity.Applied) result;
+    assertThat(applied.v()).isEqualTo(3);
+    assertThat(applied.missed()).extracting(CanvasOp::src).containsExactly("a");
+    assertThat(applied.applied()).isEqualTo(json("[{'p':['cells','c1','source',1],'si':'B'}]"));
+    assertThat(snapshot().data().at("/cells/c1/source").asText()).isEqualTo("ABSELECT 1");
+  }
+
+  @Test
+  void appliesAResubmittedOpOnce() {
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    submit("b", 1, 2, ChangeKind.EDIT, "[{'p':['title',0],'si':'x'}]");
+    var again = submit("b", 1, 2, ChangeKind.EDIT, "[{'p':['title',0],'si':'x'}]");
+    assertThat(again).isEqualTo(new CanvasEntity.AlreadyApplied(2, List.of()));
+    assertThat(snapshot().data().path("title").asText()).isEqualTo("xT");
+    assertThat(snapshot().v()).isEqualTo(3);
+  }
+
+  @Test
+  void readsOpsOlderThanTheWindowBackFromTheJournal() {
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    for (int i = 0; i < 6; i++) {
+      submit("a", 3 + i, 2 + i, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'a'}]");
+    }
+    // made at version 2, six ops ago; the window holds three
+    var result = submit("b", 1, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source',8],'si':'!'}]");
+    assertThat(result).isInstanceOf(CanvasEntity.Applied.class);
+    assertThat(((CanvasEntity.Applied) result).missed()).hasSize(6);
+    assertThat(snapshot().data().at("/cells/c1/source").asText()).isEqualTo("aaaaaaSELECT 1!");
+  }
+
+  @Test
+  void refusesAnOpThatBreaksTheSchemaAndKeepsTheDocument() {
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    var before = snapshot();
+    var result =
+        submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','kind'],'od':'sql','oi':'bogus'}]");
+    assertThat(result).isInstanceOf(CanvasEntity.Rejected.class);
+    assertThat(((CanvasEntity.Rejected) result).code()).isEqualTo(CanvasError.ERR_CANVAS_INVALID);
+    assertThat(((CanvasEntity.Rejected) result).message()).contains("kind must be one of");
+    assertThat(snapshot()).isEqualTo(before);
+    var noSource =
+        submit("a", 4, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source'],'od':'SELECT 1'}]");
+    assertThat(((CanvasEntity.Rejected) noSource).message()).contains("source must be a string");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void refusesMalformedAndMisplacedOps() {
+    assertThat(submit("a", 1, 0, ChangeKind.EDIT, "[{'p':['title',0],'si':'x'}]"))
+        .isEqualTo(
+            new CanvasEntity.Rejected(
+                CanvasError.ERR_DOC_DOES_NOT_EXIST, "Document does not exist"));
+    create();
+    var bad = submit("a", 2, 1, ChangeKind.EDIT, "[{'p':'title','si':5}]");
+    assertThat(((CanvasEntity.Rejected) bad).code()).isEqualTo(CanvasError.ERR_OT_OP_BADLY_FORMED);
+    var future = submit("a", 3, 9, ChangeKind.EDIT, "[]");
+    assertThat(((CanvasEntity.Rejected) future).code())
+        .isEqualTo(CanvasError.ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT);
+    var subtype = submit("a", 4, 1, ChangeKind.EDIT, "[{'p':['title'],'t':'text0','o':[]}]");
+    assertThat(((CanvasEntity.Rejected) subtype).message()).contains("subtype");
+    var twice = submit("b", 1, 1, ChangeKind.CREATE, "{'title':'T','cells':{}}");
+    assertThat(((CanvasEntity.Rejected) twice).code())
+        .isEqualTo(CanvasError.ERR_DOC_ALREADY_CREATED);
+    assertThat(snapshot().v()).isEqualTo(1);
+  }
+
+  @Test
+  void recoversTheSameDocumentFromSnapshotAndEvents() {
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    for (int i = 0; i < 9; i++) {
+      submit("a", 3 + i, 2 + i, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'" + i + "'}]");
+    }
+    var before = snapshot();
+    canvas.restart();
+    assertThat(snapshot()).isEqualTo(before);
+    // and a stale op still transforms after recovery (its ops come from the journal)
+    var result = submit("b", 1, 3, ChangeKind.EDIT, "[{'p':['title',1],'si':'!'}]");
+    assertThat(result).isInstanceOf(CanvasEntity.Applied.class);
+    assertThat(snapshot().data().path("title").asText()).isEqualTo("T!");
+  }
+
+  @Test
+  void pushesEveryChangeToSubscribedFeedsInOrder() {
+    TestProbe<CanvasEntity.Feed> feed = testKit.createTestProbe();
+    create();
+    canvas.runCommand(new CanvasEntity.Subscribe(feed.getRef()));
+    var live = feed.expectMessageClass(CanvasEntity.Live.class);
+    assertThat(live.v()).isEqualTo(1);
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['title',0],'si':'x'}]");
+    assertThat(feed.expectMessageClass(CanvasEntity.Published.class).op().v()).isEqualTo(1);
+    assertThat(feed.expectMessageClass(CanvasEntity.Published.class).op().v()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,99 @@
+package dev.easel.canvas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import dev.easel.CborSerializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Every message, event and snapshot type goes through Jackson CBOR and comes back equal. */
+class SerializationTest {
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "serialization-test",
+          ConfigFactory.parseResources("serialization.conf")
+              .withFallback(ConfigFactory.parseResources("canvas.conf"))
+              .withFallback(ConfigFactory.load())
+              .resolve());
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  static List<CborSerializable> samples() throws Exception {
+    JsonNode op = new ObjectMapper().readTree("[{\"p\":[\"cells\",\"c1\",\"source\",3],\"si\":\"é😀\"}]");
+    JsonNode doc = new ObjectMapper().readTree("{\"title\":\"T\",\"cells\":{}}");
+    Instant at = Instant.parse("2026-11-29T10:15:30.123456Z");
+    ActorRef<CanvasEntity.SubmitResult> results = testKit.createTestProbe(CanvasEntity.SubmitResult.class).getRef();
+    ActorRef<CanvasEntity.Feed> feed = testKit.createTestProbe(CanvasEntity.Feed.class).getRef();
+    ActorRef<CanvasEntity.Command> canvas = testKit.createTestProbe(CanvasEntity.Command.class).getRef();
+    CanvasOp canvasOp = new CanvasOp(4, "src", 7, ChangeKind.EDIT, op, "ann", at);
+    CanvasEntity.Submit submit =
+        new CanvasEntity.Submit("src", 7, 4, ChangeKind.EDIT, op, "ann", results);
+    return List.of(
+        submit,
+        new CanvasEntity.GetSnapshot(testKit.createTestProbe(CanvasEntity.Snapshot.class).getRef()),
+        new CanvasEntity.Subscribe(feed),
+        new CanvasEntity.Unsubscribe(feed),
+        new CanvasEntity.FeedStopped(feed),
+        new CanvasEntity.HistoryLoaded(submit, List.of(canvasOp), null),
+        new CanvasEntity.Applied(4, op, List.of(canvasOp)),
+        new CanvasEntity.AlreadyApplied(3, List.of(canvasOp)),
+        new CanvasEntity.Rejected(CanvasError.ERR_CANVAS_INVALID, "cell 'c1': source must be a string"),
+        new CanvasEntity.Snapshot("c", 5, doc, at),
+        new CanvasEntity.Snapshot("c", 0, null, null),
+        new CanvasEntity.Live("c", 5, canvas),
+        new CanvasEntity.Published("c", canvasOp),
+        new CanvasEntity.CanvasCreated(0, "src", 1, doc, "ann", at),
+        new CanvasEntity.OpApplied(4, "src", 7, op, "ann", at),
+        new CanvasEntity.CanvasDeleted(5, "src", 8, "ann", at),
+        new CanvasEntity.CanvasSnapshot(5, doc, at),
+        new CanvasEntity.CanvasSnapshot(6, null, at),
+        canvasOp);
+  }
+
+  @Test
+  void everyMessageRoundTripsThroughCbor() throws Exception {
+    SerializationTestKit serialization = new SerializationTestKit(testKit.system());
+    var extension = SerializationExtension.get(testKit.system().classicSystem());
+    for (CborSerializable sample : samples()) {
+      assertThat(serialization.verifySerialization(sample, true)).isEqualTo(sample);
+      assertThat(extension.findSerializerFor(sample).getClass().getSimpleName())
+          .as("serializer of %s", sample.getClass())
+          .isEqualTo("JacksonCborSerializer");
+    }
+  }
+
+  @Test
+  void everyMessageTypeHasASample() throws Exception {
+    Set<Class<?>> sampled = new HashSet<>();
+    for (Object sample : samples()) sampled.add(sample.getClass());
+    List<Class<?>> declared = new ArrayList<>();
+    for (Class<?> sealed :
+        List.of(
+            CanvasEntity.Command.class,
+            CanvasEntity.SubmitResult.class,
+            CanvasEntity.Feed.class,
+            CanvasEntity.Event.class)) {
+      declared.addAll(Arrays.asList(sealed.getPermittedSubclasses()));
+    }
+    declared.add(CanvasEntity.Snapshot.class);
+    declared.add(CanvasEntity.CanvasSnapshot.class);
+    declared.add(CanvasOp.class);
+    assertThat(sampled).containsAll(declared);
+  }
+}

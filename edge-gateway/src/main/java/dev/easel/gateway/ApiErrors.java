@@ -1,0 +1,75 @@
+package dev.easel.gateway;
+
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import dev.easel.canvas.CanvasEntity;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where failures become gRPC statuses. Each carries a {@code google.rpc.ErrorInfo}
+ * whose reason is the Easel/ShareDB error code, so REST and gRPC clients see the same thing.
+ */
+final class ApiErrors {
+  static final String DOMAIN = "easel.dev";
+  private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
+
+  private ApiErrors() {}
+
+  static StatusRuntimeException status(Code code, String reason, String message) {
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.getNumber())
+            .setMessage(message)
+            .addDetails(
+                Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
+            .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  static StatusRuntimeException invalid(String message) {
+    return status(Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", message);
+  }
+
+  static StatusRuntimeException notFound(String canvasId) {
+    return status(Code.NOT_FOUND, "CANVAS_NOT_FOUND", "canvas " + canvasId + " does not exist");
+  }
+
+  static StatusRuntimeException unavailable(Throwable failure) {
+    return from(failure);
+  }
+
+  static StatusRuntimeException of(CanvasEntity.Rejected rejected) {
+    Code code =
+        switch (rejected.code()) {
+          case ERR_DOC_ALREADY_CREATED -> Code.ALREADY_EXISTS;
+          case ERR_DOC_DOES_NOT_EXIST, ERR_DOC_WAS_DELETED -> Code.NOT_FOUND;
+          case ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT -> Code.FAILED_PRECONDITION;
+          case ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND, ERR_UNKNOWN_ERROR -> Code.INTERNAL;
+          case ERR_OT_OP_BADLY_FORMED,
+              ERR_OT_OP_NOT_APPLIED,
+              ERR_CANVAS_INVALID,
+              ERR_DOC_TYPE_NOT_RECOGNIZED ->
+              Code.INVALID_ARGUMENT;
+        };
+    return status(code, rejected.code().name(), rejected.message());
+  }
+
+  static StatusRuntimeException from(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof StatusRuntimeException status) return status;
+    if (cause instanceof TimeoutException) {
+      return status(Code.UNAVAILABLE, "TIMEOUT", "the canvas did not answer in time; try again");
+    }
+    log.warn("request failed", cause);
+    return status(Code.INTERNAL, "INTERNAL", "internal error: " + cause.getClass().getSimpleName());
+  }
+}

@@ -1,0 +1,308 @@
+package dev.easel.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.easel.api.v1.Canvas;
+import dev.easel.api.v1.CanvasOp;
+import dev.easel.api.v1.CanvasServiceGrpc;
+import dev.easel.api.v1.CreateCanvasRequest;
+import dev.easel.api.v1.GetCanvasRequest;
+import dev.easel.api.v1.ListCanvasesRequest;
+import dev.easel.api.v1.ListCanvasesResponse;
+import dev.easel.api.v1.StreamOpsRequest;
+import dev.easel.api.v1.SubmitOpRequest;
+import dev.easel.api.v1.SubmitOpResponse;
+import dev.easel.canvas.CanvasEntity;
+import dev.easel.canvas.CanvasError;
+import dev.easel.canvas.CanvasFeeds;
+import dev.easel.canvas.CanvasSchema;
+import dev.easel.canvas.CanvasStream;
+import dev.easel.canvas.Canvases;
+import dev.easel.canvas.ChangeKind;
+import dev.easel.ot.Json0;
+import dev.easel.persistence.CanvasCatalog;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.security.SecureRandom;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * {@code easel.v1.CanvasService}: each method checks its request, asks the canvas, and translates
+ * the answer; gRPC, REST (transcoded) and the ShareDB socket share one sequencer per canvas.
+ */
+final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String ID_ALPHABET =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+  private final ObjectMapper mapper;
+  private final Canvases canvases;
+  private final CanvasFeeds feeds;
+  private final CanvasCatalog catalog;
+
+  CanvasServiceImpl(
+      ObjectMapper mapper, Canvases canvases, CanvasFeeds feeds, CanvasCatalog catalog) {
+    this.mapper = mapper;
+    this.canvases = canvases;
+    this.feeds = feeds;
+    this.catalog = catalog;
+  }
+
+  @Override
+  public void createCanvas(CreateCanvasRequest request, StreamObserver<Canvas> response) {
+    String canvasId = request.getCanvasId().isEmpty() ? newId() : request.getCanvasId();
+    String problem = Canvases.checkId(canvasId);
+    if (problem == null && request.getTitle().length() > 1000) {
+      problem = "title is longer than 1000 characters";
+    }
+    if (problem != null) {
+      response.onError(ApiErrors.invalid(problem));
+      return;
+    }
+    JsonNode data = Json0.toJson(CanvasSchema.emptyDocument(request.getTitle()));
+    reply(
+        canvases.submit(canvasId, "", 0, -1, ChangeKind.CREATE, data, "anonymous"),
+        response,
+        result ->
+            switch (result) {
+              case CanvasEntity.Applied applied -> canvas(canvasId, applied.v() + 1, data, false);
+              case CanvasEntity.AlreadyApplied again ->
+                  throw new IllegalStateException("a create without src cannot repeat");
+              case CanvasEntity.Rejected rejected -> throw ApiErrors.of(rejected);
+            });
+  }
+
+  @Override
+  public void getCanvas(GetCanvasRequest request, StreamObserver<Canvas> response) {
+    String canvasId = request.getCanvasId();
+    String problem = Canvases.checkId(canvasId);
+    if (problem != null || request.getVersion() < 0) {
+      response.onError(ApiErrors.invalid(problem != null ? problem : "version must be >= 0"));
+      return;
+    }
+    if (request.getVersion() == 0) {
+      reply(
+          canvases.snapshot(canvasId),
+          response,
+          snapshot -> {
+            if (!snapshot.exists()) throw ApiErrors.notFound(canvasId);
+            return canvas(canvasId, snapshot.v(), snapshot.data(), false);
+          });
+    } else {
+      reply(
+          canvases.history().documentAt(canvasId, request.getVersion(), -1),
+          response,
+          document -> {
+            if (document.version() < request.getVersion()) {
+              throw ApiErrors.invalid(
+                  "canvas " + canvasId + " has no version " + request.getVersion() + " yet");
+            }
+            if (document.data() == null) {
+              if (document.version() == 0) throw ApiErrors.notFound(canvasId);
+              return canvas(canvasId, document.version(), null, true);
+            }
+            return canvas(canvasId, document.version(), document.data(), false);
+          });
+    }
+  }
+
+  @Override
+  public void submitOp(SubmitOpRequest request, StreamObserver<SubmitOpResponse> response) {
+    String canvasId = request.getCanvasId();
+    String problem = Canvases.checkId(canvasId);
+    if (problem != null) {
+      response.onError(ApiErrors.invalid(problem));
+      return;
+    }
+    if (request.getVersion() <= 0) {
+      response.onError(ApiErrors.invalid("version must be the version the op was made against"));
+      return;
+    }
+    JsonNode op = toJson(request.getOp());
+    String src = request.getSrc().isEmpty() ? "api-" + newId() : request.getSrc();
+    reply(
+        canvases.submit(
+            canvasId,
+            src,
+            request.getSeq(),
+            request.getVersion(),
+            ChangeKind.EDIT,
+            op,
+            "anonymous"),
+        response,
+        result ->
+            switch (result) {
+              case CanvasEntity.Applied applied ->
+                  SubmitOpResponse.newBuilder()
+                      .setVersion(applied.v())
+                      .setOp(toListValue(applied.applied()))
+                      .build();
+              case CanvasEntity.AlreadyApplied again ->
+                  SubmitOpResponse.newBuilder().setVersion(again.v()).build();
+              case CanvasEntity.Rejected rejected -> {
+                if (rejected.code() == CanvasError.ERR_DOC_DOES_NOT_EXIST) {
+                  throw ApiErrors.notFound(canvasId);
+                }
+                throw ApiErrors.of(rejected);
+              }
+            });
+  }
+
+  @Override
+  public void streamOps(StreamOpsRequest request, StreamObserver<CanvasOp> response) {
+    String canvasId = request.getCanvasId();
+    String problem = Canvases.checkId(canvasId);
+    if (problem != null || request.getFromVersion() < 0) {
+      response.onError(ApiErrors.invalid(problem != null ? problem : "from_version must be >= 0"));
+      return;
+    }
+    var executor = ServiceRequestContext.current().eventLoop();
+    ServerCallStreamObserver<CanvasOp> call = (ServerCallStreamObserver<CanvasOp>) response;
+    CanvasStream stream =
+        new CanvasStream(
+            canvasId,
+            canvases,
+            feeds,
+            executor,
+            op -> call.onNext(toProto(canvasId, op)),
+            failure -> call.onError(ApiErrors.unavailable(failure)));
+    call.setOnCancelHandler(stream::close);
+    canvases
+        .snapshot(canvasId)
+        .whenCompleteAsync(
+            (snapshot, failure) -> {
+              if (failure != null) {
+                stream.close();
+                call.onError(ApiErrors.unavailable(failure));
+              } else if (snapshot.v() == 0) {
+                stream.close();
+                call.onError(ApiErrors.notFound(canvasId));
+              } else {
+                stream.startAt(request.getFromVersion());
+              }
+            },
+            executor);
+  }
+
+  @Override
+  public void listCanvases(
+      ListCanvasesRequest request, StreamObserver<ListCanvasesResponse> response) {
+    int size = request.getPageSize() <= 0 ? 100 : request.getPageSize();
+    if (size > 1000) {
+      response.onError(ApiErrors.invalid("page_size must be at most 1000"));
+      return;
+    }
+    ListCanvasesResponse.Builder list = ListCanvasesResponse.newBuilder();
+    for (CanvasCatalog.Entry entry : catalog.newestFirst(size)) {
+      list.addCanvasesBuilder()
+          .setCanvasId(entry.canvasId())
+          .setTitle(entry.title())
+          .setVersion(entry.version())
+          .setCreatedAt(entry.createdAt().toString());
+    }
+    response.onNext(list.build());
+    response.onCompleted();
+  }
+
+  // ---- translation ----------------------------------------------------------------------------
+
+  private Canvas canvas(String canvasId, long version, JsonNode data, boolean deleted) {
+    Canvas.Builder canvas =
+        Canvas.newBuilder().setCanvasId(canvasId).setVersion(version).setDeleted(deleted);
+    if (data != null) {
+      canvas.setTitle(data.path("title").asText());
+      canvas.setDocument(toStruct(data));
+    }
+    return canvas.build();
+  }
+
+  private CanvasOp toProto(String canvasId, dev.easel.canvas.CanvasOp op) {
+    CanvasOp.Builder proto =
+        CanvasOp.newBuilder()
+            .setCanvasId(canvasId)
+            .setVersion(op.v())
+            .setSrc(op.src() == null ? "" : op.src())
+            .setSeq(op.seq())
+            .setAuthor(op.author() == null ? "" : op.author())
+            .setTime(op.at().toString());
+    switch (op.kind()) {
+      case EDIT -> proto.setOp(toListValue(op.body()));
+      case CREATE -> {
+        ObjectNode component = JsonNodeFactory.instance.objectNode();
+        component.putArray("p");
+        component.set("oi", op.body());
+        proto.setOp(toListValue(JsonNodeFactory.instance.arrayNode().add(component)));
+      }
+      case DELETE -> {
+        ObjectNode component = JsonNodeFactory.instance.objectNode();
+        component.putArray("p");
+        component.putNull("od");
+        proto.setOp(toListValue(JsonNodeFactory.instance.arrayNode().add(component)));
+      }
+    }
+    return proto.build();
+  }
+
+  private JsonNode toJson(Message message) {
+    try {
+      return mapper.readTree(JsonFormat.printer().print(message));
+    } catch (InvalidProtocolBufferException
+        | com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw ApiErrors.invalid("op is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private Struct toStruct(JsonNode json) {
+    return parse(json, Struct.newBuilder()).build();
+  }
+
+  private ListValue toListValue(JsonNode json) {
+    return parse(json, ListValue.newBuilder()).build();
+  }
+
+  private <B extends Message.Builder> B parse(JsonNode json, B builder) {
+    try {
+      JsonFormat.parser().merge(mapper.writeValueAsString(json), builder);
+      return builder;
+    } catch (InvalidProtocolBufferException
+        | com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("document does not convert to protobuf JSON", e);
+    }
+  }
+
+  private static <T, R> void reply(
+      CompletionStage<T> stage, StreamObserver<R> response, Function<T, R> translate) {
+    stage.whenComplete(
+        (value, failure) -> {
+          if (failure != null) {
+            response.onError(ApiErrors.from(failure));
+            return;
+          }
+          R result;
+          try {
+            result = translate.apply(value);
+          } catch (RuntimeException e) {
+            response.onError(ApiErrors.from(e));
+            return;
+          }
+          response.onNext(result);
+          response.onCompleted();
+        });
+  }
+
+  static String newId() {
+    StringBuilder id = new StringBuilder(20);
+    for (int i = 0; i < 20; i++)
+      id.append(ID_ALPHABET.charAt(RANDOM.nextInt(ID_ALPHABET.length())));
+    return id.toString();
+  }
+}

@@ -1,0 +1,693 @@
+package dev.easel.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.easel.canvas.CanvasEntity;
+import dev.easel.canvas.CanvasError;
+import dev.easel.canvas.CanvasFeeds;
+import dev.easel.canvas.CanvasOp;
+import dev.easel.canvas.CanvasStream;
+import dev.easel.canvas.Canvases;
+import dev.easel.canvas.ChangeKind;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ShareDB client connection: speaks protocol 1.x of the {@code sharedb} npm client on top of
+ * the canvas entities. Every method runs on the connection's own executor, one at a time, so the
+ * state here needs no locks; replies from entities and pushed changes hop onto that executor.
+ */
+final class ShareDbSession {
+  static final String COLLECTION = "canvases";
+  static final String JSON0_URI = "http://sharejs.org/types/JSONv0";
+  static final int MAX_SUBSCRIPTIONS = 1_000;
+  private static final Logger log = LoggerFactory.getLogger(ShareDbSession.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private final ObjectMapper mapper;
+  private final Canvases canvases;
+  private final CanvasFeeds feeds;
+  private final PresenceHub presence;
+  private final Executor executor;
+  private final Consumer<String> send;
+  private final String author;
+  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final Map<String, PresenceHub.Registration> presenceChannels = new HashMap<>();
+
+  /** The last presence this client sent, per channel and presence id, to clear it on close. */
+  private final Map<String, Map<String, ObjectNode>> ownPresence = new HashMap<>();
+
+  private String src = HexFormat.of().formatHex(randomBytes());
+  private boolean closed;
+
+  ShareDbSession(
+      ObjectMapper mapper,
+      Canvases canvases,
+      CanvasFeeds feeds,
+      PresenceHub presence,
+      Executor executor,
+      Consumer<String> send,
+      String author) {
+    this.mapper = mapper;
+    this.canvases = canvases;
+    this.feeds = feeds;
+    this.presence = presence;
+    this.executor = executor;
+    this.send = send;
+    this.author = author;
+  }
+
+  private static byte[] randomBytes() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return bytes;
+  }
+
+  /** A subscribed canvas: its ordered change stream, which writes straight to the socket. */
+  private final class Subscription {
+    final String canvasId;
+    final CanvasStream stream;
+
+    Subscription(String canvasId) {
+      this.canvasId = canvasId;
+      this.stream =
+          new CanvasStream(
+              canvasId,
+              canvases,
+              feeds,
+              executor,
+              op -> sendOp(canvasId, op),
+              failure -> log.warn("canvas {}: could not read missed ops", canvasId, failure));
+    }
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  void open() {
+    ObjectNode init = hello("init");
+    write(init);
+  }
+
+  void close() {
+    if (closed) return;
+    closed = true;
+    for (Subscription subscription : subscriptions.values()) subscription.stream.close();
+    subscriptions.clear();
+    ownPresence.forEach(
+        (channel, byId) ->
+            byId.values()
+                .forEach(
+                    last -> {
+                      ObjectNode gone = last.deepCopy();
+                      gone.putNull("p");
+                      gone.put("pv", last.path("pv").asLong() + 1);
+                      presence.publish(channel, src, gone);
+                    }));
+    ownPresence.clear();
+    presenceChannels.values().forEach(PresenceHub.Registration::close);
+    presenceChannels.clear();
+  }
+
+  private ObjectNode hello(String action) {
+    ObjectNode message = JSON.objectNode();
+    message.put("a", action);
+    message.put("protocol", 1);
+    message.put("protocolMinor", 2);
+    message.put("id", src);
+    message.put("type", JSON0_URI);
+    return message;
+  }
+
+  // ---- input ----------------------------------------------------------------------------------
+
+  /** Answers a frame that cannot be a ShareDB message. */
+  void refuse(String why) {
+    if (!closed) error(null, "ERR_MESSAGE_BADLY_FORMED", why);
+  }
+
+  /** Handles one text frame. */
+  void receive(String text) {
+    if (closed) return;
+    JsonNode parsed;
+    try {
+      parsed = mapper.readTree(text);
+    } catch (JsonProcessingException e) {
+      error(null, "ERR_MESSAGE_BADLY_FORMED", "Malformed JSON: " + e.getOriginalMessage());
+      return;
+    }
+    if (!(parsed instanceof ObjectNode request)) {
+      error(null, "ERR_MESSAGE_BADLY_FORMED", "A message must be a JSON object");
+      return;
+    }
+    try {
+      handle(request);
+    } catch (BadRequest e) {
+      error(request, e.code, e.getMessage());
+    } catch (RuntimeException e) {
+      log.warn("unexpected failure handling a ShareDB message", e);
+      error(request, "ERR_UNKNOWN_ERROR", "Internal error: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private void handle(ObjectNode request) {
+    String action = request.path("a").isTextual() ? request.get("a").asText() : "";
+    switch (action) {
+      case "hs" -> {
+        JsonNode id = request.path("id");
+        if (id.isTextual() && !id.asText().isEmpty() && id.asText().length() <= 128) {
+          src = id.asText();
+        }
+        write(hello("hs"));
+      }
+      case "f" -> fetch(request);
+      case "s" -> subscribe(request);
+      case "u" -> unsubscribe(request);
+      case "bf", "bs" -> bulk(request);
+      case "bu" -> bulkUnsubscribe(request);
+      case "op" -> submit(request);
+      case "nf", "nt" -> snapshotAt(request);
+      case "pp" -> reply(request, JSON.objectNode());
+      case "p" -> presenceUpdate(request);
+      case "ps" -> presenceSubscribe(request);
+      case "pu" -> presenceUnsubscribe(request);
+      case "pr" -> {
+        presence.publish(channel(request), src, presenceRequest(channel(request)));
+        reply(request, JSON.objectNode());
+      }
+      case "qf", "qs", "qu" ->
+          throw new BadRequest(
+              "ERR_MESSAGE_BADLY_FORMED", "Queries are not supported; fetch or subscribe by id");
+      default ->
+          throw new BadRequest(
+              "ERR_MESSAGE_BADLY_FORMED",
+              action.isEmpty()
+                  ? "Missing action 'a'"
+                  : "Invalid or unknown message action '" + truncate(action) + "'");
+    }
+  }
+
+  /** The canvas id a doc request names, after checking collection and id. */
+  private String canvasId(ObjectNode request) {
+    JsonNode c = request.path("c");
+    if (!c.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
+    if (!COLLECTION.equals(c.asText())) {
+      throw new BadRequest(
+          "ERR_MESSAGE_BADLY_FORMED",
+          "Unknown collection '" + truncate(c.asText()) + "': Easel serves '" + COLLECTION + "'");
+    }
+    JsonNode d = request.path("d");
+    if (!d.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id");
+    return checkedId(d.asText());
+  }
+
+  private static String checkedId(String id) {
+    String problem = Canvases.checkId(id);
+    if (problem != null) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id: " + problem);
+    return id;
+  }
+
+  /** A version field: null when absent or null, else a non-negative integer. */
+  private static Long version(ObjectNode request, String field) {
+    JsonNode v = request.get(field);
+    if (v == null || v.isNull()) return null;
+    if (!v.isIntegralNumber() || v.asLong() < 0) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid version");
+    }
+    return v.asLong();
+  }
+
+  // ---- fetch and subscribe --------------------------------------------------------------------
+
+  private void fetch(ObjectNode request) {
+    String canvasId = canvasId(request);
+    Long v = version(request, "v");
+    if (v == null) {
+      snapshotData(canvasId, data -> reply(request, withData(data)), request);
+    } else {
+      sendOpsSince(canvasId, v, () -> reply(request, JSON.objectNode()), request);
+    }
+  }
+
+  private void subscribe(ObjectNode request) {
+    String canvasId = canvasId(request);
+    Long v = version(request, "v");
+    Subscription subscription = subscribeTo(canvasId);
+    if (v == null) {
+      snapshotData(
+          canvasId,
+          data -> {
+            subscription.stream.startAt(data.path("v").asLong());
+            reply(request, withData(data));
+          },
+          request);
+    } else {
+      // Bring the client up from its version; the stream sends the ops in order.
+      subscription.stream.startAt(v);
+      reply(request, JSON.objectNode());
+    }
+  }
+
+  private Subscription subscribeTo(String canvasId) {
+    Subscription existing = subscriptions.get(canvasId);
+    if (existing != null) return existing;
+    if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+      throw new BadRequest(
+          "ERR_MESSAGE_BADLY_FORMED",
+          "A connection may subscribe to at most " + MAX_SUBSCRIPTIONS + " canvases");
+    }
+    Subscription subscription = new Subscription(canvasId);
+    subscriptions.put(canvasId, subscription);
+    return subscription;
+  }
+
+  private void unsubscribe(ObjectNode request) {
+    String canvasId = canvasId(request);
+    Subscription subscription = subscriptions.remove(canvasId);
+    if (subscription != null) subscription.stream.close();
+    reply(request, JSON.objectNode());
+  }
+
+  private void bulk(ObjectNode request) {
+    String action = request.get("a").asText();
+    JsonNode c = request.path("c");
+    if (!c.isTextual() || !COLLECTION.equals(c.asText())) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
+    }
+    JsonNode b = request.path("b");
+    boolean subscribe = action.equals("bs");
+    if (b.isArray()) {
+      // Snapshots for each id.
+      List<String> ids = new ArrayList<>();
+      for (JsonNode id : b) {
+        if (!id.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id");
+        ids.add(checkedId(id.asText()));
+      }
+      ObjectNode data = JSON.objectNode();
+      bulkSnapshots(ids.iterator(), data, subscribe, request);
+    } else if (b.isObject()) {
+      // Ops since each given version (null: a snapshot).
+      var fields = b.properties().iterator();
+      List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+      fields.forEachRemaining(entries::add);
+      ObjectNode data = JSON.objectNode();
+      bulkVersions(entries.iterator(), data, subscribe, request);
+    } else {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid bulk subscribe data");
+    }
+  }
+
+  private void bulkSnapshots(
+      Iterator<String> ids, ObjectNode data, boolean subscribe, ObjectNode request) {
+    if (!ids.hasNext()) {
+      reply(request, withData(data));
+      return;
+    }
+    String canvasId = ids.next();
+    Subscription subscription = subscribe ? subscribeTo(canvasId) : null;
+    snapshotData(
+        canvasId,
+        snapshot -> {
+          if (subscription != null) subscription.stream.startAt(snapshot.path("v").asLong());
+          data.set(canvasId, snapshot);
+          bulkSnapshots(ids, data, subscribe, request);
+        },
+        request);
+  }
+
+  private void bulkVersions(
+      Iterator<Map.Entry<String, JsonNode>> entries,
+      ObjectNode data,
+      boolean subscribe,
+      ObjectNode request) {
+    if (!entries.hasNext()) {
+      ObjectNode reply = JSON.objectNode();
+      if (!data.isEmpty()) reply.set("data", data);
+      reply(request, reply);
+      return;
+    }
+    var entry = entries.next();
+    String canvasId = checkedId(entry.getKey());
+    JsonNode v = entry.getValue();
+    if (v.isNull()) {
+      Subscription subscription = subscribe ? subscribeTo(canvasId) : null;
+      snapshotData(
+          canvasId,
+          snapshot -> {
+            if (subscription != null) subscription.stream.startAt(snapshot.path("v").asLong());
+            data.set(canvasId, snapshot);
+            bulkVersions(entries, data, subscribe, request);
+          },
+          request);
+      return;
+    }
+    if (!v.isIntegralNumber() || v.asLong() < 0) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid version for " + canvasId);
+    }
+    if (subscribe) {
+      subscribeTo(canvasId).stream.startAt(v.asLong());
+      bulkVersions(entries, data, subscribe, request);
+    } else {
+      sendOpsSince(
+          canvasId, v.asLong(), () -> bulkVersions(entries, data, subscribe, request), request);
+    }
+  }
+
+  private void bulkUnsubscribe(ObjectNode request) {
+    for (JsonNode id : request.path("b")) {
+      Subscription subscription = subscriptions.remove(id.asText());
+      if (subscription != null) subscription.stream.close();
+    }
+    reply(request, JSON.objectNode());
+  }
+
+  /** The snapshot of a canvas in ShareDB's shape: {v, data} or {v, type: null}. */
+  private void snapshotData(String canvasId, Consumer<ObjectNode> then, ObjectNode request) {
+    canvases
+        .snapshot(canvasId)
+        .whenCompleteAsync(
+            (snapshot, failure) -> {
+              if (closed) return;
+              if (failure != null) {
+                failed(request, failure);
+                return;
+              }
+              ObjectNode data = JSON.objectNode();
+              data.put("v", snapshot.v());
+              if (snapshot.exists()) data.set("data", snapshot.data());
+              else data.putNull("type");
+              then.accept(data);
+            },
+            executor);
+  }
+
+  private void sendOpsSince(String canvasId, long v, Runnable then, ObjectNode request) {
+    canvases
+        .history()
+        .ops(canvasId, v, Long.MAX_VALUE)
+        .whenCompleteAsync(
+            (ops, failure) -> {
+              if (closed) return;
+              if (failure != null) {
+                failed(request, failure);
+                return;
+              }
+              for (CanvasOp op : ops) sendOp(canvasId, op);
+              then.run();
+            },
+            executor);
+  }
+
+  private void snapshotAt(ObjectNode request) {
+    String canvasId = canvasId(request);
+    Long v = version(request, "v");
+    long ts = -1;
+    if (request.get("a").asText().equals("nt")) {
+      JsonNode t = request.path("ts");
+      if (!t.isIntegralNumber()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid ts");
+      ts = t.asLong();
+    }
+    canvases
+        .history()
+        .documentAt(canvasId, v == null ? Long.MAX_VALUE : v, ts)
+        .whenCompleteAsync(
+            (document, failure) -> {
+              if (closed) return;
+              if (failure != null) {
+                failed(request, failure);
+                return;
+              }
+              ObjectNode snapshot = JSON.objectNode();
+              snapshot.put("id", canvasId);
+              snapshot.put("v", document.version());
+              if (document.data() == null) snapshot.putNull("type");
+              else {
+                snapshot.put("type", JSON0_URI);
+                snapshot.set("data", document.data());
+              }
+              ObjectNode reply = JSON.objectNode();
+              reply.set("snapshot", snapshot);
+              reply(request, reply);
+            },
+            executor);
+  }
+
+  // ---- ops ------------------------------------------------------------------------------------
+
+  private void submit(ObjectNode request) {
+    String canvasId = canvasId(request);
+    Long v = version(request, "v");
+    JsonNode seqNode = request.path("seq");
+    if (!seqNode.isIntegralNumber() || seqNode.asLong() < 0) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message: seq must be a number");
+    }
+    long seq = seqNode.asLong();
+    JsonNode srcNode = request.path("src");
+    if (!srcNode.isMissingNode() && !srcNode.isNull() && !srcNode.isTextual()) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message: src must be a string");
+    }
+    String opSrc = srcNode.isTextual() && !srcNode.asText().isEmpty() ? srcNode.asText() : src;
+    ChangeKind kind;
+    JsonNode body;
+    if (request.has("op")) {
+      kind = ChangeKind.EDIT;
+      body = request.get("op");
+      if (!body.isArray()) {
+        throw new BadRequest("ERR_OT_OP_BADLY_FORMED", "Invalid op: op must be an array");
+      }
+    } else if (request.has("create")) {
+      kind = ChangeKind.CREATE;
+      JsonNode create = request.get("create");
+      if (!create.isObject() || !create.path("type").isTextual()) {
+        throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid create: {type, data} expected");
+      }
+      if (!CanvasEntity.JSON0_TYPES.contains(create.get("type").asText())) {
+        throw new BadRequest(
+            "ERR_DOC_TYPE_NOT_RECOGNIZED",
+            "Unknown type '" + truncate(create.get("type").asText()) + "': canvases are json0");
+      }
+      body = create.path("data");
+    } else if (request.path("del").asBoolean(false)) {
+      kind = ChangeKind.DELETE;
+      body = null;
+    } else {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message");
+    }
+    canvases
+        .submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, author)
+        .whenCompleteAsync(
+            (result, failure) -> {
+              if (closed) return;
+              if (failure != null) {
+                failed(request, failure);
+                return;
+              }
+              ObjectNode ack = JSON.objectNode();
+              ack.put("src", opSrc);
+              ack.put("seq", seq);
+              switch (result) {
+                case CanvasEntity.Applied applied ->
+                    acknowledge(canvasId, applied.v(), applied.missed(), request, ack);
+                case CanvasEntity.AlreadyApplied again ->
+                    acknowledge(canvasId, again.v(), again.missed(), request, ack);
+                case CanvasEntity.Rejected rejected ->
+                    error(request, rejected.code().name(), rejected.message());
+              }
+            },
+            executor);
+  }
+
+  /**
+   * Acknowledges an op applied at version {@code v}: first the changes the client had not seen (the
+   * sharedb client checks that the ack's version is its own), then the ack itself.
+   */
+  private void acknowledge(
+      String canvasId, long v, List<CanvasOp> missed, ObjectNode request, ObjectNode ack) {
+    Subscription subscription = subscriptions.get(canvasId);
+    long next = subscription == null ? -1 : subscription.stream.next();
+    for (CanvasOp op : missed) {
+      if (op.v() >= next) sendOp(canvasId, op);
+    }
+    if (subscription != null) subscription.stream.advanceTo(v + 1);
+    ack.put("v", v);
+    reply(request, ack);
+  }
+
+  private void sendOp(String canvasId, CanvasOp op) {
+    ObjectNode message = JSON.objectNode();
+    message.put("a", "op");
+    message.put("c", COLLECTION);
+    message.put("d", canvasId);
+    message.put("v", op.v());
+    message.put("src", op.src());
+    message.put("seq", op.seq());
+    switch (op.kind()) {
+      case EDIT -> message.set("op", op.body());
+      case CREATE -> {
+        ObjectNode create = message.putObject("create");
+        create.put("type", JSON0_URI);
+        create.set("data", op.body());
+      }
+      case DELETE -> message.put("del", true);
+    }
+    write(message);
+  }
+
+  // ---- presence -------------------------------------------------------------------------------
+
+  private String channel(ObjectNode request) {
+    JsonNode ch = request.path("ch");
+    if (!ch.isTextual() || ch.asText().isEmpty() || ch.asText().length() > 300) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid presence channel");
+    }
+    return ch.asText();
+  }
+
+  private static ObjectNode presenceRequest(String channel) {
+    ObjectNode message = JSON.objectNode();
+    message.put("a", "pr");
+    message.put("ch", channel);
+    return message;
+  }
+
+  private void presenceSubscribe(ObjectNode request) {
+    String channel = channel(request);
+    if (!presenceChannels.containsKey(channel)) {
+      if (presenceChannels.size() >= MAX_SUBSCRIPTIONS) {
+        throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Too many presence channels");
+      }
+      presenceChannels.put(
+          channel,
+          presence.subscribe(
+              channel,
+              (fromSrc, message) ->
+                  executor.execute(
+                      () -> {
+                        if (!closed && !fromSrc.equals(src)) write(message);
+                      })));
+      // Ask the others to announce themselves to the newcomer.
+      presence.publish(channel, src, presenceRequest(channel));
+    }
+    ObjectNode reply = JSON.objectNode();
+    reply.put("ch", channel);
+    reply.set("seq", request.path("seq"));
+    reply(request, reply);
+  }
+
+  private void presenceUnsubscribe(ObjectNode request) {
+    String channel = channel(request);
+    PresenceHub.Registration registration = presenceChannels.remove(channel);
+    if (registration != null) registration.close();
+    ObjectNode reply = JSON.objectNode();
+    reply.put("ch", channel);
+    reply.set("seq", request.path("seq"));
+    reply(request, reply);
+  }
+
+  private void presenceUpdate(ObjectNode request) {
+    String channel = channel(request);
+    JsonNode id = request.path("id");
+    if (!id.isTextual() || id.asText().isEmpty() || id.asText().length() > 300) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid presence ID");
+    }
+    if (request.has("v") && !request.get("v").isNull()) version(request, "v");
+    ObjectNode message = JSON.objectNode();
+    message.put("a", "p");
+    message.put("ch", channel);
+    message.put("src", src);
+    message.put("id", id.asText());
+    message.set("p", request.path("p").isMissingNode() ? JSON.nullNode() : request.get("p"));
+    message.set("pv", request.path("pv"));
+    for (String field : List.of("c", "d", "v", "t")) {
+      if (request.has(field)) message.set(field, request.get(field));
+    }
+    Map<String, ObjectNode> mine = ownPresence.computeIfAbsent(channel, k -> new HashMap<>());
+    if (message.get("p").isNull()) mine.remove(id.asText());
+    else mine.put(id.asText(), message);
+    presence.publish(channel, src, message);
+    write(message.deepCopy());
+  }
+
+  // ---- output ---------------------------------------------------------------------------------
+
+  private static ObjectNode withData(JsonNode data) {
+    ObjectNode reply = JSON.objectNode();
+    reply.set("data", data);
+    return reply;
+  }
+
+  /** Replies to a request as ShareDB does: the action, then the id or the doc's c and d. */
+  private void reply(ObjectNode request, ObjectNode message) {
+    message.set("a", request.get("a"));
+    if (request.hasNonNull("id") && !request.path("a").asText().equals("p")) {
+      message.set("id", request.get("id"));
+    } else {
+      if (request.hasNonNull("c")) message.set("c", request.get("c"));
+      if (request.hasNonNull("d")) message.set("d", request.get("d"));
+      if (request.has("b") && !message.has("data")) message.set("b", request.get("b"));
+    }
+    write(message);
+  }
+
+  /** Answers a request with an error: ShareDB echoes the request with an {@code error} field. */
+  private void error(ObjectNode request, String code, String message) {
+    ObjectNode reply = request == null ? JSON.objectNode() : request.deepCopy();
+    // Never echo a large op or document back.
+    reply.remove(List.of("op", "create", "p", "b"));
+    ObjectNode error = reply.putObject("error");
+    error.put("code", code);
+    error.put("message", message);
+    write(reply);
+  }
+
+  private void failed(ObjectNode request, Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    log.warn("canvas request failed", cause);
+    error(
+        request,
+        CanvasError.ERR_UNKNOWN_ERROR.name(),
+        cause instanceof java.util.concurrent.TimeoutException
+            ? "The canvas did not answer in time; try again"
+            : "The canvas could not be reached: " + cause.getClass().getSimpleName());
+  }
+
+  private void write(ObjectNode message) {
+    if (closed) return;
+    try {
+      send.accept(mapper.writeValueAsString(message));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+  }
+
+  /** A request that cannot be served, with the ShareDB error code to answer with. */
+  static final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String code;
+
+    BadRequest(String code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+  }
+}

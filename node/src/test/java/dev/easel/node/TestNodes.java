@@ -1,0 +1,33 @@
+package dev.easel.node;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Starts real Easel nodes for tests: all roles, loopback, free ports, a data folder of its own. */
+final class TestNodes {
+  private TestNodes() {}
+
+  static EaselNode start(Path dataDir) throws Exception {
+    return start(dataDir, Map.of());
+  }
+
+  static EaselNode start(Path dataDir, Map<String, Object> settings) throws Exception {
+    var overrides =
+        ConfigFactory.parseMap(settings)
+            .withFallback(
+                ConfigFactory.parseMap(
+                    Map.of(
+                        "easel.data-dir",
+                        dataDir.toString(),
+                        "easel.http.host",
+                        "127.0.0.1",
+                        "easel.http.port",
+                        0,
+                        "pekko.remote.artery.canonical.port",
+                        0)));
+    EaselNode node = EaselNode.start(overrides);
+    Http.awaitHealthy(node.httpPort());
+    return node;
+  }
+}

@@ -105,6 +105,10 @@ public final class CanvasEntity
   /** The current document; {@code data} is null when the canvas does not exist (yet, or now). */
   public record Snapshot(String canvasId, long v, JsonNode data, Instant createdAt)
       implements CborSerializable {
+    public Snapshot {
+      data = CanvasOp.absentIfNull(data);
+    }
+
     public boolean exists() {
       return data != null;
     }
@@ -184,7 +188,11 @@ public final class CanvasEntity
 
   /** What a snapshot of a canvas holds. */
   public record CanvasSnapshot(long version, JsonNode data, Instant createdAt)
-      implements CborSerializable {}
+      implements CborSerializable {
+    public CanvasSnapshot {
+      data = CanvasOp.absentIfNull(data);
+    }
+  }
 
   /** Settings from {@code easel.canvas}. */
   public record Settings(int snapshotEvery, int opWindow, String readJournal) {

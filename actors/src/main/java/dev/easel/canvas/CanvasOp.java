@@ -11,4 +11,13 @@ import java.time.Instant;
  */
 public record CanvasOp(
     long v, String src, long seq, ChangeKind kind, JsonNode body, String author, Instant at)
-    implements CborSerializable {}
+    implements CborSerializable {
+  public CanvasOp {
+    body = absentIfNull(body);
+  }
+
+  /** Jackson reads an absent JSON value back as a JSON null node; both mean "none" here. */
+  static JsonNode absentIfNull(JsonNode json) {
+    return json == null || json.isNull() ? null : json;
+  }
+}

@@ -47,7 +47,7 @@ class CanvasEntityTest {
                 "c-" + System.nanoTime(),
                 CanvasEntity.Settings.from(testKit.system().settings().config())),
             // The live state is not a message: its snapshot form is checked in SerializationTest.
-            EventSourcedBehaviorTestKit.SerializationSettings.enabled().withVerifyState(false));
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
   }
 
   @AfterAll
@@ -111,8 +111,9 @@ class CanvasEntityTest {
     var applied = (CanvasEntity.Applied) result;
     assertThat(applied.v()).isEqualTo(3);
     assertThat(applied.missed()).extracting(CanvasOp::src).containsExactly("a");
-    assertThat(applied.applied()).isEqualTo(json("[{'p':['cells','c1','source',1],'si':'B'}]"));
-    assertThat(snapshot().data().at("/cells/c1/source").asText()).isEqualTo("ABSELECT 1");
+    // as in ShareDB, the op being sequenced wins the tie: it is transformed as the left op
+    assertThat(applied.applied()).isEqualTo(json("[{'p':['cells','c1','source',0],'si':'B'}]"));
+    assertThat(snapshot().data().at("/cells/c1/source").asText()).isEqualTo("BASELECT 1");
   }
 
   @Test
@@ -145,6 +146,8 @@ class CanvasEntityTest {
     create();
     submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
     var before = snapshot();
+    var nullSnapshot = new CanvasEntity.Snapshot("c", 0, json("null"), null);
+    assertThat(nullSnapshot.exists()).isFalse();
     var result =
         submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','kind'],'od':'sql','oi':'bogus'}]");
     assertThat(result).isInstanceOf(CanvasEntity.Rejected.class);

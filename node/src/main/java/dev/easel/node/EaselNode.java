@@ -52,6 +52,8 @@ public final class EaselNode implements AutoCloseable {
             + "; data: "
             + node.dataDir
             + "). Press Ctrl-C to stop.");
+    CoordinatedShutdown.get(node.system)
+        .addJvmShutdownHook(() -> System.out.println("Easel stopped."));
     node.system.getWhenTerminated().toCompletableFuture().join();
   }
 

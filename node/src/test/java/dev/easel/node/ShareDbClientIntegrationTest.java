@@ -91,6 +91,15 @@ class ShareDbClientIntegrationTest {
   }
 
   @Test
+  void presenceIsBroadcastToTheOthersAndClearedWhenAClientLeaves() throws Exception {
+    JsonNode verdict =
+        verdict(NodeScript.run("presence.js", "--url", url(), "--canvas", "presence-" + SEED));
+    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    // presence is ephemeral: the canvas is still at the version its creation gave it
+    assertThat(verdict.path("version").asLong()).isEqualTo(1);
+  }
+
+  @Test
   void everyAcknowledgedOpSurvivesARestart() throws Exception {
     Path restartDir = Files.createDirectories(dataDir.resolve("restart"));
     EaselNode first = TestNodes.start(restartDir);

@@ -42,8 +42,7 @@ public final class CanvasEntity
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Canvas");
 
   /** The ShareDB type names that mean json0. */
-  public static final Set<String> JSON0_TYPES =
-      Set.of("json0", "http://sharejs.org/types/JSONv0");
+  public static final Set<String> JSON0_TYPES = Set.of("json0", "http://sharejs.org/types/JSONv0");
 
   public static final int TAG_COUNT = 8;
 
@@ -87,8 +86,8 @@ public final class CanvasEntity
 
   /**
    * Applied at version {@code v} as {@code applied} (the op after transformation). {@code missed}
-   * are the changes the submitter had not seen, which it was transformed against; a submitter
-   * must learn of them before the acknowledgement.
+   * are the changes the submitter had not seen, which it was transformed against; a submitter must
+   * learn of them before the acknowledgement.
    */
   public record Applied(long v, JsonNode applied, List<CanvasOp> missed) implements SubmitResult {}
 
@@ -198,7 +197,8 @@ public final class CanvasEntity
   public record Settings(int snapshotEvery, int opWindow, String readJournal) {
     public static Settings from(Config config) {
       Config c = config.getConfig("easel.canvas");
-      return new Settings(c.getInt("snapshot-every"), c.getInt("op-window"), c.getString("read-journal"));
+      return new Settings(
+          c.getInt("snapshot-every"), c.getInt("op-window"), c.getString("read-journal"));
     }
   }
 
@@ -288,7 +288,10 @@ public final class CanvasEntity
       return reject(
           submit,
           CanvasError.ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT,
-          "Invalid op submitted. Op version " + v + " is newer than the canvas (" + state.version
+          "Invalid op submitted. Op version "
+              + v
+              + " is newer than the canvas ("
+              + state.version
               + ")");
     }
     List<CanvasOp> missed = recentSince(state, v);

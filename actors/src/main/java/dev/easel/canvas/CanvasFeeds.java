@@ -62,7 +62,9 @@ public final class CanvasFeeds {
   }
 
   private synchronized void unlisten(String canvasId, Feed feed, Listener listener) {
-    if (feed.listeners.remove(listener) && feed.listeners.isEmpty() && feeds.get(canvasId) == feed) {
+    if (feed.listeners.remove(listener)
+        && feed.listeners.isEmpty()
+        && feeds.get(canvasId) == feed) {
       feeds.remove(canvasId);
       feed.ref.tell(new Stop());
     }

@@ -37,7 +37,8 @@ public final class CanvasHistory {
     // Every version-changing event takes one sequence number, so the op applied at version v has
     // sequence number v + 1 or later.
     return journal
-        .currentEventsByPersistenceId(persistenceId(canvasId), Math.max(1, from + 1), Long.MAX_VALUE)
+        .currentEventsByPersistenceId(
+            persistenceId(canvasId), Math.max(1, from + 1), Long.MAX_VALUE)
         .map(EventEnvelope::event)
         .filter(CanvasEntity.Event.class::isInstance)
         .map(event -> ((CanvasEntity.Event) event).toOp())
@@ -48,8 +49,8 @@ public final class CanvasHistory {
 
   /**
    * The document as it was at {@code version} (after {@code version} changes) and no later than
-   * {@code untilMillis} (epoch millis; negative: no limit). {@code data} is null when the canvas did
-   * not exist then.
+   * {@code untilMillis} (epoch millis; negative: no limit). {@code data} is null when the canvas
+   * did not exist then.
    */
   public CompletionStage<DocumentAt> documentAt(String canvasId, long version, long untilMillis) {
     return ops(canvasId, 0, version)

@@ -40,7 +40,13 @@ public final class Canvases {
   }
 
   public CompletionStage<CanvasEntity.SubmitResult> submit(
-      String canvasId, String src, long seq, long v, ChangeKind kind, JsonNode body, String author) {
+      String canvasId,
+      String src,
+      long seq,
+      long v,
+      ChangeKind kind,
+      JsonNode body,
+      String author) {
     return ref(canvasId)
         .ask(
             replyTo -> new CanvasEntity.Submit(src, seq, v, kind, body, author, replyTo),

@@ -33,7 +33,8 @@ import java.util.Set;
  */
 public final class Json0 {
 
-  private static final Set<String> FIELDS = Set.of("p", "si", "sd", "oi", "od", "li", "ld", "lm", "na");
+  private static final Set<String> FIELDS =
+      Set.of("p", "si", "sd", "oi", "od", "li", "ld", "lm", "na");
 
   private Json0() {}
 

@@ -8,9 +8,9 @@ import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,8 +89,8 @@ class CanvasEntityTest {
   @Test
   void createsEditsAndDeletes() {
     create();
-    assertThat(submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL)).isEqualTo(
-        new CanvasEntity.Applied(1, json(ADD_CELL), List.of()));
+    assertThat(submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL))
+        .isEqualTo(new CanvasEntity.Applied(1, json(ADD_CELL), List.of()));
     submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source',8],'si':'0'}]");
     CanvasEntity.Snapshot snapshot = snapshot();
     assertThat(snapshot.v()).isEqualTo(3);
@@ -185,7 +185,8 @@ class CanvasEntityTest {
     create();
     submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
     for (int i = 0; i < 9; i++) {
-      submit("a", 3 + i, 2 + i, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'" + i + "'}]");
+      submit(
+          "a", 3 + i, 2 + i, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'" + i + "'}]");
     }
     var before = snapshot();
     canvas.restart();

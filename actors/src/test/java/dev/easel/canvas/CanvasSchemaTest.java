@@ -19,7 +19,9 @@ class CanvasSchemaTest {
   void acceptsTheDocumentsEaselWrites() throws Exception {
     assertThat(CanvasSchema.check(CanvasSchema.emptyDocument("Revenue"))).isNull();
     assertThat(CanvasSchema.check(doc("{'title':'T','cells':{'c1':" + CELL + "}}"))).isNull();
-    assertThat(CanvasSchema.check(doc("{'title':'','cells':{'a-_9':{'kind':'markdown','source':''}}}")))
+    assertThat(
+            CanvasSchema.check(
+                doc("{'title':'','cells':{'a-_9':{'kind':'markdown','source':''}}}")))
         .isNull();
   }
 
@@ -27,7 +29,8 @@ class CanvasSchemaTest {
   void namesWhatIsWrong() throws Exception {
     assertThat(CanvasSchema.check(doc("[]"))).isEqualTo("a canvas document must be an object");
     assertThat(CanvasSchema.check(doc("{'title':'T'}"))).isEqualTo("cells is missing");
-    assertThat(CanvasSchema.check(doc("{'title':5,'cells':{}}"))).isEqualTo("title must be a string");
+    assertThat(CanvasSchema.check(doc("{'title':5,'cells':{}}")))
+        .isEqualTo("title must be a string");
     assertThat(CanvasSchema.check(doc("{'title':'T','cells':{},'x':1}")))
         .isEqualTo("unknown top-level field 'x'");
     assertThat(CanvasSchema.check(doc("{'title':'T','cells':{'c1':{'kind':'bogus','source':''}}}")))
@@ -41,13 +44,15 @@ class CanvasSchemaTest {
     assertThat(CanvasSchema.check(doc("{'title':'T','cells':{'a b':{'kind':'sql','source':''}}}")))
         .startsWith("cell 'a b': a cell id is");
     assertThat(
-            CanvasSchema.check(doc("{'title':'T','cells':{'c1':{'kind':'sql','source':'','x':1}}}")))
+            CanvasSchema.check(
+                doc("{'title':'T','cells':{'c1':{'kind':'sql','source':'','x':1}}}")))
         .isEqualTo("cell 'c1': unknown field 'x'");
   }
 
   @Test
   void checksOnlyWhatAnOpTouched() throws Exception {
-    Object bad = doc("{'title':'T','cells':{'ok':" + CELL + ",'bad':{'kind':'bogus','source':''}}}");
+    Object bad =
+        doc("{'title':'T','cells':{'ok':" + CELL + ",'bad':{'kind':'bogus','source':''}}}");
     assertThat(CanvasSchema.check(bad, List.of(List.of("cells", "ok", "source", 3)))).isNull();
     assertThat(CanvasSchema.check(bad, List.of(List.of("cells", "bad", "source", 0))))
         .contains("kind must be one of");

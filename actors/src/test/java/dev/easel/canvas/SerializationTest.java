@@ -35,12 +35,15 @@ class SerializationTest {
   }
 
   static List<CborSerializable> samples() throws Exception {
-    JsonNode op = new ObjectMapper().readTree("[{\"p\":[\"cells\",\"c1\",\"source\",3],\"si\":\"é😀\"}]");
+    JsonNode op =
+        new ObjectMapper().readTree("[{\"p\":[\"cells\",\"c1\",\"source\",3],\"si\":\"é😀\"}]");
     JsonNode doc = new ObjectMapper().readTree("{\"title\":\"T\",\"cells\":{}}");
     Instant at = Instant.parse("2026-11-29T10:15:30.123456Z");
-    ActorRef<CanvasEntity.SubmitResult> results = testKit.createTestProbe(CanvasEntity.SubmitResult.class).getRef();
+    ActorRef<CanvasEntity.SubmitResult> results =
+        testKit.createTestProbe(CanvasEntity.SubmitResult.class).getRef();
     ActorRef<CanvasEntity.Feed> feed = testKit.createTestProbe(CanvasEntity.Feed.class).getRef();
-    ActorRef<CanvasEntity.Command> canvas = testKit.createTestProbe(CanvasEntity.Command.class).getRef();
+    ActorRef<CanvasEntity.Command> canvas =
+        testKit.createTestProbe(CanvasEntity.Command.class).getRef();
     CanvasOp canvasOp = new CanvasOp(4, "src", 7, ChangeKind.EDIT, op, "ann", at);
     CanvasEntity.Submit submit =
         new CanvasEntity.Submit("src", 7, 4, ChangeKind.EDIT, op, "ann", results);
@@ -53,7 +56,8 @@ class SerializationTest {
         new CanvasEntity.HistoryLoaded(submit, List.of(canvasOp), null),
         new CanvasEntity.Applied(4, op, List.of(canvasOp)),
         new CanvasEntity.AlreadyApplied(3, List.of(canvasOp)),
-        new CanvasEntity.Rejected(CanvasError.ERR_CANVAS_INVALID, "cell 'c1': source must be a string"),
+        new CanvasEntity.Rejected(
+            CanvasError.ERR_CANVAS_INVALID, "cell 'c1': source must be a string"),
         new CanvasEntity.Snapshot("c", 5, doc, at),
         new CanvasEntity.Snapshot("c", 0, null, null),
         new CanvasEntity.Live("c", 5, canvas),

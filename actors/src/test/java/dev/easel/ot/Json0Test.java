@@ -209,9 +209,9 @@ class Json0Test {
     }
 
     @Test
-    void typingIntoALongStringIsFast() {
-      // 260,000 keystrokes into one string of a megabyte: copying the string per op would take
-      // minutes, the chunked Text takes well under a second.
+    void typingIntoALongStringKeepsEveryKeystroke() {
+      // 260,000 keystrokes into one string of a megabyte. Speed is measured by the text-engine
+      // benchmark in loadtests/, not asserted here.
       Map<?, ?> document = (Map<?, ?>) doc("{cells:{c1:{source:'" + "x".repeat(1_000_000) + "'}}}");
       ArrayNode[] ops = new ArrayNode[260_000];
       for (int i = 0; i < ops.length; i++) {
@@ -225,16 +225,13 @@ class Json0Test {
         }
         ops[i] = JSON.createArrayNode().add(c);
       }
-      long start = System.nanoTime();
       for (ArrayNode op : ops) {
         Json0.apply(document, op);
       }
-      long millis = (System.nanoTime() - start) / 1_000_000;
       Text source =
           (Text) ((Map<?, ?>) ((Map<?, ?>) document.get("cells")).get("c1")).get("source");
       assertThat(source.length()).isEqualTo(1_000_000 + 130_000);
       assertThat(source.substring(500_000, 500_004)).isEqualTo("aaaa");
-      assertThat(millis).as("ms for 260,000 ops").isLessThan(10_000);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.easel.canvas;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
@@ -18,6 +19,7 @@ public final class CanvasStream implements AutoCloseable {
   private final Consumer<CanvasOp> consumer;
   private final Consumer<Throwable> onFailure;
   private final TreeMap<Long, CanvasOp> ahead = new TreeMap<>();
+  private final List<Waiter> waiters = new ArrayList<>();
   private final CanvasFeeds.Registration registration;
   private long next = -1; // the version the consumer needs next; -1 until started
   private long liveFrom = -1;
@@ -63,6 +65,17 @@ public final class CanvasStream implements AutoCloseable {
     drain();
   }
 
+  /**
+   * Runs {@code then} once every change before {@code version} has been delivered (at once if that
+   * is already so).
+   */
+  public void whenReached(long version, Runnable then) {
+    waiters.add(new Waiter(version, then));
+    drain();
+  }
+
+  private record Waiter(long version, Runnable then) {}
+
   /** The version the consumer will be given next. */
   public long next() {
     return next;
@@ -100,6 +113,12 @@ public final class CanvasStream implements AutoCloseable {
         consumer.accept(op);
         if (closed) return;
       }
+    }
+    if (!waiters.isEmpty()) {
+      List<Waiter> reached = waiters.stream().filter(w -> w.version() <= next).toList();
+      waiters.removeAll(reached);
+      for (Waiter waiter : reached) waiter.then().run();
+      if (closed) return;
     }
     long gapEnd = ahead.isEmpty() ? liveFrom : ahead.firstKey();
     if (gapEnd > next && !filling) fill(next, gapEnd);

@@ -255,10 +255,27 @@ final class ShareDbSession {
           },
           request);
     } else {
-      // Bring the client up from its version; the stream sends the ops in order.
-      subscription.stream.startAt(v);
-      reply(request, JSON.objectNode());
+      // Bring the client up from its version; the stream sends the ops in order, and the reply
+      // follows them, as in ShareDB.
+      catchUp(subscription, v, () -> reply(request, JSON.objectNode()), request);
     }
+  }
+
+  /** Starts {@code subscription} at {@code v} and runs {@code then} once it has caught up. */
+  private void catchUp(Subscription subscription, long v, Runnable then, ObjectNode request) {
+    subscription.stream.startAt(v);
+    canvases
+        .snapshot(subscription.canvasId)
+        .whenCompleteAsync(
+            (snapshot, failure) -> {
+              if (closed) return;
+              if (failure != null) {
+                failed(request, failure);
+                return;
+              }
+              subscription.stream.whenReached(Math.max(v, snapshot.v()), then);
+            },
+            executor);
   }
 
   private Subscription subscribeTo(String canvasId) {
@@ -358,8 +375,11 @@ final class ShareDbSession {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid version for " + canvasId);
     }
     if (subscribe) {
-      subscribeTo(canvasId).stream.startAt(v.asLong());
-      bulkVersions(entries, data, subscribe, request);
+      catchUp(
+          subscribeTo(canvasId),
+          v.asLong(),
+          () -> bulkVersions(entries, data, subscribe, request),
+          request);
     } else {
       sendOpsSince(
           canvasId, v.asLong(), () -> bulkVersions(entries, data, subscribe, request), request);

@@ -329,6 +329,7 @@ async function readLatest(w) {
 /** Submits `op`, made against version `baseVersion`, through gRPC SubmitOp or REST POST .../ops. */
 async function writerSubmit(w, baseVersion, op, { withSrc = true, label = '' } = {}) {
   const sub = { via: w.via, base: baseVersion, op: c.clone(op), label };
+  wd.step(`${w.via === 'grpc' ? 'gRPC SubmitOp' : 'REST POST .../ops'} "${label}" against version ${baseVersion}`);
   if (withSrc) {
     sub.src = w.src;
     sub.seq = ++w.seq;
@@ -338,7 +339,13 @@ async function writerSubmit(w, baseVersion, op, { withSrc = true, label = '' } =
   if (w.via === 'grpc') {
     const req = { canvasId: state.canvasId, version: String(baseVersion), op: toListValue(op) };
     if (withSrc) Object.assign(req, { src: sub.src, seq: String(sub.seq) });
-    const res = await unary('SubmitOp', req);
+    let res;
+    try {
+      res = await unary('SubmitOp', req);
+    } catch (err) {
+      if (err.grpcCode === undefined) throw err;
+      throw new Error(`gRPC SubmitOp "${label}" {version: ${baseVersion}, op: ${JSON.stringify(op)}} was refused: ${statusName(err.grpcCode)}: ${err.details}`);
+    }
     version = Number(res.version);
     respOp = fromListValue(res.op);
     state.counts.grpc++;
@@ -371,6 +378,7 @@ function sdbSubmit(op, label = '') {
   const problem = c.validateCanvas(after);
   if (problem) throw new Error(`test bug: sharedb ${label} op would make the canvas invalid (${problem}): ${JSON.stringify(op)}`);
   state.counts.sharedb++;
+  wd.step(`sharedb submitOp "${label}" to be acknowledged`);
   const entry = { op: c.clone(op), label, version: null };
   state.sdbOps.push(entry);
   return new Promise((resolve, reject) => {

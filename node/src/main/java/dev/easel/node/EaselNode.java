@@ -102,18 +102,27 @@ public final class EaselNode implements AutoCloseable {
     Config withRoles = overrides;
     String roles = System.getenv("EASEL_ROLES");
     if (roles != null && !roles.isBlank() && !overrides.hasPath("pekko.cluster.roles")) {
-      List<String> list = Arrays.stream(roles.split(",")).map(String::trim).toList();
-      for (String role : list) {
-        if (!ALL_ROLES.contains(role)) {
-          throw new IllegalArgumentException(
-              "EASEL_ROLES: unknown role '" + role + "'; roles are " + ALL_ROLES);
-        }
-      }
-      withRoles = overrides.withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(list));
+      withRoles =
+          overrides.withValue(
+              "pekko.cluster.roles", ConfigValueFactory.fromIterable(parseRoles(roles)));
     }
     ConfigFactory.invalidateCaches();
     return ConfigFactory.load(
         withRoles.withFallback(ConfigFactory.parseResources("application.conf")));
+  }
+
+  /** Roles from a comma-separated list such as {@code EASEL_ROLES}; refuses unknown ones. */
+  static List<String> parseRoles(String roles) {
+    List<String> list =
+        Arrays.stream(roles.split(",")).map(String::trim).filter(r -> !r.isEmpty()).toList();
+    if (list.isEmpty()) throw new IllegalArgumentException("EASEL_ROLES names no role");
+    for (String role : list) {
+      if (!ALL_ROLES.contains(role)) {
+        throw new IllegalArgumentException(
+            "EASEL_ROLES: unknown role '" + role + "'; roles are " + String.join(", ", ALL_ROLES));
+      }
+    }
+    return list.stream().distinct().toList();
   }
 
   public int httpPort() {

@@ -385,7 +385,7 @@ function sdbSubmit(op, label = '') {
     doc.submitOp(op, (err) => {
       if (err) return reject(new Error(`sharedb submitOp ${label} ${JSON.stringify(op)} was rejected: ${err.code} ${err.message}`));
       entry.version = doc.version - 1;
-      recordSnapshot('ack');
+      recordSnapshot();
       resolve(entry);
     });
   });
@@ -750,7 +750,7 @@ async function main() {
 
   // ---------------------------------------------------------------- 4. reflection
   wd.step('gRPC server reflection');
-  const reflection = await reflect(canvasId);
+  const reflection = await reflect();
 
   // ---------------------------------------------------------------- 5. catalog
   wd.step(`ListCanvases / GET /v1/canvases to list ${canvasId} titled ${JSON.stringify(gFinal.title)}`);

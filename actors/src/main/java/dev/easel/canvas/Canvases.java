@@ -13,8 +13,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * the configured timeout. Every kind of client (ShareDB socket, gRPC, REST) goes through here.
  */
 public final class Canvases {
-  /** Canvas ids: 1 to 128 of letters, digits, '-', '_', '.', '~'. */
-  public static final Pattern ID = Pattern.compile("[A-Za-z0-9._~-]{1,128}");
+  /** Canvas ids: 1 to 128 of letters, digits, '-', '_' and '.'. */
+  public static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -30,7 +30,7 @@ public final class Canvases {
   public static String checkId(String canvasId) {
     if (canvasId == null || canvasId.isEmpty()) return "a canvas id is required";
     if (!ID.matcher(canvasId).matches()) {
-      return "canvas id must be 1 to 128 letters, digits, '-', '_', '.' or '~'";
+      return "canvas id must be 1 to 128 letters, digits, '-', '_' or '.'";
     }
     return null;
   }

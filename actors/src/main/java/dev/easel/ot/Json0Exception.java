@@ -6,6 +6,7 @@ package dev.easel.ot;
  * there is one, the index of the offending op component.
  */
 public final class Json0Exception extends RuntimeException {
+  private static final long serialVersionUID = 1L;
 
   /** Creates an exception with a message that already says which component failed. */
   public Json0Exception(String message) {

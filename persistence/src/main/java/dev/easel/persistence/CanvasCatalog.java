@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.ot.Json0;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.query.EventEnvelope;
@@ -17,10 +19,14 @@ import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.EventsByTagQuery;
 import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A read model of every canvas (id, title, version, creation time), built from the tagged canvas
@@ -38,6 +44,7 @@ public final class CanvasCatalog implements AutoCloseable {
     boolean deleted;
   }
 
+  private static final Logger log = LoggerFactory.getLogger(CanvasCatalog.class);
   private final Map<String, Row> rows = new ConcurrentHashMap<>();
   private final UniqueKillSwitch killSwitch;
 
@@ -46,7 +53,31 @@ public final class CanvasCatalog implements AutoCloseable {
         PersistenceQuery.get(system).getReadJournalFor(EventsByTagQuery.class, readJournalPluginId);
     Source<EventEnvelope, NotUsed> all = Source.empty();
     for (int i = 0; i < CanvasEntity.TAG_COUNT; i++) {
-      all = all.merge(journal.eventsByTag("canvas-" + i, Offset.noOffset()));
+      String tag = "canvas-" + i;
+      AtomicReference<Offset> seen = new AtomicReference<>(Offset.noOffset());
+      // A query that fails (e.g. the journal is slow to answer at start-up) resumes from the last
+      // event it delivered, so the catalog never silently stops following the journal.
+      all =
+          all.merge(
+              RestartSource.onFailuresWithBackoff(
+                  RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2),
+                  () ->
+                      journal
+                          .eventsByTag(tag, seen.get())
+                          .wireTap(envelope -> seen.set(envelope.offset()))
+                          .mapError(
+                              new scala.PartialFunction<Throwable, Throwable>() {
+                                @Override
+                                public boolean isDefinedAt(Throwable t) {
+                                  return true;
+                                }
+
+                                @Override
+                                public Throwable apply(Throwable t) {
+                                  log.warn("canvas catalog: reading {} failed; retrying", tag, t);
+                                  return t;
+                                }
+                              })));
     }
     this.killSwitch =
         all.viaMat(KillSwitches.single(), Keep.right()).to(Sink.foreach(this::record)).run(system);

@@ -1,0 +1,86 @@
+package dev.easel.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The partner API against a real node: the real {@code @grpc/grpc-js} client, REST through Node's
+ * own fetch, and the sharedb client, all editing one canvas (cross-client.js), plus plain REST
+ * errors from the JDK's HTTP client.
+ */
+class CanvasApiIntegrationTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dataDir;
+
+  @Test
+  void grpcRestAndShareDbClientsShareOneSequencer() throws Exception {
+    long seed = Long.getLong("easel.seed", System.nanoTime() % 100_000);
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      NodeScript.Result result =
+          NodeScript.run(
+              "cross-client.js",
+              "--url",
+              "http://127.0.0.1:" + node.httpPort(),
+              "--seed",
+              String.valueOf(seed));
+      assertThat(result.exitCode()).as("seed %s: %s", seed, result).isZero();
+      JsonNode verdict = JSON.readTree(result.lastLine());
+      assertThat(verdict.path("ok").asBoolean()).isTrue();
+      // every op reached the gRPC stream exactly once, whichever client sent it
+      assertThat(verdict.path("streamed").asInt()).isEqualTo(verdict.at("/ops/total").asInt());
+      assertThat(verdict.at("/ops/grpc").asInt()).isPositive();
+      assertThat(verdict.at("/ops/rest").asInt()).isPositive();
+      assertThat(verdict.at("/ops/sharedb").asInt()).isPositive();
+    }
+  }
+
+  @Test
+  void restAnswersBadRequestsWithTheProblem() throws Exception {
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      int port = node.httpPort();
+      var created = Http.post(port, "/v1/canvases", "{\"title\":\"Q3\"}");
+      assertThat(created.statusCode()).isEqualTo(200);
+      String id = JSON.readTree(created.body()).path("canvasId").asText();
+
+      var missing = Http.get(port, "/v1/canvases/nope");
+      assertThat(missing.statusCode()).isEqualTo(404);
+      assertThat(missing.body()).contains("canvas nope does not exist");
+
+      var badOp =
+          Http.post(
+              port,
+              "/v1/canvases/" + id + "/ops",
+              "{\"version\":\"1\",\"op\":[{\"p\":[\"cells\",\"c1\"],\"oi\":{\"kind\":\"bogus\"}}]}");
+      assertThat(badOp.statusCode()).isEqualTo(400);
+      assertThat(badOp.body()).contains("kind must be one of");
+
+      var future =
+          Http.post(
+              port,
+              "/v1/canvases/" + id + "/ops",
+              "{\"version\":\"7\",\"op\":[{\"p\":[\"title\",0],\"si\":\"x\"}]}");
+      assertThat(future.statusCode()).isEqualTo(400);
+      assertThat(future.body()).contains("newer than the canvas");
+
+      var notJson = Http.post(port, "/v1/canvases", "{title:");
+      assertThat(notJson.statusCode()).isEqualTo(400);
+
+      var typed =
+          Http.post(
+              port,
+              "/v1/canvases/" + id + "/ops",
+              "{\"version\":\"1\",\"op\":[{\"p\":[\"title\",2],\"si\":\" plan\"}]}");
+      assertThat(typed.statusCode()).as(typed.body()).isEqualTo(200);
+      var canvas = JSON.readTree(Http.get(port, "/v1/canvases/" + id).body());
+      assertThat(canvas.path("title").asText()).isEqualTo("Q3 plan");
+      assertThat(canvas.path("version").asText()).isEqualTo("2");
+      var first = JSON.readTree(Http.get(port, "/v1/canvases/" + id + "?version=1").body());
+      assertThat(first.at("/document/title").asText()).isEqualTo("Q3");
+    }
+  }
+}

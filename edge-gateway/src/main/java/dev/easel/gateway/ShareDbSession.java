@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -264,18 +265,10 @@ final class ShareDbSession {
   /** Starts {@code subscription} at {@code v} and runs {@code then} once it has caught up. */
   private void catchUp(Subscription subscription, long v, Runnable then, ObjectNode request) {
     subscription.stream.startAt(v);
-    canvases
-        .snapshot(subscription.canvasId)
-        .whenCompleteAsync(
-            (snapshot, failure) -> {
-              if (closed) return;
-              if (failure != null) {
-                failed(request, failure);
-                return;
-              }
-              subscription.stream.whenReached(Math.max(v, snapshot.v()), then);
-            },
-            executor);
+    answer(
+        canvases.snapshot(subscription.canvasId),
+        request,
+        snapshot -> subscription.stream.whenReached(Math.max(v, snapshot.v()), then));
   }
 
   private Subscription subscribeTo(String canvasId) {
@@ -306,43 +299,21 @@ final class ShareDbSession {
     }
     JsonNode b = request.path("b");
     boolean subscribe = action.equals("bs");
+    List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
     if (b.isArray()) {
       // Snapshots for each id.
-      List<String> ids = new ArrayList<>();
       for (JsonNode id : b) {
         if (!id.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id");
-        ids.add(checkedId(id.asText()));
+        entries.add(Map.entry(checkedId(id.asText()), JSON.nullNode()));
       }
-      ObjectNode data = JSON.objectNode();
-      bulkSnapshots(ids.iterator(), data, subscribe, request);
+      bulkVersions(entries.iterator(), JSON.objectNode(), subscribe, request);
     } else if (b.isObject()) {
       // Ops since each given version (null: a snapshot).
-      var fields = b.properties().iterator();
-      List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
-      fields.forEachRemaining(entries::add);
-      ObjectNode data = JSON.objectNode();
-      bulkVersions(entries.iterator(), data, subscribe, request);
+      b.properties().forEach(entries::add);
+      bulkVersions(entries.iterator(), JSON.objectNode(), subscribe, request);
     } else {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid bulk subscribe data");
     }
-  }
-
-  private void bulkSnapshots(
-      Iterator<String> ids, ObjectNode data, boolean subscribe, ObjectNode request) {
-    if (!ids.hasNext()) {
-      reply(request, withData(data));
-      return;
-    }
-    String canvasId = ids.next();
-    Subscription subscription = subscribe ? subscribeTo(canvasId) : null;
-    snapshotData(
-        canvasId,
-        snapshot -> {
-          if (subscription != null) subscription.stream.startAt(snapshot.path("v").asLong());
-          data.set(canvasId, snapshot);
-          bulkSnapshots(ids, data, subscribe, request);
-        },
-        request);
   }
 
   private void bulkVersions(
@@ -396,39 +367,26 @@ final class ShareDbSession {
 
   /** The snapshot of a canvas in ShareDB's shape: {v, data} or {v, type: null}. */
   private void snapshotData(String canvasId, Consumer<ObjectNode> then, ObjectNode request) {
-    canvases
-        .snapshot(canvasId)
-        .whenCompleteAsync(
-            (snapshot, failure) -> {
-              if (closed) return;
-              if (failure != null) {
-                failed(request, failure);
-                return;
-              }
-              ObjectNode data = JSON.objectNode();
-              data.put("v", snapshot.v());
-              if (snapshot.exists()) data.set("data", snapshot.data());
-              else data.putNull("type");
-              then.accept(data);
-            },
-            executor);
+    answer(
+        canvases.snapshot(canvasId),
+        request,
+        snapshot -> {
+          ObjectNode data = JSON.objectNode();
+          data.put("v", snapshot.v());
+          if (snapshot.exists()) data.set("data", snapshot.data());
+          else data.putNull("type");
+          then.accept(data);
+        });
   }
 
   private void sendOpsSince(String canvasId, long v, Runnable then, ObjectNode request) {
-    canvases
-        .history()
-        .ops(canvasId, v, Long.MAX_VALUE)
-        .whenCompleteAsync(
-            (ops, failure) -> {
-              if (closed) return;
-              if (failure != null) {
-                failed(request, failure);
-                return;
-              }
-              for (CanvasOp op : ops) sendOp(canvasId, op);
-              then.run();
-            },
-            executor);
+    answer(
+        canvases.history().ops(canvasId, v, Long.MAX_VALUE),
+        request,
+        ops -> {
+          for (CanvasOp op : ops) sendOp(canvasId, op);
+          then.run();
+        });
   }
 
   private void snapshotAt(ObjectNode request) {
@@ -440,29 +398,22 @@ final class ShareDbSession {
       if (!t.isIntegralNumber()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid ts");
       ts = t.asLong();
     }
-    canvases
-        .history()
-        .documentAt(canvasId, v == null ? Long.MAX_VALUE : v, ts)
-        .whenCompleteAsync(
-            (document, failure) -> {
-              if (closed) return;
-              if (failure != null) {
-                failed(request, failure);
-                return;
-              }
-              ObjectNode snapshot = JSON.objectNode();
-              snapshot.put("id", canvasId);
-              snapshot.put("v", document.version());
-              if (document.data() == null) snapshot.putNull("type");
-              else {
-                snapshot.put("type", JSON0_URI);
-                snapshot.set("data", document.data());
-              }
-              ObjectNode reply = JSON.objectNode();
-              reply.set("snapshot", snapshot);
-              reply(request, reply);
-            },
-            executor);
+    answer(
+        canvases.history().documentAt(canvasId, v == null ? Long.MAX_VALUE : v, ts),
+        request,
+        document -> {
+          ObjectNode snapshot = JSON.objectNode();
+          snapshot.put("id", canvasId);
+          snapshot.put("v", document.version());
+          if (document.data() == null) snapshot.putNull("type");
+          else {
+            snapshot.put("type", JSON0_URI);
+            snapshot.set("data", document.data());
+          }
+          ObjectNode reply = JSON.objectNode();
+          reply.set("snapshot", snapshot);
+          reply(request, reply);
+        });
   }
 
   // ---- ops ------------------------------------------------------------------------------------
@@ -506,28 +457,22 @@ final class ShareDbSession {
     } else {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message");
     }
-    canvases
-        .submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, author)
-        .whenCompleteAsync(
-            (result, failure) -> {
-              if (closed) return;
-              if (failure != null) {
-                failed(request, failure);
-                return;
-              }
-              ObjectNode ack = JSON.objectNode();
-              ack.put("src", opSrc);
-              ack.put("seq", seq);
-              switch (result) {
-                case CanvasEntity.Applied applied ->
-                    acknowledge(canvasId, applied.v(), applied.missed(), request, ack);
-                case CanvasEntity.AlreadyApplied again ->
-                    acknowledge(canvasId, again.v(), again.missed(), request, ack);
-                case CanvasEntity.Rejected rejected ->
-                    error(request, rejected.code().name(), rejected.message());
-              }
-            },
-            executor);
+    answer(
+        canvases.submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, author),
+        request,
+        result -> {
+          ObjectNode ack = JSON.objectNode();
+          ack.put("src", opSrc);
+          ack.put("seq", seq);
+          switch (result) {
+            case CanvasEntity.Applied applied ->
+                acknowledge(canvasId, applied.v(), applied.missed(), request, ack);
+            case CanvasEntity.AlreadyApplied again ->
+                acknowledge(canvasId, again.v(), again.missed(), request, ack);
+            case CanvasEntity.Rejected rejected ->
+                error(request, rejected.code().name(), rejected.message());
+          }
+        });
   }
 
   /**
@@ -671,6 +616,20 @@ final class ShareDbSession {
     error.put("code", code);
     error.put("message", message);
     write(reply);
+  }
+
+  /**
+   * Continues with the value of {@code stage} on this connection's executor, or answers {@code
+   * request} with an error when it failed; nothing happens once the connection is closed.
+   */
+  private <T> void answer(CompletionStage<T> stage, ObjectNode request, Consumer<T> then) {
+    stage.whenCompleteAsync(
+        (value, failure) -> {
+          if (closed) return;
+          if (failure != null) failed(request, failure);
+          else then.accept(value);
+        },
+        executor);
   }
 
   private void failed(ObjectNode request, Throwable failure) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,16 +28,7 @@ class HealthIntegrationTest {
   void answers503WhileTheNodeHasNotJoinedItsCluster() throws Exception {
     // A gateway whose seed node never answers stays out of the cluster.
     var overrides =
-        ConfigFactory.parseMap(
-                Map.of(
-                    "easel.data-dir",
-                    dataDir.toString(),
-                    "easel.http.host",
-                    "127.0.0.1",
-                    "easel.http.port",
-                    0,
-                    "pekko.remote.artery.canonical.port",
-                    0))
+        TestNodes.loopback(dataDir)
             .withValue(
                 "pekko.cluster.seed-nodes",
                 ConfigFactory.parseString("x = [\"pekko://easel@127.0.0.1:9\"]").getValue("x"))

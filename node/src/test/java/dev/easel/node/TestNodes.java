@@ -1,5 +1,6 @@
 package dev.easel.node;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,21 +14,23 @@ final class TestNodes {
   }
 
   static EaselNode start(Path dataDir, Map<String, Object> settings) throws Exception {
-    var overrides =
-        ConfigFactory.parseMap(settings)
-            .withFallback(
-                ConfigFactory.parseMap(
-                    Map.of(
-                        "easel.data-dir",
-                        dataDir.toString(),
-                        "easel.http.host",
-                        "127.0.0.1",
-                        "easel.http.port",
-                        0,
-                        "pekko.remote.artery.canonical.port",
-                        0)));
-    EaselNode node = EaselNode.start(overrides);
+    EaselNode node =
+        EaselNode.start(ConfigFactory.parseMap(settings).withFallback(loopback(dataDir)));
     Http.awaitHealthy(node.httpPort());
     return node;
+  }
+
+  /** Settings for a node of a test: loopback only, free ports, the given data folder. */
+  static Config loopback(Path dataDir) {
+    return ConfigFactory.parseMap(
+        Map.of(
+            "easel.data-dir",
+            dataDir.toString(),
+            "easel.http.host",
+            "127.0.0.1",
+            "easel.http.port",
+            0,
+            "pekko.remote.artery.canonical.port",
+            0));
   }
 }

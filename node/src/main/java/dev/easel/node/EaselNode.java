@@ -53,7 +53,13 @@ public final class EaselNode implements AutoCloseable {
             + node.dataDir
             + "). Press Ctrl-C to stop.");
     CoordinatedShutdown.get(node.system)
-        .addJvmShutdownHook(() -> System.out.println("Easel stopped."));
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "say-stopped",
+            () -> {
+              System.out.println("Easel stopped: shards handed off, data saved in " + node.dataDir);
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
     node.system.getWhenTerminated().toCompletableFuture().join();
   }
 

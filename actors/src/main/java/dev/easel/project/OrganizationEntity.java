@@ -1,0 +1,290 @@
+package dev.easel.project;
+
+import dev.easel.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One organization: its name and members, some of them admins. An organization always keeps at
+ * least one admin. Who may change it is decided at the edge.
+ */
+public final class OrganizationEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        OrganizationEntity.Command, OrganizationEntity.Event, OrganizationEntity.State> {
+
+  public static final EntityTypeKey<Command> KEY =
+      EntityTypeKey.create(Command.class, "Organization");
+
+  public static final int TAG_COUNT = 8;
+
+  /** Save a snapshot every this many events. */
+  static final int SNAPSHOT_EVERY = 100;
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A command that changes the organization, answered with a {@link Result}. */
+  public sealed interface Change extends Command {
+    ActorRef<Result> replyTo();
+  }
+
+  /** Create the organization with {@code adminUserId} as its first admin. */
+  public record Create(String name, String adminUserId, ActorRef<Result> replyTo)
+      implements Change {}
+
+  /** Make {@code userId} a member, an admin or not; for a member, this sets whether it is one. */
+  public record AddMember(String userId, boolean admin, String byUserId, ActorRef<Result> replyTo)
+      implements Change {}
+
+  /** Remove member {@code userId}. */
+  public record RemoveMember(String userId, String byUserId, ActorRef<Result> replyTo)
+      implements Change {}
+
+  /** Reply with the organization and its members. */
+  public record Get(ActorRef<OrganizationView> replyTo) implements Command {}
+
+  // ---- replies --------------------------------------------------------------------------------
+
+  /** The outcome of a {@link Change}. */
+  public sealed interface Result extends CborSerializable {}
+
+  /** Done (or there was nothing to do). */
+  public record Accepted() implements Result {}
+
+  /** Refused: nothing was changed or persisted. */
+  public record Refused(ProjectError code, String message) implements Result {}
+
+  /**
+   * The organization as shown; {@code exists} is false (and the rest empty) if it was never
+   * created. Admins first, then by id.
+   */
+  public record OrganizationView(
+      String orgId, boolean exists, String name, Instant createdAt, List<Member> members)
+      implements CborSerializable {}
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  /** Something that happened to the organization: who did it, and when. */
+  public sealed interface Event extends CborSerializable {
+    String byUserId();
+
+    Instant at();
+  }
+
+  /** The organization was created; {@code byUserId} is its first admin. */
+  public record OrganizationCreated(String name, String byUserId, Instant at) implements Event {}
+
+  /** {@code userId} is a member now, an admin or not. */
+  public record MemberAdded(String userId, boolean admin, String byUserId, Instant at)
+      implements Event {}
+
+  /** {@code userId} is no longer a member. */
+  public record MemberRemoved(String userId, String byUserId, Instant at) implements Event {}
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /** A member, since {@code since}. */
+  public record Member(String userId, boolean admin, Instant since) {}
+
+  /** The organization; immutable. {@code name} is null until it is created. */
+  public record State(String name, Instant createdAt, Map<String, Member> members)
+      implements CborSerializable {
+    public static final State NEW = new State(null, null, null);
+
+    public State {
+      members =
+          members == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(members));
+    }
+
+    public boolean exists() {
+      return name != null;
+    }
+
+    public long adminCount() {
+      return members.values().stream().filter(Member::admin).count();
+    }
+
+    /** Whether {@code userId} is the only admin, so that it must stay one. */
+    public boolean lastAdmin(String userId) {
+      Member member = members.get(userId);
+      return member != null && member.admin() && adminCount() == 1;
+    }
+
+    State withMember(String userId, boolean admin, Instant at) {
+      Member current = members.get(userId);
+      Map<String, Member> next = new LinkedHashMap<>(members);
+      next.put(userId, new Member(userId, admin, current == null ? at : current.since()));
+      return new State(name, createdAt, next);
+    }
+
+    State withoutMember(String userId) {
+      Map<String, Member> next = new LinkedHashMap<>(members);
+      next.remove(userId);
+      return new State(name, createdAt, next);
+    }
+
+    OrganizationView view(String orgId) {
+      List<Member> sorted = new ArrayList<>(members.values());
+      sorted.sort(Comparator.comparing((Member m) -> !m.admin()).thenComparing(Member::userId));
+      return new OrganizationView(orgId, exists(), name, createdAt, sorted);
+    }
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------
+
+  private final String orgId;
+
+  /** Starts sharding for organizations on nodes with the {@code core} role. */
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system)
+        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId())).withRole("core"));
+  }
+
+  public static Behavior<Command> create(String orgId) {
+    return Behaviors.setup(context -> new OrganizationEntity(orgId));
+  }
+
+  private OrganizationEntity(String orgId) {
+    super(
+        PersistenceId.of(KEY.name(), orgId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.orgId = orgId;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.NEW;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of("organization-" + Math.floorMod(orgId.hashCode(), TAG_COUNT));
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState().onAnyCommand(this::onCommand);
+  }
+
+  private ReplyEffect<Event, State> onCommand(State state, Command command) {
+    return switch (command) {
+      case Get get -> Effect().reply(get.replyTo(), state.view(orgId));
+      case Create create -> onCreate(state, create);
+      case Change change when !state.exists() ->
+          refuse(change, ProjectError.ORGANIZATION_NOT_FOUND, "There is no organization " + orgId);
+      case AddMember add -> onAddMember(state, add);
+      case RemoveMember remove -> onRemoveMember(state, remove);
+    };
+  }
+
+  private ReplyEffect<Event, State> onCreate(State state, Create create) {
+    if (state.exists()) {
+      return refuse(create, ProjectError.ORGANIZATION_EXISTS, "The organization exists already");
+    }
+    if (blank(create.name()) || blank(create.adminUserId())) {
+      return invalid(create, "A name and a first admin are required");
+    }
+    return persist(
+        create,
+        new OrganizationCreated(create.name().strip(), create.adminUserId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onAddMember(State state, AddMember add) {
+    if (blank(add.userId())) return invalid(add, "A user id is required");
+    if (blank(add.byUserId())) return noActor(add);
+    Member current = state.members().get(add.userId());
+    if (current != null && current.admin() == add.admin()) return accept(add);
+    if (!add.admin() && state.lastAdmin(add.userId())) {
+      return lastAdmin(add, "Make another member an admin before this one stops being one");
+    }
+    return persist(add, new MemberAdded(add.userId(), add.admin(), add.byUserId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onRemoveMember(State state, RemoveMember remove) {
+    if (blank(remove.userId())) return invalid(remove, "A user id is required");
+    if (blank(remove.byUserId())) return noActor(remove);
+    if (!state.members().containsKey(remove.userId())) {
+      return refuse(remove, ProjectError.NOT_MEMBER, "The user is not a member");
+    }
+    if (state.lastAdmin(remove.userId())) {
+      return lastAdmin(remove, "Make another member an admin before removing this one");
+    }
+    return persist(remove, new MemberRemoved(remove.userId(), remove.byUserId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> persist(Change change, Event event) {
+    return Effect().persist(event).thenReply(change.replyTo(), state -> new Accepted());
+  }
+
+  private ReplyEffect<Event, State> accept(Change change) {
+    return Effect().reply(change.replyTo(), new Accepted());
+  }
+
+  private ReplyEffect<Event, State> refuse(Change change, ProjectError code, String message) {
+    return Effect().reply(change.replyTo(), new Refused(code, message));
+  }
+
+  private ReplyEffect<Event, State> invalid(Change change, String message) {
+    return refuse(change, ProjectError.INVALID_ARGUMENT, message);
+  }
+
+  private ReplyEffect<Event, State> noActor(Change change) {
+    return invalid(change, "The user making the change (byUserId) is required");
+  }
+
+  private ReplyEffect<Event, State> lastAdmin(Change change, String advice) {
+    return refuse(
+        change, ProjectError.LAST_ADMIN, "An organization needs at least one admin. " + advice);
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent(
+            (state, event) ->
+                switch (event) {
+                  case OrganizationCreated created ->
+                      new State(created.name(), created.at(), null)
+                          .withMember(created.byUserId(), true, created.at());
+                  case MemberAdded added ->
+                      state.withMember(added.userId(), added.admin(), added.at());
+                  case MemberRemoved removed -> state.withoutMember(removed.userId());
+                });
+  }
+}

@@ -1,0 +1,312 @@
+package dev.easel.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.easel.CborSerializable;
+import dev.easel.project.OrganizationEntity;
+import dev.easel.project.ProjectEntity;
+import dev.easel.project.ProjectError;
+import dev.easel.project.ProjectRole;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every message, event and state of the account, sign-in and project entities goes through Jackson
+ * CBOR and comes back equal.
+ */
+class IdentitySerializationTest {
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "identity-serialization-test",
+          ConfigFactory.parseResources("serialization.conf")
+              .withFallback(ConfigFactory.parseResources("identity.conf"))
+              .withFallback(ConfigFactory.load())
+              .resolve());
+
+  static final Instant AT = Instant.parse("2026-11-29T10:15:30.123456Z");
+  static final Instant LATER = Instant.parse("2026-12-29T10:15:30Z");
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  static <T> ActorRef<T> ref(Class<T> type) {
+    return testKit.createTestProbe(type).getRef();
+  }
+
+  static List<CborSerializable> userSamples() {
+    ActorRef<UserEntity.Result> result = ref(UserEntity.Result.class);
+    UserEntity.ApiKey key =
+        new UserEntity.ApiKey("k1", "CI ✓", List.of("read", "write"), "p-1", "sha:1", AT, LATER);
+    UserEntity.ApiKey unused =
+        new UserEntity.ApiKey("k2", "Laptop", List.of("read"), null, "sha:2", AT, null);
+    UserEntity.LinkedIdentity google = new UserEntity.LinkedIdentity("google", "sub-1");
+    UserEntity.State active =
+        new UserEntity.State(
+            UserEntity.Status.ACTIVE,
+            "Zoë@example.com",
+            "$argon2id$hash",
+            "Zoë 😀",
+            "https://cdn.example/z.png",
+            AT,
+            new UserEntity.SecondFactor("enc:s", true, 57_000_000L, List.of("r1", "r2")),
+            Map.of("k1", key, "k2", unused),
+            List.of(google));
+    return List.of(
+        new UserEntity.Register("zoe@example.com", "$argon2id$hash", "Zoë", result),
+        new UserEntity.Register("zoe@example.com", null, "Zoë", result),
+        new UserEntity.ChangeProfile("Zoë", "https://cdn.example/z.png", result),
+        new UserEntity.ChangePassword("$argon2id$new", result),
+        new UserEntity.EnrollTotp("enc:s", result),
+        new UserEntity.ConfirmTotp(57_000_000L, result),
+        new UserEntity.RecordTotpStep(57_000_001L, result),
+        new UserEntity.SetRecoveryCodes(List.of("r1", "r2"), result),
+        new UserEntity.UseRecoveryCode("r1", result),
+        new UserEntity.DisableTotp(result),
+        new UserEntity.AddApiKey("k1", "CI", List.of("read"), null, "sha:1", AT, result),
+        new UserEntity.RevokeApiKey("k1", result),
+        new UserEntity.TouchApiKey("k1", AT, result),
+        new UserEntity.LinkIdentity("google", "sub-1", result),
+        new UserEntity.Delete(result),
+        new UserEntity.Get(ref(UserEntity.UserView.class)),
+        new UserEntity.GetCredentials(ref(UserEntity.Credentials.class)),
+        new UserEntity.Accepted(),
+        new UserEntity.Refused(IdentityError.TOTP_STEP_REUSED, "This code was used already"),
+        active.view("u-1"),
+        UserEntity.State.ERASED.view("u-2"),
+        active.credentials("u-1"),
+        new UserEntity.UserRegistered("zoe@example.com", "$argon2id$hash", "Zoë", AT),
+        new UserEntity.UserRegistered("zoe@example.com", null, "Zoë", AT),
+        new UserEntity.ProfileChanged("Zoë", null, AT),
+        new UserEntity.PasswordChanged("$argon2id$new", AT),
+        new UserEntity.TotpEnrolled("enc:s", AT),
+        new UserEntity.TotpConfirmed(57_000_000L, AT),
+        new UserEntity.TotpStepUsed(57_000_001L, AT),
+        new UserEntity.RecoveryCodesSet(List.of("r1", "r2"), AT),
+        new UserEntity.RecoveryCodeUsed("r1", AT),
+        new UserEntity.TotpDisabled(AT),
+        new UserEntity.ApiKeyAdded("k1", "CI", List.of("read"), "p-1", "sha:1", AT),
+        new UserEntity.ApiKeyRevoked("k1", AT),
+        new UserEntity.ApiKeyUsed("k1", LATER),
+        new UserEntity.IdentityLinked("google", "sub-1", AT),
+        new UserEntity.UserDeleted(AT),
+        active,
+        UserEntity.State.UNREGISTERED,
+        UserEntity.State.ERASED);
+  }
+
+  static List<CborSerializable> emailIndexSamples() {
+    ActorRef<EmailIndexEntity.Result> result = ref(EmailIndexEntity.Result.class);
+    return List.of(
+        new EmailIndexEntity.Claim("u-1", result),
+        new EmailIndexEntity.Release("u-1", result),
+        new EmailIndexEntity.Lookup(ref(EmailIndexEntity.Holder.class)),
+        new EmailIndexEntity.Accepted(),
+        new EmailIndexEntity.Refused(IdentityError.EMAIL_TAKEN, "Another account uses it"),
+        new EmailIndexEntity.Holder("u-1"),
+        new EmailIndexEntity.Holder(null),
+        new EmailIndexEntity.EmailClaimed("u-1", AT),
+        new EmailIndexEntity.EmailReleased("u-1", AT),
+        new EmailIndexEntity.State("u-1"),
+        EmailIndexEntity.State.FREE);
+  }
+
+  static List<CborSerializable> sessionSamples() {
+    ActorRef<SessionEntity.Result> result = ref(SessionEntity.Result.class);
+    return List.of(
+        new SessionEntity.Start("u-1", "s0", LATER, result),
+        new SessionEntity.Start("u-1", "s0", null, result),
+        new SessionEntity.Rotate("s0", "s1", AT, ref(SessionEntity.RotateResult.class)),
+        new SessionEntity.Revoke("logout", result),
+        new SessionEntity.Get(ref(SessionEntity.SessionView.class)),
+        new SessionEntity.Accepted(),
+        new SessionEntity.Rotated("u-1", LATER),
+        new SessionEntity.ReuseDetected("u-1"),
+        new SessionEntity.Refused(IdentityError.SESSION_EXPIRED, "This sign-in expired"),
+        new SessionEntity.SessionView("f-1", "u-1", AT, LATER, true, "reuse"),
+        new SessionEntity.SessionView("f-2", null, null, null, false, null),
+        new SessionEntity.SessionStarted("u-1", "s0", LATER, AT),
+        new SessionEntity.SecretRotated("s1", AT),
+        new SessionEntity.FamilyRevoked("reuse", AT),
+        new SessionEntity.State("u-1", "s2", List.of("s0", "s1"), AT, LATER, true, "reuse"),
+        SessionEntity.State.NOT_STARTED);
+  }
+
+  static List<CborSerializable> projectSamples() {
+    ActorRef<ProjectEntity.Result> result = ref(ProjectEntity.Result.class);
+    ProjectEntity.Member owner = new ProjectEntity.Member("ann", ProjectRole.OWNER, AT);
+    ProjectEntity.CanvasEntry canvas = new ProjectEntity.CanvasEntry("c1", "Revenue €", "ann", AT);
+    ProjectEntity.Invitation pending =
+        new ProjectEntity.Invitation(
+            "i1", "bob@example.com", ProjectRole.EDITOR, "th", LATER, "ann", AT, null, null);
+    ProjectEntity.Invitation used =
+        new ProjectEntity.Invitation(
+            "i2", "cy@example.com", ProjectRole.VIEWER, "th2", LATER, "ann", AT, "cy", AT);
+    ProjectEntity.State state =
+        new ProjectEntity.State(
+            ProjectEntity.Status.ACTIVE,
+            "Sales",
+            "org-1",
+            true,
+            AT,
+            Map.of("ann", owner),
+            Map.of("i1", pending, "i2", used),
+            Map.of("c1", canvas));
+    return List.of(
+        new ProjectEntity.Create("Sales", "ann", "org-1", result),
+        new ProjectEntity.Create("Sales", "ann", null, result),
+        new ProjectEntity.Rename("Sales EU", "ann", result),
+        new ProjectEntity.Archive("ann", result),
+        new ProjectEntity.Unarchive("ann", result),
+        new ProjectEntity.Delete("ann", result),
+        new ProjectEntity.AddMember("bob", ProjectRole.COMMENTER, "ann", result),
+        new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", result),
+        new ProjectEntity.RemoveMember("bob", "ann", result),
+        new ProjectEntity.Invite(
+            "bob@example.com", ProjectRole.EDITOR, "i1", "th", LATER, "ann", result),
+        new ProjectEntity.RevokeInvite("i1", "ann", result),
+        new ProjectEntity.AcceptInvite("i1", "th", "bob", AT, result),
+        new ProjectEntity.TransferOwnership("bob", "ann", result),
+        new ProjectEntity.AddCanvas("c1", "Revenue", "ann", result),
+        new ProjectEntity.RemoveCanvas("c1", "ann", result),
+        new ProjectEntity.Get(ref(ProjectEntity.ProjectView.class)),
+        new ProjectEntity.Accepted(),
+        new ProjectEntity.Refused(ProjectError.LAST_OWNER, "A project needs at least one owner"),
+        new ProjectEntity.ProjectView(
+            "p-1",
+            ProjectEntity.Status.ACTIVE,
+            "Sales",
+            null,
+            false,
+            AT,
+            List.of(owner),
+            List.of(canvas),
+            List.of(
+                new ProjectEntity.InvitationView(
+                    "i1", "bob@example.com", ProjectRole.EDITOR, LATER, "ann", AT, null, null))),
+        new ProjectEntity.ProjectCreated("Sales", "org-1", "ann", AT),
+        new ProjectEntity.ProjectRenamed("Sales EU", "ann", AT),
+        new ProjectEntity.ProjectArchived("ann", AT),
+        new ProjectEntity.ProjectUnarchived("ann", AT),
+        new ProjectEntity.ProjectDeleted("ann", AT),
+        new ProjectEntity.MemberAdded("bob", ProjectRole.VIEWER, "ann", AT),
+        new ProjectEntity.MemberRoleChanged(
+            "bob", ProjectRole.VIEWER, ProjectRole.EDITOR, "ann", AT),
+        new ProjectEntity.MemberRemoved("bob", "ann", AT),
+        new ProjectEntity.MemberInvited(
+            "i1", "bob@example.com", ProjectRole.EDITOR, "th", LATER, "ann", AT),
+        new ProjectEntity.InviteRevoked("i1", "ann", AT),
+        new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", AT),
+        new ProjectEntity.OwnershipTransferred("bob", "ann", AT),
+        new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", AT),
+        new ProjectEntity.CanvasRemoved("c1", "ann", AT),
+        state,
+        ProjectEntity.State.NEW);
+  }
+
+  static List<CborSerializable> organizationSamples() {
+    ActorRef<OrganizationEntity.Result> result = ref(OrganizationEntity.Result.class);
+    OrganizationEntity.Member admin = new OrganizationEntity.Member("ann", true, AT);
+    return List.of(
+        new OrganizationEntity.Create("Acme", "ann", result),
+        new OrganizationEntity.AddMember("bob", false, "ann", result),
+        new OrganizationEntity.RemoveMember("bob", "ann", result),
+        new OrganizationEntity.Get(ref(OrganizationEntity.OrganizationView.class)),
+        new OrganizationEntity.Accepted(),
+        new OrganizationEntity.Refused(ProjectError.LAST_ADMIN, "An organization needs an admin"),
+        new OrganizationEntity.OrganizationView("o-1", true, "Acme", AT, List.of(admin)),
+        new OrganizationEntity.OrganizationView("o-2", false, null, null, List.of()),
+        new OrganizationEntity.OrganizationCreated("Acme", "ann", AT),
+        new OrganizationEntity.MemberAdded("bob", true, "ann", AT),
+        new OrganizationEntity.MemberRemoved("bob", "ann", AT),
+        new OrganizationEntity.State("Acme", AT, Map.of("ann", admin)),
+        OrganizationEntity.State.NEW);
+  }
+
+  static List<CborSerializable> samples() {
+    List<CborSerializable> samples = new ArrayList<>();
+    samples.addAll(userSamples());
+    samples.addAll(emailIndexSamples());
+    samples.addAll(sessionSamples());
+    samples.addAll(projectSamples());
+    samples.addAll(organizationSamples());
+    return samples;
+  }
+
+  @Test
+  void everyMessageRoundTripsThroughCbor() {
+    SerializationTestKit serialization = new SerializationTestKit(testKit.system());
+    var extension = SerializationExtension.get(testKit.system().classicSystem());
+    for (CborSerializable sample : samples()) {
+      assertThat(serialization.verifySerialization(sample, true)).isEqualTo(sample);
+      assertThat(extension.findSerializerFor(sample).getClass().getSimpleName())
+          .as("serializer of %s", sample.getClass())
+          .isEqualTo("JacksonCborSerializer");
+    }
+  }
+
+  @Test
+  void everyMessageTypeHasASample() {
+    Set<Class<?>> sampled = new HashSet<>();
+    for (Object sample : samples()) sampled.add(sample.getClass());
+    List<Class<?>> declared = new ArrayList<>();
+    for (Class<?> sealed :
+        List.of(
+            UserEntity.Command.class,
+            UserEntity.Result.class,
+            UserEntity.Event.class,
+            EmailIndexEntity.Command.class,
+            EmailIndexEntity.Result.class,
+            EmailIndexEntity.Event.class,
+            SessionEntity.Command.class,
+            SessionEntity.Result.class,
+            SessionEntity.RotateResult.class,
+            SessionEntity.Event.class,
+            ProjectEntity.Command.class,
+            ProjectEntity.Result.class,
+            ProjectEntity.Event.class,
+            OrganizationEntity.Command.class,
+            OrganizationEntity.Result.class,
+            OrganizationEntity.Event.class)) {
+      addPermitted(sealed, declared);
+    }
+    declared.addAll(
+        List.of(
+            UserEntity.UserView.class,
+            UserEntity.Credentials.class,
+            UserEntity.State.class,
+            EmailIndexEntity.Holder.class,
+            EmailIndexEntity.State.class,
+            SessionEntity.SessionView.class,
+            SessionEntity.State.class,
+            ProjectEntity.ProjectView.class,
+            ProjectEntity.State.class,
+            OrganizationEntity.OrganizationView.class,
+            OrganizationEntity.State.class));
+    assertThat(declared).contains(UserEntity.Register.class, ProjectEntity.AcceptInvite.class);
+    assertThat(sampled).containsAll(declared);
+  }
+
+  /** The records that implement {@code sealed}, through sealed sub-interfaces such as Change. */
+  static void addPermitted(Class<?> sealed, List<Class<?>> into) {
+    for (Class<?> permitted : sealed.getPermittedSubclasses()) {
+      if (permitted.isSealed()) {
+        addPermitted(permitted, into);
+      } else {
+        into.add(permitted);
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.easel.project;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The organization entity on the Pekko persistence test journal, with serialization checked. */
+class OrganizationEntityTest {
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "organization-entity-test",
+          ConfigFactory.parseString("pekko.loglevel = WARNING")
+              .withFallback(EventSourcedBehaviorTestKit.config())
+              .withFallback(PersistenceTestKitSnapshotPlugin.config())
+              .withFallback(ConfigFactory.parseResources("serialization.conf"))
+              .withFallback(ConfigFactory.load())
+              .resolve());
+
+  String orgId;
+  EventSourcedBehaviorTestKit<
+          OrganizationEntity.Command, OrganizationEntity.Event, OrganizationEntity.State>
+      org;
+
+  @BeforeEach
+  void setUp() {
+    orgId = "o-" + System.nanoTime();
+    org =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            OrganizationEntity.create(orgId),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  CommandResultWithReply<
+          OrganizationEntity.Command,
+          OrganizationEntity.Event,
+          OrganizationEntity.State,
+          OrganizationEntity.Result>
+      run(Function<ActorRef<OrganizationEntity.Result>, OrganizationEntity.Command> command) {
+    return org.runCommand(command);
+  }
+
+  OrganizationEntity.Event accepted(
+      Function<ActorRef<OrganizationEntity.Result>, OrganizationEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply()).isEqualTo(new OrganizationEntity.Accepted());
+    return result.event();
+  }
+
+  void refused(
+      ProjectError code,
+      Function<ActorRef<OrganizationEntity.Result>, OrganizationEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply())
+        .isInstanceOfSatisfying(
+            OrganizationEntity.Refused.class,
+            refused -> {
+              assertThat(refused.code()).isEqualTo(code);
+              assertThat(refused.message()).isNotBlank();
+            });
+    assertThat(result.hasNoEvents()).isTrue();
+  }
+
+  OrganizationEntity.OrganizationView view() {
+    return org.<OrganizationEntity.OrganizationView>runCommand(OrganizationEntity.Get::new).reply();
+  }
+
+  @Test
+  void createsAnOrganizationWithItsFirstAdmin() {
+    assertThat(view().exists()).isFalse();
+    refused(
+        ProjectError.ORGANIZATION_NOT_FOUND,
+        r -> new OrganizationEntity.AddMember("bob", false, "ann", r));
+    refused(
+        ProjectError.ORGANIZATION_NOT_FOUND,
+        r -> new OrganizationEntity.RemoveMember("bob", "ann", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new OrganizationEntity.Create(" ", "ann", r));
+    assertThat(accepted(r -> new OrganizationEntity.Create("Acme", "ann", r)).byUserId())
+        .isEqualTo("ann");
+    refused(ProjectError.ORGANIZATION_EXISTS, r -> new OrganizationEntity.Create("Acme", "bob", r));
+    OrganizationEntity.OrganizationView view = view();
+    assertThat(view.exists()).isTrue();
+    assertThat(view.name()).isEqualTo("Acme");
+    assertThat(view.members())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.userId()).isEqualTo("ann");
+              assertThat(m.admin()).isTrue();
+            });
+  }
+
+  @Test
+  void addsMembersAndSetsWhetherTheyAreAdmins() {
+    accepted(r -> new OrganizationEntity.Create("Acme", "ann", r));
+    accepted(r -> new OrganizationEntity.AddMember("bob", false, "ann", r));
+    var again = run(r -> new OrganizationEntity.AddMember("bob", false, "ann", r));
+    assertThat(again.reply()).isEqualTo(new OrganizationEntity.Accepted());
+    assertThat(again.hasNoEvents()).isTrue();
+    accepted(r -> new OrganizationEntity.AddMember("bob", true, "ann", r));
+    assertThat(org.getState().adminCount()).isEqualTo(2);
+    refused(
+        ProjectError.INVALID_ARGUMENT, r -> new OrganizationEntity.AddMember("", true, "ann", r));
+    refused(
+        ProjectError.INVALID_ARGUMENT, r -> new OrganizationEntity.AddMember("cy", true, null, r));
+    accepted(r -> new OrganizationEntity.AddMember("cy", false, "bob", r));
+    assertThat(view().members())
+        .extracting(OrganizationEntity.Member::userId)
+        .containsExactly("ann", "bob", "cy");
+    accepted(r -> new OrganizationEntity.RemoveMember("cy", "ann", r));
+    refused(ProjectError.NOT_MEMBER, r -> new OrganizationEntity.RemoveMember("cy", "ann", r));
+  }
+
+  @Test
+  void alwaysKeepsAnAdmin() {
+    accepted(r -> new OrganizationEntity.Create("Acme", "ann", r));
+    refused(ProjectError.LAST_ADMIN, r -> new OrganizationEntity.RemoveMember("ann", "ann", r));
+    refused(ProjectError.LAST_ADMIN, r -> new OrganizationEntity.AddMember("ann", false, "ann", r));
+    accepted(r -> new OrganizationEntity.AddMember("bob", true, "ann", r));
+    accepted(r -> new OrganizationEntity.AddMember("ann", false, "bob", r));
+    refused(ProjectError.LAST_ADMIN, r -> new OrganizationEntity.RemoveMember("bob", "bob", r));
+    accepted(r -> new OrganizationEntity.RemoveMember("ann", "bob", r));
+    assertThat(org.getState().lastAdmin("bob")).isTrue();
+  }
+
+  @Test
+  void recoversTheSameOrganization() {
+    accepted(r -> new OrganizationEntity.Create("Acme", "ann", r));
+    accepted(r -> new OrganizationEntity.AddMember("bob", true, "ann", r));
+    accepted(r -> new OrganizationEntity.AddMember("cy", false, "bob", r));
+    accepted(r -> new OrganizationEntity.RemoveMember("ann", "bob", r));
+    OrganizationEntity.State before = org.getState();
+    assertThat(org.restart().state()).isEqualTo(before);
+    refused(ProjectError.LAST_ADMIN, r -> new OrganizationEntity.RemoveMember("bob", "cy", r));
+  }
+}

@@ -1,0 +1,396 @@
+package dev.easel.project;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The project entity on the Pekko persistence test journal, with serialization of every command,
+ * event and state checked on each step.
+ */
+class ProjectEntityTest {
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "project-entity-test",
+          ConfigFactory.parseString("pekko.loglevel = WARNING")
+              .withFallback(EventSourcedBehaviorTestKit.config())
+              .withFallback(PersistenceTestKitSnapshotPlugin.config())
+              .withFallback(ConfigFactory.parseResources("serialization.conf"))
+              .withFallback(ConfigFactory.load())
+              .resolve());
+
+  static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
+  static final Instant EXPIRES = NOW.plusSeconds(7 * 24 * 3600);
+
+  String projectId;
+  EventSourcedBehaviorTestKit<ProjectEntity.Command, ProjectEntity.Event, ProjectEntity.State>
+      project;
+
+  @BeforeEach
+  void setUp() {
+    projectId = "p-" + System.nanoTime();
+    project =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            ProjectEntity.create(projectId),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  CommandResultWithReply<
+          ProjectEntity.Command, ProjectEntity.Event, ProjectEntity.State, ProjectEntity.Result>
+      run(Function<ActorRef<ProjectEntity.Result>, ProjectEntity.Command> command) {
+    return project.runCommand(command);
+  }
+
+  ProjectEntity.Event accepted(
+      Function<ActorRef<ProjectEntity.Result>, ProjectEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply()).isEqualTo(new ProjectEntity.Accepted());
+    return result.event();
+  }
+
+  void acceptedWithoutEvent(
+      Function<ActorRef<ProjectEntity.Result>, ProjectEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply()).isEqualTo(new ProjectEntity.Accepted());
+    assertThat(result.hasNoEvents()).isTrue();
+  }
+
+  void refused(
+      ProjectError code, Function<ActorRef<ProjectEntity.Result>, ProjectEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply())
+        .isInstanceOfSatisfying(
+            ProjectEntity.Refused.class,
+            refused -> {
+              assertThat(refused.code()).isEqualTo(code);
+              assertThat(refused.message()).isNotBlank();
+            });
+    assertThat(result.hasNoEvents()).isTrue();
+  }
+
+  ProjectEntity.ProjectView view() {
+    return project.<ProjectEntity.ProjectView>runCommand(ProjectEntity.Get::new).reply();
+  }
+
+  ProjectRole roleOf(String userId) {
+    return project.getState().roleOf(userId);
+  }
+
+  void create() {
+    assertThat(accepted(r -> new ProjectEntity.Create("Sales", "ann", "org-1", r)))
+        .isInstanceOf(ProjectEntity.ProjectCreated.class);
+  }
+
+  void invite(String inviteId, ProjectRole role) {
+    accepted(
+        r ->
+            new ProjectEntity.Invite(
+                "Bob@Example.com ", role, inviteId, "hash-" + inviteId, EXPIRES, "ann", r));
+  }
+
+  @Test
+  void ordersRoles() {
+    assertThat(ProjectRole.OWNER.atLeast(ProjectRole.EDITOR)).isTrue();
+    assertThat(ProjectRole.EDITOR.atLeast(ProjectRole.COMMENTER)).isTrue();
+    assertThat(ProjectRole.COMMENTER.atLeast(ProjectRole.VIEWER)).isTrue();
+    assertThat(ProjectRole.VIEWER.atLeast(ProjectRole.VIEWER)).isTrue();
+    assertThat(ProjectRole.VIEWER.atLeast(ProjectRole.COMMENTER)).isFalse();
+    assertThat(ProjectRole.EDITOR.atLeast(ProjectRole.OWNER)).isFalse();
+    assertThat(ProjectRole.higher(ProjectRole.VIEWER, ProjectRole.EDITOR))
+        .isEqualTo(ProjectRole.EDITOR);
+    assertThat(ProjectRole.higher(ProjectRole.OWNER, ProjectRole.COMMENTER))
+        .isEqualTo(ProjectRole.OWNER);
+  }
+
+  @Test
+  void createsAProjectOwnedByItsCreator() {
+    assertThat(view().status()).isEqualTo(ProjectEntity.Status.NEW);
+    refused(ProjectError.PROJECT_NOT_FOUND, r -> new ProjectEntity.Rename("X", "ann", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Create(" ", "ann", null, r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Create("Sales", "", null, r));
+    create();
+    refused(ProjectError.PROJECT_EXISTS, r -> new ProjectEntity.Create("Other", "bob", null, r));
+    ProjectEntity.ProjectView view = view();
+    assertThat(view.projectId()).isEqualTo(projectId);
+    assertThat(view.status()).isEqualTo(ProjectEntity.Status.ACTIVE);
+    assertThat(view.name()).isEqualTo("Sales");
+    assertThat(view.orgId()).isEqualTo("org-1");
+    assertThat(view.members())
+        .extracting(ProjectEntity.Member::userId, ProjectEntity.Member::role)
+        .containsExactly(tuple("ann", ProjectRole.OWNER));
+  }
+
+  @Test
+  void recordsWhoMadeEachChange() {
+    create();
+    ProjectEntity.Event renamed = accepted(r -> new ProjectEntity.Rename("Sales EU", "bob", r));
+    assertThat(renamed.byUserId()).isEqualTo("bob");
+    assertThat(renamed.at()).isNotNull();
+    acceptedWithoutEvent(r -> new ProjectEntity.Rename(" Sales EU ", "bob", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Rename("", "bob", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Rename("Y", null, r));
+    assertThat(view().name()).isEqualTo("Sales EU");
+  }
+
+  @Test
+  void managesMembersAndTheirRoles() {
+    create();
+    assertThat(accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r)))
+        .isEqualTo(
+            new ProjectEntity.MemberAdded(
+                "bob", ProjectRole.VIEWER, "ann", project.getState().members().get("bob").since()));
+    refused(
+        ProjectError.ALREADY_MEMBER,
+        r -> new ProjectEntity.AddMember("bob", ProjectRole.EDITOR, "ann", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.AddMember("cy", null, "ann", r));
+    ProjectEntity.Event changed =
+        accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+    assertThat(changed)
+        .isInstanceOfSatisfying(
+            ProjectEntity.MemberRoleChanged.class,
+            e -> {
+              assertThat(e.from()).isEqualTo(ProjectRole.VIEWER);
+              assertThat(e.to()).isEqualTo(ProjectRole.EDITOR);
+            });
+    acceptedWithoutEvent(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+    refused(
+        ProjectError.NOT_MEMBER,
+        r -> new ProjectEntity.ChangeRole("zed", ProjectRole.EDITOR, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("cy", ProjectRole.COMMENTER, "bob", r));
+    assertThat(view().members())
+        .extracting(ProjectEntity.Member::userId)
+        .containsExactly("ann", "bob", "cy");
+    accepted(r -> new ProjectEntity.RemoveMember("cy", "ann", r));
+    refused(ProjectError.NOT_MEMBER, r -> new ProjectEntity.RemoveMember("cy", "ann", r));
+    assertThat(roleOf("cy")).isNull();
+    assertThat(roleOf("bob")).isEqualTo(ProjectRole.EDITOR);
+  }
+
+  @Test
+  void alwaysKeepsAnOwner() {
+    create();
+    refused(
+        ProjectError.LAST_OWNER,
+        r -> new ProjectEntity.ChangeRole("ann", ProjectRole.EDITOR, "ann", r));
+    refused(ProjectError.LAST_OWNER, r -> new ProjectEntity.RemoveMember("ann", "ann", r));
+    // with a second owner, either may step down, but not both
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.OWNER, "ann", r));
+    accepted(r -> new ProjectEntity.ChangeRole("ann", ProjectRole.VIEWER, "ann", r));
+    refused(ProjectError.LAST_OWNER, r -> new ProjectEntity.RemoveMember("bob", "bob", r));
+    refused(
+        ProjectError.LAST_OWNER,
+        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.COMMENTER, "bob", r));
+    assertThat(project.getState().ownerCount()).isEqualTo(1);
+    assertThat(project.getState().lastOwner("bob")).isTrue();
+    assertThat(project.getState().lastOwner("ann")).isFalse();
+  }
+
+  @Test
+  void transfersOwnershipToAMember() {
+    create();
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("cy", ProjectRole.EDITOR, "ann", r));
+    refused(ProjectError.NOT_OWNER, r -> new ProjectEntity.TransferOwnership("cy", "bob", r));
+    refused(ProjectError.NOT_MEMBER, r -> new ProjectEntity.TransferOwnership("zed", "ann", r));
+    refused(
+        ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.TransferOwnership("ann", "ann", r));
+    ProjectEntity.Event transferred =
+        accepted(r -> new ProjectEntity.TransferOwnership("bob", "ann", r));
+    assertThat(transferred.byUserId()).isEqualTo("ann");
+    assertThat(roleOf("bob")).isEqualTo(ProjectRole.OWNER);
+    assertThat(roleOf("ann")).isEqualTo(ProjectRole.EDITOR);
+    assertThat(project.getState().ownerCount()).isEqualTo(1);
+    refused(ProjectError.NOT_OWNER, r -> new ProjectEntity.TransferOwnership("cy", "ann", r));
+  }
+
+  @Test
+  void acceptsAnInvitationOnceWithItsTokenBeforeItExpires() {
+    create();
+    invite("i1", ProjectRole.EDITOR);
+    refused(
+        ProjectError.INVITE_EXISTS,
+        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i1", "h", EXPIRES, "ann", r));
+    refused(
+        ProjectError.INVALID_ARGUMENT,
+        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", null, "ann", r));
+    refused(
+        ProjectError.INVITE_NOT_FOUND,
+        r -> new ProjectEntity.AcceptInvite("nope", "hash-i1", "bob", NOW, r));
+    refused(
+        ProjectError.INVITE_INVALID,
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-other", "bob", NOW, r));
+    ProjectEntity.Event accepted =
+        accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
+    assertThat(accepted)
+        .isEqualTo(new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", NOW));
+    assertThat(roleOf("bob")).isEqualTo(ProjectRole.EDITOR);
+    refused(
+        ProjectError.INVITE_USED,
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, r));
+    refused(ProjectError.INVITE_USED, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+
+    ProjectEntity.InvitationView shown = view().invitations().get(0);
+    assertThat(shown)
+        .isEqualTo(
+            new ProjectEntity.InvitationView(
+                "i1",
+                "bob@example.com",
+                ProjectRole.EDITOR,
+                EXPIRES,
+                "ann",
+                shown.invitedAt(),
+                "bob",
+                NOW));
+    assertThat(view().toString()).doesNotContain("hash-i1");
+  }
+
+  @Test
+  void refusesAnExpiredInvitation() {
+    create();
+    invite("i1", ProjectRole.VIEWER);
+    refused(
+        ProjectError.INVITE_EXPIRED,
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES, r));
+    refused(
+        ProjectError.INVITE_EXPIRED,
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES.plusSeconds(1), r));
+    assertThat(roleOf("bob")).isNull();
+    accepted(
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES.minusMillis(1), r));
+    assertThat(roleOf("bob")).isEqualTo(ProjectRole.VIEWER);
+  }
+
+  @Test
+  void revokesInvitationsAndNeverLowersAMembersRole() {
+    create();
+    invite("i1", ProjectRole.VIEWER);
+    accepted(r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+    refused(ProjectError.INVITE_NOT_FOUND, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+    refused(
+        ProjectError.INVITE_NOT_FOUND,
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
+    assertThat(view().invitations()).isEmpty();
+    // the only owner accepting a viewer invitation stays an owner
+    invite("i2", ProjectRole.VIEWER);
+    accepted(r -> new ProjectEntity.AcceptInvite("i2", "hash-i2", "ann", NOW, r));
+    assertThat(roleOf("ann")).isEqualTo(ProjectRole.OWNER);
+  }
+
+  @Test
+  void keepsACatalogOfCanvases() {
+    create();
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
+    accepted(r -> new ProjectEntity.AddCanvas("c2", "Churn", "bob", r));
+    refused(ProjectError.CANVAS_EXISTS, r -> new ProjectEntity.AddCanvas("c1", "Again", "ann", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.AddCanvas("", "X", "ann", r));
+    assertThat(view().canvases())
+        .extracting(ProjectEntity.CanvasEntry::canvasId, ProjectEntity.CanvasEntry::addedBy)
+        .containsExactly(tuple("c1", "ann"), tuple("c2", "bob"));
+    accepted(r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+    refused(ProjectError.CANVAS_NOT_FOUND, r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+    assertThat(view().canvases())
+        .extracting(ProjectEntity.CanvasEntry::title)
+        .containsExactly("Churn");
+  }
+
+  @Test
+  void freezesNameCatalogAndInvitationsWhileArchived() {
+    create();
+    invite("i1", ProjectRole.VIEWER);
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
+    accepted(r -> new ProjectEntity.Archive("ann", r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Archive("ann", r));
+    assertThat(view().archived()).isTrue();
+    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.Rename("X", "ann", r));
+    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.AddCanvas("c2", "", "ann", r));
+    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+    refused(
+        ProjectError.PROJECT_ARCHIVED,
+        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", EXPIRES, "ann", r));
+    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+    refused(
+        ProjectError.PROJECT_ARCHIVED,
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
+    // members stay manageable
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
+    accepted(r -> new ProjectEntity.Unarchive("ann", r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Unarchive("ann", r));
+    accepted(r -> new ProjectEntity.Rename("Sales 2025", "ann", r));
+    assertThat(view().archived()).isFalse();
+  }
+
+  @Test
+  void refusesEverythingButReadingOnceDeleted() {
+    create();
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
+    invite("i1", ProjectRole.VIEWER);
+    assertThat(accepted(r -> new ProjectEntity.Delete("ann", r)).byUserId()).isEqualTo("ann");
+    assertThat(view().status()).isEqualTo(ProjectEntity.Status.DELETED);
+    ProjectError deleted = ProjectError.PROJECT_DELETED;
+    refused(deleted, r -> new ProjectEntity.Create("Sales", "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.Rename("X", "ann", r));
+    refused(deleted, r -> new ProjectEntity.Archive("ann", r));
+    refused(deleted, r -> new ProjectEntity.Unarchive("ann", r));
+    refused(deleted, r -> new ProjectEntity.Delete("ann", r));
+    refused(deleted, r -> new ProjectEntity.AddMember("cy", ProjectRole.VIEWER, "ann", r));
+    refused(deleted, r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+    refused(deleted, r -> new ProjectEntity.RemoveMember("bob", "ann", r));
+    refused(
+        deleted,
+        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", EXPIRES, "ann", r));
+    refused(deleted, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+    refused(deleted, r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, r));
+    refused(deleted, r -> new ProjectEntity.TransferOwnership("bob", "ann", r));
+    refused(deleted, r -> new ProjectEntity.AddCanvas("c1", "T", "ann", r));
+    refused(deleted, r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+  }
+
+  @Test
+  void recoversTheSameProject() {
+    create();
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
+    accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+    invite("i1", ProjectRole.COMMENTER);
+    invite("i2", ProjectRole.VIEWER);
+    accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, r));
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "bob", r));
+    accepted(r -> new ProjectEntity.TransferOwnership("bob", "ann", r));
+    accepted(r -> new ProjectEntity.Archive("bob", r));
+    ProjectEntity.ProjectView before = view();
+    ProjectEntity.State state = project.getState();
+    assertThat(project.restart().state()).isEqualTo(state);
+    assertThat(view()).isEqualTo(before);
+    refused(
+        ProjectError.LAST_OWNER,
+        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "bob", r));
+  }
+
+  @Test
+  void listsMembersByRoleThenId() {
+    create();
+    accepted(r -> new ProjectEntity.AddMember("zoe", ProjectRole.VIEWER, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("al", ProjectRole.VIEWER, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("max", ProjectRole.EDITOR, "ann", r));
+    assertThat(view().members())
+        .extracting(ProjectEntity.Member::userId)
+        .isEqualTo(List.of("ann", "max", "al", "zoe"));
+  }
+}

@@ -36,6 +36,11 @@ public final class RefreshTokens {
    * @param secret the secret part, to pass to {@link #verify}
    */
   public record Presented(String familyId, String secret) {
+    /** The digest of the presented secret, as the session family stores its current one. */
+    public String digest() {
+      return SecretDigest.of(secret);
+    }
+
     @Override
     public String toString() {
       return "RefreshTokens.Presented[familyId=" + familyId + ", secret=<redacted>]";

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import dev.easel.canvas.CanvasEntity;
+import dev.easel.identity.Accounts;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CompletionException;
@@ -66,6 +67,15 @@ final class ApiErrors {
       cause = cause.getCause();
     }
     if (cause instanceof StatusRuntimeException status) return status;
+    if (cause instanceof Accounts.Refusal refusal) {
+      return switch (refusal.kind()) {
+        case INVALID -> status(Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", refusal.getMessage());
+        case TAKEN -> status(Code.ALREADY_EXISTS, "ALREADY_EXISTS", refusal.getMessage());
+        case UNAUTHENTICATED ->
+            status(Code.UNAUTHENTICATED, "UNAUTHENTICATED", refusal.getMessage());
+        case NOT_FOUND -> status(Code.NOT_FOUND, "NOT_FOUND", refusal.getMessage());
+      };
+    }
     if (cause instanceof TimeoutException) {
       return status(Code.UNAVAILABLE, "TIMEOUT", "the canvas did not answer in time; try again");
     }

@@ -32,8 +32,6 @@ import dev.easel.persistence.CanvasCatalog;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 
 /**
  * {@code easel.v1.CanvasService}: each method checks its request, asks the canvas, and translates
@@ -69,7 +67,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       return;
     }
     JsonNode data = Json0.toJson(CanvasSchema.emptyDocument(request.getTitle()));
-    reply(
+    Replies.reply(
         canvases.submit(canvasId, "", 0, -1, ChangeKind.CREATE, data, "anonymous"),
         response,
         result ->
@@ -90,7 +88,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       return;
     }
     if (request.getVersion() == 0) {
-      reply(
+      Replies.reply(
           canvases.snapshot(canvasId),
           response,
           snapshot -> {
@@ -98,7 +96,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
             return canvas(canvasId, snapshot.v(), snapshot.data(), false);
           });
     } else {
-      reply(
+      Replies.reply(
           canvases.history().documentAt(canvasId, request.getVersion(), -1),
           response,
           document -> {
@@ -129,7 +127,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     }
     JsonNode op = toJson(request.getOp());
     String src = request.getSrc().isEmpty() ? "api-" + newId() : request.getSrc();
-    reply(
+    Replies.reply(
         canvases.submit(
             canvasId,
             src,
@@ -297,26 +295,6 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
         | com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("document does not convert to protobuf JSON", e);
     }
-  }
-
-  private static <T, R> void reply(
-      CompletionStage<T> stage, StreamObserver<R> response, Function<T, R> translate) {
-    stage.whenComplete(
-        (value, failure) -> {
-          if (failure != null) {
-            response.onError(ApiErrors.from(failure));
-            return;
-          }
-          R result;
-          try {
-            result = translate.apply(value);
-          } catch (RuntimeException e) {
-            response.onError(ApiErrors.from(e));
-            return;
-          }
-          response.onNext(result);
-          response.onCompleted();
-        });
   }
 
   static String newId() {

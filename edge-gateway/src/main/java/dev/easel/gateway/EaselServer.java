@@ -1,16 +1,29 @@
 package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
+import dev.easel.identity.AccessTokens;
+import dev.easel.identity.Accounts;
+import dev.easel.identity.PasswordHasher;
+import dev.easel.identity.TokenKeys;
 import dev.easel.persistence.CanvasCatalog;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway role's HTTP/2 server on one port: gRPC (with reflection and the standard health
@@ -35,10 +48,22 @@ public final class EaselServer implements AutoCloseable {
     CanvasCatalog catalog =
         new CanvasCatalog(
             system, system.settings().config().getString("easel.canvas.read-journal"));
+    Config identity = system.settings().config().getConfig("easel.identity");
+    TokenKeys keys = openKeys(system, identity);
+    AccessTokens accessTokens =
+        new AccessTokens(
+            keys,
+            identity.getString("issuer"),
+            identity.getString("audience"),
+            identity.getDuration("access-token-lifetime"),
+            Clock.systemUTC());
+    Accounts accounts = new Accounts(system, new PasswordHasher(), accessTokens, Clock.systemUTC());
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, catalog))
+            .addService(new AuthServiceImpl(accounts))
+            .addService(new UserServiceImpl(accounts, new Callers(accessTokens)))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .enableHttpJsonTranscoding(true)
@@ -53,10 +78,43 @@ public final class EaselServer implements AutoCloseable {
                     new ShareDbSocket(mapper, canvases, feeds),
                     (int) config.getMemorySize("max-frame-size").toBytes()))
             .service("/health", new Health(system, grpcHealth))
+            .service(
+                "/.well-known/jwks.json",
+                (ctx, req) ->
+                    HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, keys.publicJwks()))
             .service(grpc)
             .build();
     server.start().join();
     return new EaselServer(server, catalog);
+  }
+
+  /**
+   * The token signing keys under the data directory, rotated when the active one is older than
+   * {@code token-key-rotation} (checked at start and every hour).
+   */
+  private static TokenKeys openKeys(ActorSystem<?> system, Config identity) {
+    Path dir = Path.of(system.settings().config().getString("easel.data-dir"), "keys");
+    Duration rotation = identity.getDuration("token-key-rotation");
+    try {
+      TokenKeys keys = TokenKeys.open(dir, Clock.systemUTC());
+      keys.rotateIfOlderThan(rotation);
+      system
+          .scheduler()
+          .scheduleAtFixedRate(
+              Duration.ofHours(1),
+              Duration.ofHours(1),
+              () -> {
+                try {
+                  keys.rotateIfOlderThan(rotation);
+                } catch (IOException e) {
+                  LoggerFactory.getLogger(EaselServer.class).warn("token key rotation failed", e);
+                }
+              },
+              system.executionContext());
+      return keys;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the token signing keys in " + dir, e);
+    }
   }
 
   public int port() {

@@ -5,7 +5,12 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.gateway.EaselServer;
+import dev.easel.identity.EmailIndexEntity;
+import dev.easel.identity.SessionEntity;
+import dev.easel.identity.UserEntity;
 import dev.easel.persistence.JournalSchema;
+import dev.easel.project.OrganizationEntity;
+import dev.easel.project.ProjectEntity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,6 +88,11 @@ public final class EaselNode implements AutoCloseable {
       if (roles.contains("core")) {
         JournalSchema.createIfMissing(system, Duration.ofSeconds(30));
         CanvasEntity.init(system);
+        UserEntity.init(system);
+        EmailIndexEntity.init(system);
+        SessionEntity.init(system);
+        ProjectEntity.init(system);
+        OrganizationEntity.init(system);
       }
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {

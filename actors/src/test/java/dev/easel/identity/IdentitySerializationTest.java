@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.easel.CborSerializable;
+import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectError;
@@ -235,6 +236,26 @@ class IdentitySerializationTest {
         OrganizationEntity.State.NEW);
   }
 
+  static List<CborSerializable> membershipSamples() {
+    ActorRef<MembershipEntity.Result> result = ref(MembershipEntity.Result.class);
+    MembershipEntity.Membership owner =
+        new MembershipEntity.Membership("p-1", ProjectRole.OWNER, AT);
+    MembershipEntity.Membership viewer =
+        new MembershipEntity.Membership("p-2", ProjectRole.VIEWER, LATER);
+    return List.of(
+        new MembershipEntity.Join("p-1", ProjectRole.OWNER, result),
+        new MembershipEntity.Leave("p-1", result),
+        new MembershipEntity.List(ref(MembershipEntity.Memberships.class)),
+        new MembershipEntity.Accepted(),
+        new MembershipEntity.Refused(ProjectError.INVALID_ARGUMENT, "A project id is required"),
+        new MembershipEntity.Memberships("u-1", List.of(owner, viewer)),
+        new MembershipEntity.Memberships("u-2", List.of()),
+        new MembershipEntity.ProjectJoined("p-1", ProjectRole.OWNER, AT),
+        new MembershipEntity.ProjectLeft("p-1", LATER),
+        new MembershipEntity.State(Map.of("p-1", owner, "p-2", viewer)),
+        MembershipEntity.State.EMPTY);
+  }
+
   static List<CborSerializable> samples() {
     List<CborSerializable> samples = new ArrayList<>();
     samples.addAll(userSamples());
@@ -242,6 +263,7 @@ class IdentitySerializationTest {
     samples.addAll(sessionSamples());
     samples.addAll(projectSamples());
     samples.addAll(organizationSamples());
+    samples.addAll(membershipSamples());
     return samples;
   }
 
@@ -279,7 +301,10 @@ class IdentitySerializationTest {
             ProjectEntity.Event.class,
             OrganizationEntity.Command.class,
             OrganizationEntity.Result.class,
-            OrganizationEntity.Event.class)) {
+            OrganizationEntity.Event.class,
+            MembershipEntity.Command.class,
+            MembershipEntity.Result.class,
+            MembershipEntity.Event.class)) {
       addPermitted(sealed, declared);
     }
     declared.addAll(
@@ -294,7 +319,9 @@ class IdentitySerializationTest {
             ProjectEntity.ProjectView.class,
             ProjectEntity.State.class,
             OrganizationEntity.OrganizationView.class,
-            OrganizationEntity.State.class));
+            OrganizationEntity.State.class,
+            MembershipEntity.Memberships.class,
+            MembershipEntity.State.class));
     assertThat(declared).contains(UserEntity.Register.class, ProjectEntity.AcceptInvite.class);
     assertThat(sampled).containsAll(declared);
   }

@@ -5,6 +5,7 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.identity.Accounts;
+import dev.easel.project.Projects;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CompletionException;
@@ -76,8 +77,19 @@ final class ApiErrors {
         case NOT_FOUND -> status(Code.NOT_FOUND, "NOT_FOUND", refusal.getMessage());
       };
     }
+    if (cause instanceof Projects.Refusal refusal) {
+      Code code =
+          switch (refusal.kind()) {
+            case INVALID -> Code.INVALID_ARGUMENT;
+            case NOT_FOUND -> Code.NOT_FOUND;
+            case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
+            case ALREADY_EXISTS -> Code.ALREADY_EXISTS;
+            case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
+          };
+      return status(code, refusal.reason(), refusal.getMessage());
+    }
     if (cause instanceof TimeoutException) {
-      return status(Code.UNAVAILABLE, "TIMEOUT", "the canvas did not answer in time; try again");
+      return status(Code.UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");
     }
     log.warn("request failed", cause);
     return status(Code.INTERNAL, "INTERNAL", "internal error: " + cause.getClass().getSimpleName());

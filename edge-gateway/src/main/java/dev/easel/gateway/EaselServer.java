@@ -11,9 +11,11 @@ import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
 import dev.easel.identity.AccessTokens;
 import dev.easel.identity.Accounts;
+import dev.easel.identity.ApiKeys;
 import dev.easel.identity.PasswordHasher;
 import dev.easel.identity.TokenKeys;
 import dev.easel.persistence.CanvasCatalog;
+import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -58,12 +60,16 @@ public final class EaselServer implements AutoCloseable {
             identity.getDuration("access-token-lifetime"),
             Clock.systemUTC());
     Accounts accounts = new Accounts(system, new PasswordHasher(), accessTokens, Clock.systemUTC());
+    Projects projects = new Projects(system, canvases);
+    ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, catalog))
             .addService(new AuthServiceImpl(accounts))
             .addService(new UserServiceImpl(accounts, new Callers(accessTokens)))
+            .addService(new ProjectServiceImpl(projects, new Callers(accessTokens)))
+            .addService(new ApiKeyServiceImpl(apiKeys, projects, new Callers(accessTokens)))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .enableHttpJsonTranscoding(true)

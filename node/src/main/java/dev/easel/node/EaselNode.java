@@ -9,6 +9,7 @@ import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.SessionEntity;
 import dev.easel.identity.UserEntity;
 import dev.easel.persistence.JournalSchema;
+import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
 import java.nio.file.Files;
@@ -93,6 +94,7 @@ public final class EaselNode implements AutoCloseable {
         SessionEntity.init(system);
         ProjectEntity.init(system);
         OrganizationEntity.init(system);
+        MembershipEntity.init(system);
       }
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {

@@ -1,0 +1,241 @@
+package dev.easel.project;
+
+import dev.easel.CborSerializable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One user's memberships: the projects the user belongs to and the role in each, keyed by user id.
+ * It is the index behind "my projects", kept by the {@link Projects} facade after each change that
+ * it made to a {@link ProjectEntity}, so that it is up to date as soon as that change is answered.
+ * The project stays the authority on who is a member: this index only says where to look.
+ *
+ * <p>Joining and leaving are idempotent, so that the facade may repeat them safely.
+ */
+public final class MembershipEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        MembershipEntity.Command, MembershipEntity.Event, MembershipEntity.State> {
+
+  public static final EntityTypeKey<Command> KEY =
+      EntityTypeKey.create(Command.class, "Membership");
+
+  public static final int TAG_COUNT = 8;
+
+  /** Save a snapshot every this many events. */
+  static final int SNAPSHOT_EVERY = 100;
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A command that changes the memberships, answered with a {@link Result}. */
+  public sealed interface Change extends Command {
+    ActorRef<Result> replyTo();
+  }
+
+  /** The user is a member of {@code projectId} with {@code role} (a new role for a member). */
+  public record Join(String projectId, ProjectRole role, ActorRef<Result> replyTo)
+      implements Change {}
+
+  /** The user is no longer a member of {@code projectId}. */
+  public record Leave(String projectId, ActorRef<Result> replyTo) implements Change {}
+
+  /**
+   * Reply with every membership. Inside this class {@code List} names this command, so {@code
+   * java.util.List} is written out in full.
+   */
+  public record List(ActorRef<Memberships> replyTo) implements Command {}
+
+  // ---- replies --------------------------------------------------------------------------------
+
+  /** The outcome of a {@link Change}. */
+  public sealed interface Result extends CborSerializable {}
+
+  /** Done (or there was nothing to do). */
+  public record Accepted() implements Result {}
+
+  /** Refused: nothing was changed or persisted. */
+  public record Refused(ProjectError code, String message) implements Result {}
+
+  /** The user's memberships, the earliest first. */
+  public record Memberships(String userId, java.util.List<Membership> projects)
+      implements CborSerializable {
+    public Memberships {
+      projects = projects == null ? java.util.List.of() : java.util.List.copyOf(projects);
+    }
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  /** Something that happened to the user's memberships, and when. */
+  public sealed interface Event extends CborSerializable {
+    String projectId();
+
+    Instant at();
+  }
+
+  /** The user joined {@code projectId} with {@code role}, or its role there changed to it. */
+  public record ProjectJoined(String projectId, ProjectRole role, Instant at) implements Event {}
+
+  /** The user left {@code projectId}. */
+  public record ProjectLeft(String projectId, Instant at) implements Event {}
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /** A membership: the user's role in {@code projectId}, a member since {@code since}. */
+  public record Membership(String projectId, ProjectRole role, Instant since) {}
+
+  /** The memberships by project id; immutable. */
+  public record State(Map<String, Membership> projects) implements CborSerializable {
+    public static final State EMPTY = new State(null);
+
+    public State {
+      projects =
+          projects == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(projects));
+    }
+
+    /** The role in {@code projectId}, or null if the user is not a member. */
+    public ProjectRole roleIn(String projectId) {
+      Membership membership = projects.get(projectId);
+      return membership == null ? null : membership.role();
+    }
+
+    State joined(String projectId, ProjectRole role, Instant at) {
+      Membership current = projects.get(projectId);
+      Map<String, Membership> next = new LinkedHashMap<>(projects);
+      next.put(projectId, new Membership(projectId, role, current == null ? at : current.since()));
+      return new State(next);
+    }
+
+    State left(String projectId) {
+      Map<String, Membership> next = new LinkedHashMap<>(projects);
+      next.remove(projectId);
+      return new State(next);
+    }
+
+    Memberships view(String userId) {
+      java.util.List<Membership> sorted = new ArrayList<>(projects.values());
+      sorted.sort(Comparator.comparing(Membership::since).thenComparing(Membership::projectId));
+      return new Memberships(userId, sorted);
+    }
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------
+
+  private final String userId;
+
+  /** Starts sharding for memberships on nodes with the {@code core} role. */
+  public static void init(ActorSystem<?> system) {
+    ClusterSharding.get(system)
+        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId())).withRole("core"));
+  }
+
+  /** The memberships of the user {@code userId}. */
+  public static Behavior<Command> create(String userId) {
+    return Behaviors.setup(context -> new MembershipEntity(userId));
+  }
+
+  private MembershipEntity(String userId) {
+    super(
+        PersistenceId.of(KEY.name(), userId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.userId = userId;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(SNAPSHOT_EVERY, 2);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of("membership-" + Math.floorMod(userId.hashCode(), TAG_COUNT));
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState().onAnyCommand(this::onCommand);
+  }
+
+  private ReplyEffect<Event, State> onCommand(State state, Command command) {
+    return switch (command) {
+      case List list -> Effect().reply(list.replyTo(), state.view(userId));
+      case Join join -> onJoin(state, join);
+      case Leave leave -> onLeave(state, leave);
+    };
+  }
+
+  private ReplyEffect<Event, State> onJoin(State state, Join join) {
+    if (blank(join.projectId()) || join.role() == null) {
+      return refuse(join, ProjectError.INVALID_ARGUMENT, "A project id and a role are required");
+    }
+    if (state.roleIn(join.projectId()) == join.role()) return accept(join);
+    return persist(join, new ProjectJoined(join.projectId(), join.role(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onLeave(State state, Leave leave) {
+    if (blank(leave.projectId())) {
+      return refuse(leave, ProjectError.INVALID_ARGUMENT, "A project id is required");
+    }
+    if (state.roleIn(leave.projectId()) == null) return accept(leave);
+    return persist(leave, new ProjectLeft(leave.projectId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> persist(Change change, Event event) {
+    return Effect().persist(event).thenReply(change.replyTo(), state -> new Accepted());
+  }
+
+  private ReplyEffect<Event, State> accept(Change change) {
+    return Effect().reply(change.replyTo(), new Accepted());
+  }
+
+  private ReplyEffect<Event, State> refuse(Change change, ProjectError code, String message) {
+    return Effect().reply(change.replyTo(), new Refused(code, message));
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent(
+            (state, event) ->
+                switch (event) {
+                  case ProjectJoined joined ->
+                      state.joined(joined.projectId(), joined.role(), joined.at());
+                  case ProjectLeft left -> state.left(left.projectId());
+                });
+  }
+}

@@ -1,0 +1,162 @@
+package dev.easel.project;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import com.typesafe.config.ConfigFactory;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A user's membership index on the Pekko persistence test journal, with serialization of every
+ * command, event and state checked on each step.
+ */
+class MembershipEntityTest {
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "membership-entity-test",
+          ConfigFactory.parseString("pekko.loglevel = WARNING")
+              .withFallback(EventSourcedBehaviorTestKit.config())
+              .withFallback(PersistenceTestKitSnapshotPlugin.config())
+              .withFallback(ConfigFactory.parseResources("serialization.conf"))
+              .withFallback(ConfigFactory.load())
+              .resolve());
+
+  String userId;
+  EventSourcedBehaviorTestKit<
+          MembershipEntity.Command, MembershipEntity.Event, MembershipEntity.State>
+      memberships;
+
+  @BeforeEach
+  void setUp() {
+    userId = "u_" + System.nanoTime();
+    memberships =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            MembershipEntity.create(userId),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings());
+  }
+
+  @AfterAll
+  static void tearDown() {
+    testKit.shutdownTestKit();
+  }
+
+  CommandResultWithReply<
+          MembershipEntity.Command,
+          MembershipEntity.Event,
+          MembershipEntity.State,
+          MembershipEntity.Result>
+      run(Function<ActorRef<MembershipEntity.Result>, MembershipEntity.Command> command) {
+    return memberships.runCommand(command);
+  }
+
+  MembershipEntity.Event accepted(
+      Function<ActorRef<MembershipEntity.Result>, MembershipEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply()).isEqualTo(new MembershipEntity.Accepted());
+    return result.event();
+  }
+
+  void acceptedWithoutEvent(
+      Function<ActorRef<MembershipEntity.Result>, MembershipEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply()).isEqualTo(new MembershipEntity.Accepted());
+    assertThat(result.hasNoEvents()).isTrue();
+  }
+
+  void invalid(Function<ActorRef<MembershipEntity.Result>, MembershipEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply())
+        .isInstanceOfSatisfying(
+            MembershipEntity.Refused.class,
+            refused -> {
+              assertThat(refused.code()).isEqualTo(ProjectError.INVALID_ARGUMENT);
+              assertThat(refused.message()).isNotBlank();
+            });
+    assertThat(result.hasNoEvents()).isTrue();
+  }
+
+  MembershipEntity.Memberships list() {
+    return memberships.<MembershipEntity.Memberships>runCommand(MembershipEntity.List::new).reply();
+  }
+
+  @Test
+  void startsWithNoProjects() {
+    MembershipEntity.Memberships none = list();
+    assertThat(none.userId()).isEqualTo(userId);
+    assertThat(none.projects()).isEmpty();
+  }
+
+  @Test
+  void listsTheProjectsJoinedInTheOrderTheyWereJoined() {
+    MembershipEntity.Event joined =
+        accepted(r -> new MembershipEntity.Join("p_b", ProjectRole.OWNER, r));
+    assertThat(joined)
+        .isInstanceOfSatisfying(
+            MembershipEntity.ProjectJoined.class,
+            e -> {
+              assertThat(e.projectId()).isEqualTo("p_b");
+              assertThat(e.role()).isEqualTo(ProjectRole.OWNER);
+              assertThat(e.at()).isNotNull();
+            });
+    accepted(r -> new MembershipEntity.Join("p_a", ProjectRole.VIEWER, r));
+    assertThat(list().projects())
+        .extracting(MembershipEntity.Membership::projectId, MembershipEntity.Membership::role)
+        .containsExactly(tuple("p_b", ProjectRole.OWNER), tuple("p_a", ProjectRole.VIEWER));
+  }
+
+  @Test
+  void joiningAgainIsIdempotentAndANewRoleKeepsTheFirstJoinTime() {
+    accepted(r -> new MembershipEntity.Join("p_1", ProjectRole.VIEWER, r));
+    var since = list().projects().getFirst().since();
+    acceptedWithoutEvent(r -> new MembershipEntity.Join("p_1", ProjectRole.VIEWER, r));
+    accepted(r -> new MembershipEntity.Join("p_1", ProjectRole.EDITOR, r));
+    assertThat(list().projects())
+        .containsExactly(new MembershipEntity.Membership("p_1", ProjectRole.EDITOR, since));
+    assertThat(memberships.getState().roleIn("p_1")).isEqualTo(ProjectRole.EDITOR);
+  }
+
+  @Test
+  void leavingRemovesTheProjectAndLeavingTwiceDoesNothing() {
+    accepted(r -> new MembershipEntity.Join("p_1", ProjectRole.OWNER, r));
+    accepted(r -> new MembershipEntity.Join("p_2", ProjectRole.EDITOR, r));
+    assertThat(accepted(r -> new MembershipEntity.Leave("p_1", r)))
+        .isInstanceOf(MembershipEntity.ProjectLeft.class);
+    acceptedWithoutEvent(r -> new MembershipEntity.Leave("p_1", r));
+    acceptedWithoutEvent(r -> new MembershipEntity.Leave("p_never", r));
+    assertThat(list().projects())
+        .extracting(MembershipEntity.Membership::projectId)
+        .containsExactly("p_2");
+    assertThat(memberships.getState().roleIn("p_1")).isNull();
+  }
+
+  @Test
+  void refusesAMissingProjectOrRole() {
+    invalid(r -> new MembershipEntity.Join(" ", ProjectRole.OWNER, r));
+    invalid(r -> new MembershipEntity.Join(null, ProjectRole.OWNER, r));
+    invalid(r -> new MembershipEntity.Join("p_1", null, r));
+    invalid(r -> new MembershipEntity.Leave("", r));
+    assertThat(list().projects()).isEmpty();
+  }
+
+  @Test
+  void recoversItsMembershipsFromTheJournal() {
+    accepted(r -> new MembershipEntity.Join("p_1", ProjectRole.OWNER, r));
+    accepted(r -> new MembershipEntity.Join("p_2", ProjectRole.COMMENTER, r));
+    accepted(r -> new MembershipEntity.Leave("p_1", r));
+    MembershipEntity.Memberships before = list();
+    memberships.restart();
+    assertThat(list()).isEqualTo(before);
+    assertThat(before.projects())
+        .extracting(MembershipEntity.Membership::projectId)
+        .containsExactly("p_2");
+  }
+}

@@ -85,13 +85,14 @@ public final class TextTraceBench {
         System.out.printf(
             Locale.ROOT,
             "{\"engine\":\"easel-json0\",\"mode\":\"%s\",\"trace\":\"%s\",\"run\":%d,\"ops\":%d,"
-                + "\"ms\":%.2f,\"retainedBytes\":%d,\"allocatedBytes\":%d,\"gcCount\":%d,"
+                + "\"ms\":%.2f,\"cpuMs\":%.2f,\"retainedBytes\":%d,\"allocatedBytes\":%d,\"gcCount\":%d,"
                 + "\"gcMs\":%d,\"finalLength\":%d,\"ok\":%b,\"java\":\"%s\",\"heapMax\":%d}%n",
             mode,
             trace.name(),
             run,
             trace.patches().length,
             r.nanos / 1e6,
+            r.cpuNanos / 1e6,
             r.retained,
             r.allocated,
             r.gcCount,
@@ -108,23 +109,33 @@ public final class TextTraceBench {
     }
   }
 
-  record Result(long nanos, long retained, long allocated, long gcCount, long gcMs, String finalText) {}
+  record Result(
+      long nanos,
+      long cpuNanos,
+      long retained,
+      long allocated,
+      long gcCount,
+      long gcMs,
+      String finalText) {}
 
   private static Result runApply(Trace trace, List<JsonNode> ops) {
     Object doc = Json0.fromJson(canvas(trace.start()));
     long before = settledHeapUsed();
     long[] gc0 = gcTotals();
     long alloc0 = allocatedBytes();
+    long cpu0 = cpuNanos();
     long t0 = System.nanoTime();
     for (JsonNode op : ops) {
       doc = Json0.apply(doc, op);
     }
     long nanos = System.nanoTime() - t0;
+    long cpu = cpuNanos() - cpu0;
     long allocated = allocatedBytes() - alloc0;
     long[] gc1 = gcTotals();
     long retained = settledHeapUsed() - before;
     Reference.reachabilityFence(doc);
-    return new Result(nanos, retained, allocated, gc1[0] - gc0[0], gc1[1] - gc0[1], sourceOf(doc));
+    return new Result(
+        nanos, cpu, retained, allocated, gc1[0] - gc0[0], gc1[1] - gc0[1], sourceOf(doc));
   }
 
   private static Result runServer(Trace trace, List<String> frames) throws IOException {
@@ -132,6 +143,7 @@ public final class TextTraceBench {
     long before = settledHeapUsed();
     long[] gc0 = gcTotals();
     long alloc0 = allocatedBytes();
+    long cpu0 = cpuNanos();
     long t0 = System.nanoTime();
     for (String frame : frames) {
       JsonNode op = Json0.normalize(MAPPER.readTree(frame));
@@ -141,11 +153,13 @@ public final class TextTraceBench {
       doc = applied.root();
     }
     long nanos = System.nanoTime() - t0;
+    long cpu = cpuNanos() - cpu0;
     long allocated = allocatedBytes() - alloc0;
     long[] gc1 = gcTotals();
     long retained = settledHeapUsed() - before;
     Reference.reachabilityFence(doc);
-    return new Result(nanos, retained, allocated, gc1[0] - gc0[0], gc1[1] - gc0[1], sourceOf(doc));
+    return new Result(
+        nanos, cpu, retained, allocated, gc1[0] - gc0[0], gc1[1] - gc0[1], sourceOf(doc));
   }
 
   /** The op paths as the canvas entity hands them to the schema check. */
@@ -312,6 +326,11 @@ public final class TextTraceBench {
       ms += Math.max(0, gc.getCollectionTime());
     }
     return new long[] {count, ms};
+  }
+
+  /** CPU time of this thread (the replay is single-threaded; GC threads are not counted). */
+  private static long cpuNanos() {
+    return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
   }
 
   private static long allocatedBytes() {

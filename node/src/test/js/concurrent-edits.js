@@ -7,6 +7,15 @@
 // deep-equal data, and a fresh connection's fetch must agree.
 //
 //   node concurrent-edits.js --url ws://127.0.0.1:8080/ws --canvas c1 --seed 42
+//   node concurrent-edits.js --url ws://127.0.0.1:8080/ws --canvas c1 --seed 42 --auth [--viewer-check]
+//
+// --auth: signs in first (lib/auth.js: a fresh user, a project) and creates the canvas
+// with REST POST /v1/projects/{id}/canvases (titled "Canvas <--canvas>"); all clients use
+// that user's token on the WebSocket upgrade and the canvas id the server chose.
+// --viewer-check (implies --auth): a second user, added to the project as viewer,
+// subscribes during the edits and must see them all; afterwards their submitOp must be
+// refused (error reply + callback error, doc rolled back, server unchanged). Reported
+// as "viewerCheck" in the result; exit 1 with a FAIL line if any of that does not hold.
 //
 // Result (one line on stdout):
 //   {"ok":true,"version":N,"ops":M,"seed":S,"digest":"<sha256 of canonical JSON>", ...}
@@ -16,7 +25,9 @@
 // inflight op (multi-component ops, and occasionally an op that composes to []).
 
 const c = require('./lib/common');
+const auth = require('./lib/auth');
 const { randomEdit } = require('./lib/edits');
+const viewerCheck = require('./lib/viewer-check');
 
 const args = c.parseArgs(process.argv.slice(2), {
   url: 'ws://127.0.0.1:8080/ws',
@@ -26,7 +37,10 @@ const args = c.parseArgs(process.argv.slice(2), {
   ops: 40,
   'max-delay': 15,
   timeout: 60,
+  auth: false,
+  'viewer-check': false,
 });
+if (args['viewer-check']) args.auth = true;
 const seed = c.resolveSeed(args.seed);
 process.stderr.write(`concurrent-edits: seed ${seed}\n`);
 const json0 = c.ShareDB.types.defaultType;
@@ -40,22 +54,45 @@ const wd = c.startWatchdog(args.timeout, () =>
 async function main() {
   const root = c.makeRng(seed);
 
+  // Without --auth the canvas id is --canvas (created over the socket if missing);
+  // with --auth the server picks the id of a canvas created by REST in the project.
+  let canvasId = args.canvas;
+  let session = null;
+  let created;
+  if (args.auth) {
+    wd.step(`sign-in (register, log in, create project) at ${auth.httpBase(args.url)}`);
+    session = await auth.signIn({ url: args.url, script: 'concurrent-edits', seed });
+    wd.step(`REST create of canvas "Canvas ${args.canvas}" in project ${session.projectId}`);
+    canvasId = (await session.createCanvas(`Canvas ${args.canvas}`)).canvasId;
+  }
+
   wd.step(`setup connection to ${args.url} (socket open + {"a":"hs"} reply)`);
   const setup = await c.connect(args.url, 'setup');
-  const setupDoc = c.watchDoc(setup.get(c.COLLECTION, args.canvas), 'setup');
-  wd.step(`fetch of ${args.canvas}`);
+  const setupDoc = c.watchDoc(setup.get(c.COLLECTION, canvasId), 'setup');
+  wd.step(`fetch of ${canvasId}`);
   await c.fetchDoc(setupDoc);
-  wd.step(`create of ${args.canvas}`);
-  const created = await c.ensureCreated(setupDoc, `Canvas ${args.canvas}`);
+  if (session) {
+    if (!setupDoc.type) throw new Error(`canvas ${canvasId}, just created by REST, does not exist for a fetch over the socket`);
+    created = true;
+  } else {
+    wd.step(`create of ${canvasId}`);
+    created = await c.ensureCreated(setupDoc, `Canvas ${args.canvas}`);
+  }
   const startProblem = c.validateCanvas(setupDoc.data);
-  if (startProblem) throw new Error(`existing canvas ${args.canvas} is not a valid canvas: ${startProblem}`);
+  if (startProblem) throw new Error(`existing canvas ${canvasId} is not a valid canvas: ${startProblem}`);
   c.closeQuietly(setup);
+
+  let viewer = null;
+  if (args['viewer-check']) {
+    wd.step('viewer: register, add to the project as viewer, connect, subscribe');
+    viewer = await new viewerCheck.ViewerCheck(args.url, canvasId, 'viewer').start(session, { script: 'concurrent-edits', seed });
+  }
 
   wd.step(`${args.clients} client connections (socket open + {"a":"hs"} reply)`);
   for (let i = 0; i < args.clients; i++) {
     const label = `client${i}`;
     const conn = c.openConnection(args.url, label);
-    const doc = c.watchDoc(conn.get(c.COLLECTION, args.canvas), label);
+    const doc = c.watchDoc(conn.get(c.COLLECTION, canvasId), label);
     doc.preventCompose = i % 2 === 1;
     clients.push({ i, label, conn, doc, rng: root.fork(i), submitted: 0, acked: 0, kinds: {}, cellSeq: 0 });
   }
@@ -77,7 +114,7 @@ async function main() {
   if (acked !== submitted) throw new Error(`only ${acked} of ${submitted} submitOp callbacks were called`);
 
   wd.step('fetch by a fresh (verifier) connection');
-  const ref = await c.freshFetch(args.url, args.canvas, 'verifier');
+  const ref = await c.freshFetch(args.url, canvasId, 'verifier');
   if (ref.type !== json0.uri) throw new Error(`fresh fetch: type is ${ref.type}, expected ${json0.uri}`);
 
   wd.step(`every client to reach version ${ref.v}`);
@@ -93,20 +130,30 @@ async function main() {
   const kinds = {};
   for (const cl of clients) for (const k of Object.keys(cl.kinds)) kinds[k] = (kinds[k] || 0) + cl.kinds[k];
   clients.forEach((cl) => c.closeQuietly(cl.conn));
-  wd.stop();
-  c.succeed({
+  const result = {
     ok: true,
     version: ref.v,
     ops: submitted,
     seed,
     digest: c.digest(ref.data),
-    canvas: args.canvas,
+    canvas: canvasId,
     created,
     clients: clients.length,
     cells: Object.keys(ref.data.cells).length,
     kinds,
     clientLog: c.clientLogSummary(),
-  });
+  };
+  if (session) result.auth = session.info();
+  if (viewer) {
+    wd.step(`viewer to see the editors' ops (version ${ref.v})`);
+    await viewer.expectSees(ref);
+    wd.step('viewer submitOp to be refused');
+    await viewer.trySubmit();
+    viewer.close();
+    result.viewerCheck = viewerCheck.finish(viewer, result);
+  }
+  wd.stop();
+  c.succeed(result);
 }
 
 function submit(cl, kind, op) {

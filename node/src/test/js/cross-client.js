@@ -26,9 +26,19 @@
 //     the catalog is built from the journal asynchronously).
 //
 // Result (one line on stdout): {"ok":true,"canvas":...,"version":N,"ops":{...},"seed":S,...}
+//
+// --auth: signs in first (lib/auth.js: a fresh user, a project). Both canvases are then
+// created with REST POST /v1/projects/{id}/canvases (the server picks the ids) instead of
+// gRPC CreateCanvas / POST /v1/canvases; every gRPC call (unary, StreamOps, reflection,
+// health) carries the metadata `authorization: Bearer <accessToken>`, every REST request
+// the same header (and content-type: application/json), and the sharedb WebSocket upgrade
+// `Authorization: Bearer <accessToken>`. The checks are otherwise the same (the refused
+// duplicate / malformed CreateCanvas calls are still made, with the projectId: they create
+// nothing).
 
 const path = require('path');
 const c = require('./lib/common');
+const auth = require('./lib/auth');
 const { randomEdit } = require('./lib/edits');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -40,6 +50,7 @@ const args = c.parseArgs(process.argv.slice(2), {
   ops: 24, // random ops after the scripted ones, in rounds of 1-3 concurrent clients
   'list-wait': 10, // seconds to wait for the catalog (step 5)
   timeout: 90,
+  auth: false,
 });
 const seed = c.resolveSeed(args.seed);
 process.stderr.write(`cross-client: seed ${seed}\n`);
@@ -149,9 +160,19 @@ function deadline() {
   return { deadline: Date.now() + CALL_MS };
 }
 
+// --auth: the signed-in session (lib/auth.js); its token goes on every call.
+let session = null;
+
+/** Call metadata: `authorization: Bearer <token>` with --auth, empty otherwise (as grpc-js sends by default). */
+function metadata() {
+  const md = new grpc.Metadata();
+  if (session) md.set('authorization', `Bearer ${session.token}`);
+  return md;
+}
+
 function unaryOn(stub, method, req) {
   return new Promise((resolve, reject) => {
-    stub[method](req, deadline(), (err, res) => {
+    stub[method](req, metadata(), deadline(), (err, res) => {
       if (!err) return resolve(res);
       const e = new Error(`gRPC ${method} ${c.truncate(JSON.stringify(req), 300)} failed: ${statusName(err.code)}: ${err.details}`);
       e.grpcCode = err.code;
@@ -229,6 +250,7 @@ function grpcCanvas(res) {
 
 async function rest(method, pathname, body, { raw = false } = {}) {
   const init = { method, headers: {}, signal: AbortSignal.timeout(CALL_MS) };
+  if (session) Object.assign(init.headers, { 'content-type': 'application/json', authorization: `Bearer ${session.token}` });
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = raw ? body : JSON.stringify(body);
@@ -433,17 +455,35 @@ async function waitSharedbAt(version) {
 async function main() {
   const rng = c.makeRng(seed);
   const runTag = rng.hex(6);
-  const canvasId = `xc-${runTag}-${Date.now().toString(36)}`;
-  state.canvasId = canvasId;
+  let canvasId = `xc-${runTag}-${Date.now().toString(36)}`;
   const title0 = `Cross-client ${runTag}`;
 
   // ---------------------------------------------------------------- 1. identity and errors
-  wd.step(`gRPC CreateCanvas ${canvasId} on ${GRPC_TARGET}`);
-  const created = grpcCanvas(await unary('CreateCanvas', { title: title0, canvasId }));
-  check(created.canvasId === canvasId, `CreateCanvas with canvasId ${canvasId} returned canvasId ${JSON.stringify(created.canvasId)}`);
-  check(created.version === 1, `CreateCanvas returned version ${created.version}, expected 1`);
-  check(created.title === title0, `CreateCanvas returned title ${JSON.stringify(created.title)}, expected ${JSON.stringify(title0)}`);
-  checkEqual(created.document, { title: title0, cells: {} }, 'CreateCanvas document');
+  let created;
+  if (args.auth) {
+    wd.step(`sign-in (register, log in, create project) at ${HTTP}`);
+    session = await auth.signIn({ url: HTTP, script: 'cross-client', seed });
+    wd.step(`REST create of canvas ${JSON.stringify(title0)} in project ${session.projectId}`);
+    const pc = await session.createCanvas(title0);
+    canvasId = pc.canvasId;
+    check(pc.projectId === session.projectId, `POST /v1/projects/${session.projectId}/canvases returned projectId ${JSON.stringify(pc.projectId)}`);
+    check(pc.version === 1, `POST /v1/projects/${session.projectId}/canvases returned version ${pc.version}, expected 1`);
+    check(pc.title === title0, `POST /v1/projects/${session.projectId}/canvases returned title ${JSON.stringify(pc.title)}, expected ${JSON.stringify(title0)}`);
+    wd.step(`gRPC GetCanvas ${canvasId} on ${GRPC_TARGET}`);
+    created = grpcCanvas(await unary('GetCanvas', { canvasId }));
+    check(created.canvasId === canvasId, `GetCanvas of the project canvas ${canvasId} returned canvasId ${JSON.stringify(created.canvasId)}`);
+    check(created.version === 1, `GetCanvas of the new project canvas returned version ${created.version}, expected 1`);
+    check(created.title === title0, `GetCanvas of the new project canvas returned title ${JSON.stringify(created.title)}, expected ${JSON.stringify(title0)}`);
+    checkEqual(created.document, { title: title0, cells: {} }, 'GetCanvas document of the new project canvas');
+  } else {
+    wd.step(`gRPC CreateCanvas ${canvasId} on ${GRPC_TARGET}`);
+    created = grpcCanvas(await unary('CreateCanvas', { title: title0, canvasId }));
+    check(created.canvasId === canvasId, `CreateCanvas with canvasId ${canvasId} returned canvasId ${JSON.stringify(created.canvasId)}`);
+    check(created.version === 1, `CreateCanvas returned version ${created.version}, expected 1`);
+    check(created.title === title0, `CreateCanvas returned title ${JSON.stringify(created.title)}, expected ${JSON.stringify(title0)}`);
+    checkEqual(created.document, { title: title0, cells: {} }, 'CreateCanvas document');
+  }
+  state.canvasId = canvasId;
   state.initialDoc = c.clone(created.document);
 
   wd.step('REST GET of the new canvas');
@@ -453,7 +493,10 @@ async function main() {
   checkEqual(got.document, created.document, 'REST GET document vs gRPC CreateCanvas document');
 
   wd.step('gRPC CreateCanvas with an id that exists');
-  await expectGrpcError('CreateCanvas', { title: 'duplicate', canvasId }, grpc.status.ALREADY_EXISTS, 'second CreateCanvas with the same canvasId');
+  // --auth: the refused CreateCanvas calls name the project (CreateCanvasRequest.project_id; a
+  // proto without that field drops it), so that only the id is wrong with them.
+  const inProject = session ? { projectId: session.projectId } : {};
+  await expectGrpcError('CreateCanvas', { title: 'duplicate', canvasId, ...inProject }, grpc.status.ALREADY_EXISTS, 'second CreateCanvas with the same canvasId');
   const afterDup = restCanvas(await restOk('GET', canvasPath(canvasId)));
   check(afterDup.version === 1 && afterDup.title === title0,
     `the refused duplicate CreateCanvas changed the canvas: version ${afterDup.version}, title ${JSON.stringify(afterDup.title)}`);
@@ -465,21 +508,22 @@ async function main() {
   check(r404.status === 404, `GetCanvas of a missing id: ${r404.describe} (expected 404)`);
   const malformed = 'bad id!';
   await expectGrpcError('GetCanvas', { canvasId: malformed }, grpc.status.INVALID_ARGUMENT, 'GetCanvas of a malformed id');
-  await expectGrpcError('CreateCanvas', { title: 'x', canvasId: malformed }, grpc.status.INVALID_ARGUMENT, 'CreateCanvas with a malformed id');
+  await expectGrpcError('CreateCanvas', { title: 'x', canvasId: malformed, ...inProject }, grpc.status.INVALID_ARGUMENT, 'CreateCanvas with a malformed id');
   const r400 = await rest('GET', canvasPath(malformed));
   check(r400.status === 400, `GetCanvas of a malformed id: ${r400.describe} (expected 400)`);
 
-  wd.step('REST POST /v1/canvases (server-chosen id)');
-  const restCreated = restCanvas(await restOk('POST', '/v1/canvases', { title: `${title0} (REST)` }));
+  const restCreatePath = session ? `/v1/projects/${session.projectId}/canvases` : '/v1/canvases';
+  wd.step(`REST POST ${restCreatePath} (server-chosen id)`);
+  const restCreated = restCanvas(await restOk('POST', restCreatePath, { title: `${title0} (REST)` }));
   check(typeof restCreated.canvasId === 'string' && restCreated.canvasId.length > 0 && restCreated.version === 1,
-    `REST POST /v1/canvases returned canvasId ${JSON.stringify(restCreated.canvasId)}, version ${restCreated.version}`);
+    `REST POST ${restCreatePath} returned canvasId ${JSON.stringify(restCreated.canvasId)}, version ${restCreated.version}`);
   const restCreatedViaGrpc = grpcCanvas(await unary('GetCanvas', { canvasId: restCreated.canvasId }));
   checkEqual(restCreatedViaGrpc.document, { title: `${title0} (REST)`, cells: {} }, 'gRPC GetCanvas of the REST-created canvas');
 
   // ---------------------------------------------------------------- 2. three kinds of clients
   wd.step('StreamOps(fromVersion 1)');
   const s = state.stream;
-  s.call = client.StreamOps({ canvasId, fromVersion: '1' });
+  s.call = client.StreamOps({ canvasId, fromVersion: '1' }, metadata());
   s.call.on('data', (m) => {
     const v = Number(m.version);
     const expected = s.order.length + 1;
@@ -796,6 +840,7 @@ async function main() {
     reflection,
     listedAfterMs,
     clientLog: c.clientLogSummary(),
+    ...(session ? { auth: session.info() } : {}),
   });
 }
 
@@ -834,7 +879,7 @@ async function reflect() {
 function reflectionCall(version, request) {
   return new Promise((resolve, reject) => {
     const stub = new extraPkg.reflection[version].ServerReflection(GRPC_TARGET, credentials);
-    const call = stub.ServerReflectionInfo(deadline());
+    const call = stub.ServerReflectionInfo(metadata(), deadline());
     let answer;
     call.on('data', (m) => {
       if (!answer) answer = m;

@@ -22,9 +22,15 @@
 //   In both cases the marker must occur exactly once.
 //
 //   node offline-edits.js --url ws://127.0.0.1:8080/ws --canvas c2 --seed 42
+//   node offline-edits.js --url ws://127.0.0.1:8080/ws --canvas c2 --seed 42 --auth
+//
+// --auth: signs in first (lib/auth.js: a fresh user, a project) and creates the canvas
+// with REST POST /v1/projects/{id}/canvases (titled "Canvas <--canvas>"); A, B, the
+// verifier and every reconnect of A use that user's token on the WebSocket upgrade.
 
 const crypto = require('crypto');
 const c = require('./lib/common');
+const auth = require('./lib/auth');
 
 const args = c.parseArgs(process.argv.slice(2), {
   url: 'ws://127.0.0.1:8080/ws',
@@ -33,6 +39,7 @@ const args = c.parseArgs(process.argv.slice(2), {
   'offline-ops': 12,
   'online-ops': 12,
   timeout: 60,
+  auth: false,
 });
 const seed = c.resolveSeed(args.seed);
 process.stderr.write(`offline-edits: seed ${seed}\n`);
@@ -46,6 +53,8 @@ const MARKER_RE = /«[^»]*»/g;
 
 let A;
 let B;
+// --canvas, or (--auth) the id the server gave the canvas created by REST
+let canvasId = args.canvas;
 let docA;
 let docB;
 const wd = c.startWatchdog(args.timeout, () => [A, B]
@@ -61,19 +70,31 @@ async function main() {
   const rngA = rng.fork(1);
   const rngB = rng.fork(2);
 
+  let session = null;
+  if (args.auth) {
+    wd.step(`sign-in (register, log in, create project) at ${auth.httpBase(args.url)}`);
+    session = await auth.signIn({ url: args.url, script: 'offline-edits', seed });
+    wd.step(`REST create of canvas "Canvas ${args.canvas}" in project ${session.projectId}`);
+    canvasId = (await session.createCanvas(`Canvas ${args.canvas}`)).canvasId;
+  }
+
   wd.step(`connections A and B to ${args.url} (socket open + {"a":"hs"} reply)`);
   A = c.openConnection(args.url, 'A');
   B = c.openConnection(args.url, 'B');
   await Promise.all([c.waitConnected(A), c.waitConnected(B)]);
-  docA = c.watchDoc(A.get(c.COLLECTION, args.canvas), 'A');
-  docB = c.watchDoc(B.get(c.COLLECTION, args.canvas), 'B');
+  docA = c.watchDoc(A.get(c.COLLECTION, canvasId), 'A');
+  docB = c.watchDoc(B.get(c.COLLECTION, canvasId), 'B');
   docA.preventCompose = true; // keep every offline edit a separate queued op
 
   wd.step('A subscribe + create');
   await c.subscribe(docA);
-  await c.ensureCreated(docA, `Canvas ${args.canvas}`);
+  if (session) {
+    if (!docA.type) throw new Error(`canvas ${canvasId}, just created by REST, does not exist for a subscribe over the socket`);
+  } else {
+    await c.ensureCreated(docA, `Canvas ${args.canvas}`);
+  }
   const startProblem = c.validateCanvas(docA.data);
-  if (startProblem) throw new Error(`existing canvas ${args.canvas} is not a valid canvas: ${startProblem}`);
+  if (startProblem) throw new Error(`existing canvas ${canvasId} is not a valid canvas: ${startProblem}`);
   wd.step('B subscribe');
   await c.subscribe(docB);
   await c.until(() => docB.type && docB.version >= docA.version);
@@ -165,7 +186,7 @@ async function main() {
   c.succeed({
     ok: true,
     seed,
-    canvas: args.canvas,
+    canvas: canvasId,
     version: ref.v,
     digest: c.digest(ref.data),
     offline: { ops: args['offline-ops'], opsSentAfterReconnect: sentAfterReconnect, markers: offlineCounts },
@@ -173,6 +194,7 @@ async function main() {
     resubmit,
     clientIdKeptAcrossReconnect: idBefore === idAfter,
     clientLog: c.clientLogSummary(),
+    ...(session ? { auth: session.info() } : {}),
   });
 }
 
@@ -254,7 +276,7 @@ async function converge(what) {
   wd.step(`A and B to have nothing pending (${what})`);
   await Promise.all([c.whenNothingPending(docA), c.whenNothingPending(docB)]);
   wd.step(`fresh fetch (${what})`);
-  const ref = await c.freshFetch(args.url, args.canvas, 'verifier');
+  const ref = await c.freshFetch(args.url, canvasId, 'verifier');
   wd.step(`A and B to reach version ${ref.v} (${what})`);
   await c.until(() => docA.version >= ref.v && docB.version >= ref.v);
   for (const [label, d] of [['A', docA], ['B', docB]]) {

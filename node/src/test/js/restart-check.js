@@ -19,9 +19,21 @@
 //         op per canvas and checks it lands at version v+1 (the server must keep
 //         counting from the restored version). Re-running verify after
 //         --write-after fails by design (versions moved on).
+//
+// --auth (write): signs in first (lib/auth.js: a fresh user, a project) and creates the
+//         --canvases canvases with REST POST /v1/projects/{id}/canvases, titled
+//         "Canvas <prefix>-<i>" (the server picks the ids, which key "canvases"/"versions");
+//         every connection uses that user's token. The JSON line then also has
+//         "auth": {"email","password","userId","projectId","accessToken","base"} and
+//         "titles": {id: title}.
+// verify: when the --expect JSON has "auth" (or with --auth, which then requires it), logs
+//         in again with that email/password (POST /v1/auth:login; the stored access token
+//         may have expired or been issued by the previous process) and uses the new token
+//         on every connection; the user id must be the same.
 
 const fs = require('fs');
 const c = require('./lib/common');
+const auth = require('./lib/auth');
 const { randomEdit } = require('./lib/edits');
 
 const args = c.parseArgs(process.argv.slice(2), {
@@ -34,6 +46,7 @@ const args = c.parseArgs(process.argv.slice(2), {
   seed: '',
   'write-after': false,
   timeout: 60,
+  auth: false,
 });
 if (args.phase !== 'write' && args.phase !== 'verify') c.fatal('--phase must be "write" or "verify"', 64);
 if (args.phase === 'verify' && !args.expect) c.fatal('--phase verify needs --expect <file written by --phase write>', 64);
@@ -44,7 +57,21 @@ async function write() {
   const seed = c.resolveSeed(args.seed);
   process.stderr.write(`restart-check: seed ${seed}\n`);
   const rng = c.makeRng(seed);
-  const ids = Array.from({ length: args.canvases }, (_, i) => `${args.prefix}-${i + 1}`);
+  const names = Array.from({ length: args.canvases }, (_, i) => `${args.prefix}-${i + 1}`);
+  let ids = names;
+  let session = null;
+  const titles = {};
+  if (args.auth) {
+    wd.step(`sign-in (register, log in, create project) at ${auth.httpBase(args.url)}`);
+    session = await auth.signIn({ url: args.url, script: 'restart-check', seed });
+    ids = [];
+    for (const name of names) {
+      wd.step(`REST create of canvas "Canvas ${name}" in project ${session.projectId}`);
+      const canvas = await session.createCanvas(`Canvas ${name}`);
+      ids.push(canvas.canvasId);
+      titles[canvas.canvasId] = `Canvas ${name}`;
+    }
+  }
 
   wd.step(`connection to ${args.url} (socket open + {"a":"hs"} reply)`);
   const conn = await c.connect(args.url, 'writer');
@@ -53,7 +80,11 @@ async function write() {
     wd.step(`subscribe + create of ${id}`);
     docs[id] = c.watchDoc(conn.get(c.COLLECTION, id), 'writer');
     await c.subscribe(docs[id]);
-    await c.ensureCreated(docs[id], `Canvas ${id}`);
+    if (session) {
+      if (!docs[id].type) throw new Error(`canvas ${id}, just created by REST, does not exist for a subscribe over the socket`);
+    } else {
+      await c.ensureCreated(docs[id], `Canvas ${id}`);
+    }
     const problem = c.validateCanvas(docs[id].data);
     if (problem) throw new Error(`existing canvas ${id} is not a valid canvas: ${problem}`);
   }
@@ -89,7 +120,9 @@ async function write() {
   }
   c.closeQuietly(conn);
   wd.stop();
-  c.succeed({ ok: true, phase: 'write', seed, ops: args.ops, canvases, versions, digests, clientLog: c.clientLogSummary() });
+  const result = { ok: true, phase: 'write', seed, ops: args.ops, canvases, versions, digests, clientLog: c.clientLogSummary() };
+  if (session) Object.assign(result, { auth: session.restoreInfo(), titles });
+  c.succeed(result);
 }
 
 function readExpectation(file) {
@@ -149,6 +182,12 @@ async function verify() {
   const expect = readExpectation(args.expect);
   const ids = Object.keys(expect.versions);
   if (!ids.length) c.fatal('--expect lists no canvases', 64);
+  let session = null;
+  if (args.auth && !expect.auth) c.fatal(`--auth: --expect ${args.expect} has no "auth" block (was it written with --phase write --auth?)`, 64);
+  if (expect.auth) {
+    wd.step(`sign-in again as ${expect.auth.email} at ${auth.httpBase(args.url)}`);
+    session = await auth.resume({ url: args.url, email: expect.auth.email, password: expect.auth.password, userId: expect.auth.userId, projectId: expect.auth.projectId });
+  }
 
   wd.step(`fetch of ${ids.join(', ')} (queued before connect -> bulk fetch)`);
   const f = await loadQueued(ids, 'fetch', 'verify-fetch');
@@ -160,6 +199,7 @@ async function verify() {
   compare(expect, s.docs, 'subscribe');
 
   const result = { ok: true, phase: 'verify', verified, fetchActions: f.actions, subscribeActions: s.actions };
+  if (session) result.auth = session.info();
   if (args['write-after']) {
     result.writeAfter = {};
     for (const id of ids) {

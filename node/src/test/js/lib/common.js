@@ -1,8 +1,9 @@
 'use strict';
 // Shared helpers for the Easel collaboration e2e scripts: a small seeded PRNG,
 // canonical JSON + digest, a hard watchdog, promise wrappers around the sharedb
-// 7.x client (whose log output is captured), and re-exports of lib/args.js and
-// lib/schema.js.
+// 7.x client (whose log output is captured), the access token that every
+// WebSocket upgrade carries once lib/auth.js has signed in (--auth), and
+// re-exports of lib/args.js and lib/schema.js.
 
 const crypto = require('crypto');
 const WebSocket = require('ws');
@@ -232,20 +233,45 @@ function clientLogSummary() {
   return { warn: clientLog.warn, error: clientLog.error, samples: clientLog.samples.slice() };
 }
 
-function newSocket(url) {
-  return new WebSocket(url);
+// ---------------------------------------------------------------- sign-in
+
+// Access token sent on every WebSocket upgrade as `Authorization: Bearer <token>`.
+// null (the default, no --auth) sends no Authorization header at all. lib/auth.js
+// sets it after logging in; a single call can pass another token (e.g. a viewer's).
+let authToken = null;
+
+function setAuthToken(token) {
+  authToken = token || null;
+}
+
+function getAuthToken() {
+  return authToken;
+}
+
+/** {authorization: 'Bearer <token>'} for `token` (default: the module-level one), or {}. */
+function authHeaders(token = authToken) {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** A `ws` WebSocket to `url`; with a token (argument, else the module-level one) the upgrade carries it. */
+function newSocket(url, token = authToken) {
+  if (!token) return new WebSocket(url);
+  return new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
 }
 
 /**
  * Opens a sharedb Connection over a fresh `ws` WebSocket. Every 'error' the
  * connection emits is fatal (those are protocol-level problems: bad handshake,
- * invalid state transition, ...).
+ * invalid state transition, ...), unless `opts.onError` handles it.
+ * `opts.token` overrides the module-level access token for this connection.
  */
-function openConnection(url, label) {
-  const conn = new ShareDB.Connection(newSocket(url));
+function openConnection(url, label, opts = {}) {
+  const token = opts.token !== undefined ? opts.token : authToken;
+  const conn = new ShareDB.Connection(newSocket(url, token));
   conn.label = label;
   conn.lastSocketError = null;
-  conn.on('error', (err) => fatal(`${label}: sharedb connection emitted error: ${err && err.code} ${err && err.message}`));
+  conn.signedIn = !!token;
+  conn.on('error', opts.onError || ((err) => fatal(`${label}: sharedb connection emitted error: ${err && err.code} ${err && err.message}`)));
   conn.on('connection error', (ev) => {
     conn.lastSocketError = (ev && (ev.message || (ev.error && ev.error.message))) || String(ev);
   });
@@ -263,7 +289,13 @@ function waitConnected(conn) {
       } else if (state === 'disconnected' || state === 'closed' || state === 'stopped') {
         conn.removeListener('state', onState);
         const why = conn.lastSocketError || (reason && (reason.reason || reason.code)) || state;
-        reject(new Error(`${conn.label}: could not connect (${why})`));
+        let hint = '';
+        if (/\b401\b/.test(why)) {
+          hint = conn.signedIn ? ': the server refused the access token' : ': the server requires sign-in, run with --auth';
+        } else if (/\b403\b/.test(why)) {
+          hint = ': the server refused this user';
+        }
+        reject(new Error(`${conn.label}: could not connect (${why})${hint}`));
       }
     };
     conn.on('state', onState);
@@ -283,8 +315,8 @@ function waitState(conn, wanted) {
   });
 }
 
-async function connect(url, label) {
-  const conn = openConnection(url, label);
+async function connect(url, label, opts) {
+  const conn = openConnection(url, label, opts);
   await waitConnected(conn);
   return conn;
 }
@@ -334,8 +366,8 @@ async function ensureCreated(doc, title) {
 }
 
 /** Fetches a doc with a brand-new connection; returns {v, data, type}. */
-async function freshFetch(url, id, label = 'fresh') {
-  const conn = await connect(url, label);
+async function freshFetch(url, id, label = 'fresh', opts) {
+  const conn = await connect(url, label, opts);
   const doc = watchDoc(conn.get(COLLECTION, id), label);
   await fetchDoc(doc);
   const result = { v: doc.version, data: clone(doc.data), type: doc.type && doc.type.uri };
@@ -372,6 +404,9 @@ module.exports = {
   startWatchdog,
   log,
   sleep,
+  setAuthToken,
+  getAuthToken,
+  authHeaders,
   newSocket,
   openConnection,
   waitConnected,

@@ -52,7 +52,8 @@ public final class CanvasEntity
 
   /**
    * Apply a change made against version {@code v} ({@code -1}: against the current version), from
-   * client {@code src} with its sequence number {@code seq}.
+   * client {@code src} with its sequence number {@code seq}. A create names the project the canvas
+   * belongs to ({@code projectId}; null for none); other changes leave it null.
    */
   public record Submit(
       String src,
@@ -61,6 +62,7 @@ public final class CanvasEntity
       ChangeKind kind,
       JsonNode body,
       String author,
+      String projectId,
       ActorRef<SubmitResult> replyTo)
       implements Command {}
 
@@ -101,8 +103,12 @@ public final class CanvasEntity
   /** Refused: nothing was changed or persisted. */
   public record Rejected(CanvasError code, String message) implements SubmitResult {}
 
-  /** The current document; {@code data} is null when the canvas does not exist (yet, or now). */
-  public record Snapshot(String canvasId, long v, JsonNode data, Instant createdAt)
+  /**
+   * The current document; {@code data} is null when the canvas does not exist (yet, or now). {@code
+   * projectId} is the project it was created in (null for none).
+   */
+  public record Snapshot(
+      String canvasId, long v, JsonNode data, Instant createdAt, String projectId)
       implements CborSerializable {
     public Snapshot {
       data = CanvasOp.absentIfNull(data);
@@ -135,9 +141,13 @@ public final class CanvasEntity
     CanvasOp toOp();
   }
 
-  /** The canvas was created at version {@code v} with document {@code data}. */
+  /**
+   * The canvas was created at version {@code v} with document {@code data}, in project {@code
+   * projectId} (null for none).
+   */
   public record CanvasCreated(
-      long v, String src, long seq, JsonNode data, String author, Instant at) implements Event {
+      long v, String src, long seq, JsonNode data, String author, Instant at, String projectId)
+      implements Event {
     @Override
     public CanvasOp toOp() {
       return new CanvasOp(v, src, seq, ChangeKind.CREATE, data, author, at);
@@ -172,6 +182,7 @@ public final class CanvasEntity
     Object doc;
     long version;
     Instant createdAt;
+    String projectId;
     final ArrayDeque<CanvasOp> recent = new ArrayDeque<>();
 
     /**
@@ -186,7 +197,7 @@ public final class CanvasEntity
   }
 
   /** What a snapshot of a canvas holds. */
-  public record CanvasSnapshot(long version, JsonNode data, Instant createdAt)
+  public record CanvasSnapshot(long version, JsonNode data, Instant createdAt, String projectId)
       implements CborSerializable {
     public CanvasSnapshot {
       data = CanvasOp.absentIfNull(data);
@@ -252,7 +263,10 @@ public final class CanvasEntity
       @Override
       public Object toJournal(State state) {
         return new CanvasSnapshot(
-            state.version, state.exists() ? Json0.toJson(state.doc) : null, state.createdAt);
+            state.version,
+            state.exists() ? Json0.toJson(state.doc) : null,
+            state.createdAt,
+            state.projectId);
       }
 
       @Override
@@ -262,6 +276,7 @@ public final class CanvasEntity
         state.version = snapshot.version();
         state.doc = snapshot.data() == null ? null : Json0.fromJson(snapshot.data());
         state.createdAt = snapshot.createdAt();
+        state.projectId = snapshot.projectId();
         return state;
       }
     };
@@ -392,7 +407,9 @@ public final class CanvasEntity
         }
         String problem = CanvasSchema.check(Json0.fromJson(body));
         if (problem != null) return reject(submit, CanvasError.ERR_CANVAS_INVALID, problem);
-        event = new CanvasCreated(at, submit.src(), submit.seq(), body, submit.author(), now);
+        event =
+            new CanvasCreated(
+                at, submit.src(), submit.seq(), body, submit.author(), now, submit.projectId());
       }
       case DELETE -> {
         if (!state.exists()) {
@@ -458,7 +475,8 @@ public final class CanvasEntity
                 canvasId,
                 state.version,
                 state.exists() ? Json0.toJson(state.doc) : null,
-                state.createdAt));
+                state.createdAt,
+                state.projectId));
   }
 
   private ReplyEffect<Event, State> onSubscribe(State state, Subscribe subscribe) {
@@ -491,6 +509,7 @@ public final class CanvasEntity
                 case CanvasCreated created -> {
                   state.doc = Json0.fromJson(created.data());
                   state.createdAt = created.at();
+                  state.projectId = created.projectId();
                 }
                 case OpApplied applied -> {
                   if (state.preApplied != event) state.doc = Json0.apply(state.doc, applied.op());

@@ -49,7 +49,18 @@ public final class Canvases {
       String author) {
     return ref(canvasId)
         .ask(
-            replyTo -> new CanvasEntity.Submit(src, seq, v, kind, body, author, replyTo),
+            replyTo -> new CanvasEntity.Submit(src, seq, v, kind, body, author, null, replyTo),
+            askTimeout);
+  }
+
+  /** Creates canvas {@code canvasId} in project {@code projectId} with document {@code data}. */
+  public CompletionStage<CanvasEntity.SubmitResult> create(
+      String canvasId, String projectId, JsonNode data, String author) {
+    return ref(canvasId)
+        .ask(
+            replyTo ->
+                new CanvasEntity.Submit(
+                    "", 0, -1, ChangeKind.CREATE, data, author, projectId, replyTo),
             askTimeout);
   }
 

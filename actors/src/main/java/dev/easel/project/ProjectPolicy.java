@@ -13,7 +13,15 @@ public final class ProjectPolicy {
     /** Add a member. */
     ADD_MEMBER,
     /** Create a canvas in the project. */
-    CREATE_CANVAS
+    CREATE_CANVAS,
+    /** Fetch or subscribe to one of the project's canvases, read its history, share presence. */
+    CANVAS_READ,
+    /** Comment on one of the project's canvases. */
+    CANVAS_COMMENT,
+    /** Edit one of the project's canvases. */
+    CANVAS_EDIT,
+    /** Delete one of the project's canvases. */
+    CANVAS_DELETE
   }
 
   private ProjectPolicy() {}
@@ -31,7 +39,10 @@ public final class ProjectPolicy {
     return switch (action) {
       case READ -> ProjectRole.VIEWER;
       case ADD_MEMBER -> ProjectRole.OWNER;
-      case CREATE_CANVAS -> ProjectRole.EDITOR;
+      case CREATE_CANVAS, CANVAS_EDIT -> ProjectRole.EDITOR;
+      case CANVAS_READ -> ProjectRole.VIEWER;
+      case CANVAS_COMMENT -> ProjectRole.COMMENTER;
+      case CANVAS_DELETE -> ProjectRole.OWNER;
     };
   }
 }

@@ -2,9 +2,9 @@ package dev.easel.project;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.canvas.CanvasEntity;
+import dev.easel.canvas.CanvasError;
 import dev.easel.canvas.CanvasSchema;
 import dev.easel.canvas.Canvases;
-import dev.easel.canvas.ChangeKind;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.UserEntity;
 import dev.easel.ot.Json0;
@@ -212,11 +212,19 @@ public final class Projects {
    */
   public CompletionStage<ProjectCanvas> createCanvas(
       String userId, String projectId, String title) {
+    return createCanvas(userId, projectId, title, null);
+  }
+
+  /** As {@link #createCanvas(String, String, String)}, with a chosen id (null: a random one). */
+  public CompletionStage<ProjectCanvas> createCanvas(
+      String userId, String projectId, String title, String chosenId) {
     String canvasTitle = title == null ? "" : title;
     if (canvasTitle.length() > MAX_TITLE) {
       return failed(invalid("title is longer than " + MAX_TITLE + " characters"));
     }
-    String canvasId = newCanvasId();
+    String problem = chosenId == null ? null : Canvases.checkId(chosenId);
+    if (problem != null) return failed(invalid(problem));
+    String canvasId = chosenId == null ? newCanvasId() : chosenId;
     JsonNode data = Json0.toJson(CanvasSchema.emptyDocument(canvasTitle));
     return authorized(userId, projectId, ProjectPolicy.Action.CREATE_CANVAS)
         .thenCompose(
@@ -228,7 +236,7 @@ public final class Projects {
                     ProjectError.PROJECT_ARCHIVED.name(),
                     "The project is archived; unarchive it");
               }
-              return canvases.submit(canvasId, "", 0, -1, ChangeKind.CREATE, data, userId);
+              return canvases.create(canvasId, projectId, data, userId);
             })
         .thenCompose(
             submitted ->
@@ -250,8 +258,58 @@ public final class Projects {
                       throw new IllegalStateException("a create without src cannot repeat");
                   case CanvasEntity.Rejected rejected ->
                       throw new Refusal(
-                          Refusal.Kind.INVALID, rejected.code().name(), rejected.message());
+                          rejected.code() == CanvasError.ERR_DOC_ALREADY_CREATED
+                              ? Refusal.Kind.ALREADY_EXISTS
+                              : Refusal.Kind.INVALID,
+                          rejected.code().name(),
+                          rejected.message());
                 });
+  }
+
+  /**
+   * The caller's role in the project of canvas {@code canvasId}, if {@link ProjectPolicy} allows
+   * {@code action} there. A canvas the caller may not read (no such canvas, not in a project, not a
+   * member) is refused as not found, so that canvas ids cannot be probed.
+   */
+  public CompletionStage<ProjectRole> authorizeCanvas(
+      String userId, String canvasId, ProjectPolicy.Action action) {
+    return canvasRole(userId, canvasId).thenApply(role -> check(canvasId, role, action));
+  }
+
+  /**
+   * Checks a role already looked up with {@link #canvasRole}: returns it when {@code action} is
+   * allowed, else throws the refusal {@link #authorizeCanvas} would.
+   */
+  public static ProjectRole check(String canvasId, ProjectRole role, ProjectPolicy.Action action) {
+    if (!ProjectPolicy.allows(role, ProjectPolicy.Action.CANVAS_READ)) {
+      throw canvasNotFound(canvasId);
+    }
+    if (!ProjectPolicy.allows(role, action)) {
+      throw new Refusal(
+          Refusal.Kind.PERMISSION_DENIED,
+          "PERMISSION_DENIED",
+          "A " + wireName(role) + " of this project may not " + describe(action));
+    }
+    return role;
+  }
+
+  /**
+   * The caller's role in the project of canvas {@code canvasId}; null when the canvas does not
+   * exist, is in no project, or the caller is not a member.
+   */
+  public CompletionStage<ProjectRole> canvasRole(String userId, String canvasId) {
+    return canvases
+        .snapshot(canvasId)
+        .thenCompose(
+            snapshot ->
+                snapshot.projectId() == null
+                    ? CompletableFuture.completedFuture(null)
+                    : view(snapshot.projectId()).thenApply(view -> roleOf(view, userId)));
+  }
+
+  private static Refusal canvasNotFound(String canvasId) {
+    return new Refusal(
+        Refusal.Kind.NOT_FOUND, "CANVAS_NOT_FOUND", "canvas " + canvasId + " does not exist");
   }
 
   // ---- helpers --------------------------------------------------------------------------------
@@ -295,6 +353,10 @@ public final class Projects {
       case READ -> "read it";
       case ADD_MEMBER -> "add members";
       case CREATE_CANVAS -> "create canvases";
+      case CANVAS_READ -> "read its canvases";
+      case CANVAS_COMMENT -> "comment on its canvases";
+      case CANVAS_EDIT -> "edit its canvases";
+      case CANVAS_DELETE -> "delete its canvases";
     };
   }
 

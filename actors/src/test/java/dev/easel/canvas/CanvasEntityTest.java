@@ -67,7 +67,14 @@ class CanvasEntityTest {
     TestProbe<CanvasEntity.SubmitResult> probe = testKit.createTestProbe();
     canvas.runCommand(
         new CanvasEntity.Submit(
-            src, seq, v, kind, body == null ? null : json(body), "tester", probe.getRef()));
+            src,
+            seq,
+            v,
+            kind,
+            body == null ? null : json(body),
+            "tester",
+            kind == ChangeKind.CREATE ? "p1" : null,
+            probe.getRef()));
     return probe.receiveMessage();
   }
 
@@ -94,6 +101,7 @@ class CanvasEntityTest {
     submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','source',8],'si':'0'}]");
     CanvasEntity.Snapshot snapshot = snapshot();
     assertThat(snapshot.v()).isEqualTo(3);
+    assertThat(snapshot.projectId()).isEqualTo("p1");
     assertThat(snapshot.data().at("/cells/c1/source").asText()).isEqualTo("SELECT 10");
     assertThat(submit("a", 4, 3, ChangeKind.DELETE, null)).isInstanceOf(CanvasEntity.Applied.class);
     assertThat(snapshot().exists()).isFalse();
@@ -146,7 +154,7 @@ class CanvasEntityTest {
     create();
     submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
     var before = snapshot();
-    var nullSnapshot = new CanvasEntity.Snapshot("c", 0, json("null"), null);
+    var nullSnapshot = new CanvasEntity.Snapshot("c", 0, json("null"), null, null);
     assertThat(nullSnapshot.exists()).isFalse();
     var result =
         submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['cells','c1','kind'],'od':'sql','oi':'bogus'}]");

@@ -46,7 +46,7 @@ class SerializationTest {
         testKit.createTestProbe(CanvasEntity.Command.class).getRef();
     CanvasOp canvasOp = new CanvasOp(4, "src", 7, ChangeKind.EDIT, op, "ann", at);
     CanvasEntity.Submit submit =
-        new CanvasEntity.Submit("src", 7, 4, ChangeKind.EDIT, op, "ann", results);
+        new CanvasEntity.Submit("src", 7, 4, ChangeKind.EDIT, op, "ann", null, results);
     return List.of(
         submit,
         new CanvasEntity.GetSnapshot(testKit.createTestProbe(CanvasEntity.Snapshot.class).getRef()),
@@ -58,15 +58,15 @@ class SerializationTest {
         new CanvasEntity.AlreadyApplied(3, List.of(canvasOp)),
         new CanvasEntity.Rejected(
             CanvasError.ERR_CANVAS_INVALID, "cell 'c1': source must be a string"),
-        new CanvasEntity.Snapshot("c", 5, doc, at),
-        new CanvasEntity.Snapshot("c", 0, null, null),
+        new CanvasEntity.Snapshot("c", 5, doc, at, "p1"),
+        new CanvasEntity.Snapshot("c", 0, null, null, null),
         new CanvasEntity.Live("c", 5, canvas),
         new CanvasEntity.Published("c", canvasOp),
-        new CanvasEntity.CanvasCreated(0, "src", 1, doc, "ann", at),
+        new CanvasEntity.CanvasCreated(0, "src", 1, doc, "ann", at, "p1"),
         new CanvasEntity.OpApplied(4, "src", 7, op, "ann", at),
         new CanvasEntity.CanvasDeleted(5, "src", 8, "ann", at),
-        new CanvasEntity.CanvasSnapshot(5, doc, at),
-        new CanvasEntity.CanvasSnapshot(6, null, at),
+        new CanvasEntity.CanvasSnapshot(5, doc, at, "p1"),
+        new CanvasEntity.CanvasSnapshot(6, null, at, null),
         canvasOp);
   }
 

@@ -28,10 +28,16 @@ import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
 import dev.easel.ot.Json0;
-import dev.easel.persistence.CanvasCatalog;
+import dev.easel.project.ProjectEntity;
+import dev.easel.project.ProjectPolicy;
+import dev.easel.project.Projects;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code easel.v1.CanvasService}: each method checks its request, asks the canvas, and translates
@@ -45,38 +51,70 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
   private final ObjectMapper mapper;
   private final Canvases canvases;
   private final CanvasFeeds feeds;
-  private final CanvasCatalog catalog;
+  private final Projects projects;
+  private final Callers callers;
 
   CanvasServiceImpl(
-      ObjectMapper mapper, Canvases canvases, CanvasFeeds feeds, CanvasCatalog catalog) {
+      ObjectMapper mapper,
+      Canvases canvases,
+      CanvasFeeds feeds,
+      Projects projects,
+      Callers callers) {
     this.mapper = mapper;
     this.canvases = canvases;
     this.feeds = feeds;
-    this.catalog = catalog;
+    this.projects = projects;
+    this.callers = callers;
+  }
+
+  /** The signed-in caller, or null after answering the call with UNAUTHENTICATED. */
+  private String caller(StreamObserver<?> response) {
+    try {
+      return callers.signedInUser();
+    } catch (RuntimeException e) {
+      response.onError(ApiErrors.from(e));
+      return null;
+    }
+  }
+
+  /** Runs {@code then} once the caller may do {@code action} on the canvas; else answers. */
+  private void authorized(
+      String user,
+      String canvasId,
+      ProjectPolicy.Action action,
+      StreamObserver<?> response,
+      Runnable then) {
+    projects
+        .authorizeCanvas(user, canvasId, action)
+        .whenComplete(
+            (role, failure) -> {
+              if (failure != null) response.onError(ApiErrors.from(failure));
+              else then.run();
+            });
   }
 
   @Override
   public void createCanvas(CreateCanvasRequest request, StreamObserver<Canvas> response) {
-    String canvasId = request.getCanvasId().isEmpty() ? newId() : request.getCanvasId();
-    String problem = Canvases.checkId(canvasId);
-    if (problem == null && request.getTitle().length() > 1000) {
-      problem = "title is longer than 1000 characters";
-    }
-    if (problem != null) {
-      response.onError(ApiErrors.invalid(problem));
+    String user = caller(response);
+    if (user == null) return;
+    if (request.getProjectId().isEmpty()) {
+      response.onError(
+          ApiErrors.invalid("projectId is required: every canvas belongs to a project"));
       return;
     }
-    JsonNode data = Json0.toJson(CanvasSchema.emptyDocument(request.getTitle()));
     Replies.reply(
-        canvases.submit(canvasId, "", 0, -1, ChangeKind.CREATE, data, "anonymous"),
+        projects.createCanvas(
+            user,
+            request.getProjectId(),
+            request.getTitle(),
+            request.getCanvasId().isEmpty() ? null : request.getCanvasId()),
         response,
-        result ->
-            switch (result) {
-              case CanvasEntity.Applied applied -> canvas(canvasId, applied.v() + 1, data, false);
-              case CanvasEntity.AlreadyApplied again ->
-                  throw new IllegalStateException("a create without src cannot repeat");
-              case CanvasEntity.Rejected rejected -> throw ApiErrors.of(rejected);
-            });
+        created ->
+            canvas(
+                created.canvasId(),
+                created.version(),
+                Json0.toJson(CanvasSchema.emptyDocument(created.title())),
+                false));
   }
 
   @Override
@@ -87,7 +125,18 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid(problem != null ? problem : "version must be >= 0"));
       return;
     }
-    if (request.getVersion() == 0) {
+    String user = caller(response);
+    if (user == null) return;
+    authorized(
+        user,
+        canvasId,
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        () -> readCanvas(canvasId, request.getVersion(), response));
+  }
+
+  private void readCanvas(String canvasId, long version, StreamObserver<Canvas> response) {
+    if (version == 0) {
       Replies.reply(
           canvases.snapshot(canvasId),
           response,
@@ -97,12 +146,11 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
           });
     } else {
       Replies.reply(
-          canvases.history().documentAt(canvasId, request.getVersion(), -1),
+          canvases.history().documentAt(canvasId, version, -1),
           response,
           document -> {
-            if (document.version() < request.getVersion()) {
-              throw ApiErrors.invalid(
-                  "canvas " + canvasId + " has no version " + request.getVersion() + " yet");
+            if (document.version() < version) {
+              throw ApiErrors.invalid("canvas " + canvasId + " has no version " + version + " yet");
             }
             if (document.data() == null) {
               if (document.version() == 0) throw ApiErrors.notFound(canvasId);
@@ -125,17 +173,28 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid("version must be the version the op was made against"));
       return;
     }
+    String user = caller(response);
+    if (user == null) return;
     JsonNode op = toJson(request.getOp());
     String src = request.getSrc().isEmpty() ? "api-" + newId() : request.getSrc();
+    authorized(
+        user,
+        canvasId,
+        ProjectPolicy.Action.CANVAS_EDIT,
+        response,
+        () -> submit(canvasId, src, request, op, user, response));
+  }
+
+  private void submit(
+      String canvasId,
+      String src,
+      SubmitOpRequest request,
+      JsonNode op,
+      String user,
+      StreamObserver<SubmitOpResponse> response) {
     Replies.reply(
         canvases.submit(
-            canvasId,
-            src,
-            request.getSeq(),
-            request.getVersion(),
-            ChangeKind.EDIT,
-            op,
-            "anonymous"),
+            canvasId, src, request.getSeq(), request.getVersion(), ChangeKind.EDIT, op, user),
         response,
         result ->
             switch (result) {
@@ -163,8 +222,36 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid(problem != null ? problem : "from_version must be >= 0"));
       return;
     }
+    String user = caller(response);
+    if (user == null) return;
     var executor = ServiceRequestContext.current().eventLoop();
     ServerCallStreamObserver<CanvasOp> call = (ServerCallStreamObserver<CanvasOp>) response;
+    // gRPC takes the cancel handler only while the call is being set up; the stream comes later.
+    AtomicReference<CanvasStream> started = new AtomicReference<>();
+    call.setOnCancelHandler(
+        () ->
+            executor.execute(
+                () -> {
+                  CanvasStream stream = started.get();
+                  if (stream != null) stream.close();
+                }));
+    authorized(
+        user,
+        canvasId,
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        () ->
+            executor.execute(
+                () -> {
+                  if (!call.isCancelled()) started.set(stream(canvasId, request, executor, call));
+                }));
+  }
+
+  private CanvasStream stream(
+      String canvasId,
+      StreamOpsRequest request,
+      java.util.concurrent.Executor executor,
+      ServerCallStreamObserver<CanvasOp> call) {
     CanvasStream stream =
         new CanvasStream(
             canvasId,
@@ -173,7 +260,6 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
             executor,
             op -> call.onNext(toProto(canvasId, op)),
             failure -> call.onError(ApiErrors.unavailable(failure)));
-    call.setOnCancelHandler(stream::close);
     canvases
         .snapshot(canvasId)
         .whenCompleteAsync(
@@ -189,6 +275,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
               }
             },
             executor);
+    return stream;
   }
 
   @Override
@@ -199,16 +286,44 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid("page_size must be at most 1000"));
       return;
     }
-    ListCanvasesResponse.Builder list = ListCanvasesResponse.newBuilder();
-    for (CanvasCatalog.Entry entry : catalog.newestFirst(size)) {
-      list.addCanvasesBuilder()
-          .setCanvasId(entry.canvasId())
-          .setTitle(entry.title())
-          .setVersion(entry.version())
-          .setCreatedAt(entry.createdAt().toString());
-    }
-    response.onNext(list.build());
-    response.onCompleted();
+    String user = caller(response);
+    if (user == null) return;
+    // The caller's canvases: those of every project they belong to, newest first, with their
+    // current title and version from the canvases themselves.
+    Replies.reply(
+        projects
+            .listFor(user)
+            .thenCompose(
+                memberships -> {
+                  List<ProjectEntity.CanvasEntry> entries =
+                      memberships.stream()
+                          .flatMap(m -> m.project().canvases().stream())
+                          .sorted(
+                              Comparator.comparing(ProjectEntity.CanvasEntry::addedAt).reversed())
+                          .limit(size)
+                          .toList();
+                  List<CompletableFuture<CanvasEntity.Snapshot>> snapshots =
+                      entries.stream()
+                          .map(e -> canvases.snapshot(e.canvasId()).toCompletableFuture())
+                          .toList();
+                  return CompletableFuture.allOf(snapshots.toArray(CompletableFuture[]::new))
+                      .thenApply(
+                          done -> {
+                            ListCanvasesResponse.Builder list = ListCanvasesResponse.newBuilder();
+                            for (int i = 0; i < entries.size(); i++) {
+                              CanvasEntity.Snapshot snapshot = snapshots.get(i).join();
+                              if (!snapshot.exists()) continue;
+                              list.addCanvasesBuilder()
+                                  .setCanvasId(entries.get(i).canvasId())
+                                  .setTitle(snapshot.data().path("title").asText())
+                                  .setVersion(snapshot.v())
+                                  .setCreatedAt(entries.get(i).addedAt().toString());
+                            }
+                            return list.build();
+                          });
+                }),
+        response,
+        list -> list);
   }
 
   // ---- translation ----------------------------------------------------------------------------

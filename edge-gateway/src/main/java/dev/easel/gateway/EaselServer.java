@@ -14,7 +14,6 @@ import dev.easel.identity.Accounts;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.PasswordHasher;
 import dev.easel.identity.TokenKeys;
-import dev.easel.persistence.CanvasCatalog;
 import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -34,11 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
-  private final CanvasCatalog catalog;
 
-  private EaselServer(Server server, CanvasCatalog catalog) {
+  private EaselServer(Server server) {
     this.server = server;
-    this.catalog = catalog;
   }
 
   /** Starts serving; {@code easel.http.port} 0 picks a free port. */
@@ -47,9 +44,6 @@ public final class EaselServer implements AutoCloseable {
     ObjectMapper mapper = new ObjectMapper();
     Canvases canvases = new Canvases(system);
     CanvasFeeds feeds = new CanvasFeeds(system, canvases);
-    CanvasCatalog catalog =
-        new CanvasCatalog(
-            system, system.settings().config().getString("easel.canvas.read-journal"));
     Config identity = system.settings().config().getConfig("easel.identity");
     TokenKeys keys = openKeys(system, identity);
     AccessTokens accessTokens =
@@ -59,17 +53,18 @@ public final class EaselServer implements AutoCloseable {
             identity.getString("audience"),
             identity.getDuration("access-token-lifetime"),
             Clock.systemUTC());
+    Callers callers = new Callers(accessTokens);
     Accounts accounts = new Accounts(system, new PasswordHasher(), accessTokens, Clock.systemUTC());
     Projects projects = new Projects(system, canvases);
     ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
-            .addService(new CanvasServiceImpl(mapper, canvases, feeds, catalog))
+            .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts))
-            .addService(new UserServiceImpl(accounts, new Callers(accessTokens)))
-            .addService(new ProjectServiceImpl(projects, new Callers(accessTokens)))
-            .addService(new ApiKeyServiceImpl(apiKeys, projects, new Callers(accessTokens)))
+            .addService(new UserServiceImpl(accounts, callers))
+            .addService(new ProjectServiceImpl(projects, callers))
+            .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .enableHttpJsonTranscoding(true)
@@ -81,7 +76,7 @@ public final class EaselServer implements AutoCloseable {
             .service(
                 "/ws",
                 ShareDbSocket.service(
-                    new ShareDbSocket(mapper, canvases, feeds),
+                    new ShareDbSocket(mapper, canvases, feeds, projects, callers),
                     (int) config.getMemorySize("max-frame-size").toBytes()))
             .service("/health", new Health(system, grpcHealth))
             .service(
@@ -91,7 +86,7 @@ public final class EaselServer implements AutoCloseable {
             .service(grpc)
             .build();
     server.start().join();
-    return new EaselServer(server, catalog);
+    return new EaselServer(server);
   }
 
   /**
@@ -130,6 +125,5 @@ public final class EaselServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop().join();
-    catalog.close();
   }
 }

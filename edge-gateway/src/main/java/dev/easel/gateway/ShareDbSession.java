@@ -12,13 +12,18 @@ import dev.easel.canvas.CanvasOp;
 import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
+import dev.easel.project.ProjectPolicy;
+import dev.easel.project.ProjectRole;
+import dev.easel.project.Projects;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -35,6 +40,11 @@ final class ShareDbSession {
   static final String COLLECTION = "canvases";
   static final String JSON0_URI = "http://sharejs.org/types/JSONv0";
   static final int MAX_SUBSCRIPTIONS = 1_000;
+  static final int MAX_QUEUED = 10_000;
+
+  /** How long a checked role is trusted before it is checked again. */
+  static final long ROLE_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
   private static final Logger log = LoggerFactory.getLogger(ShareDbSession.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -45,7 +55,11 @@ final class ShareDbSession {
   private final PresenceHub presence;
   private final Executor executor;
   private final Consumer<String> send;
-  private final String author;
+  private final String user;
+  private final Projects projects;
+  private final ArrayDeque<ObjectNode> inbox = new ArrayDeque<>();
+  private final Map<String, KnownRole> roles = new HashMap<>();
+  private boolean checking;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final Map<String, PresenceHub.Registration> presenceChannels = new HashMap<>();
 
@@ -62,14 +76,16 @@ final class ShareDbSession {
       PresenceHub presence,
       Executor executor,
       Consumer<String> send,
-      String author) {
+      Projects projects,
+      String user) {
     this.mapper = mapper;
     this.canvases = canvases;
     this.feeds = feeds;
     this.presence = presence;
     this.executor = executor;
     this.send = send;
-    this.author = author;
+    this.projects = projects;
+    this.user = user;
   }
 
   private static byte[] randomBytes() {
@@ -154,14 +170,152 @@ final class ShareDbSession {
       error(null, "ERR_MESSAGE_BADLY_FORMED", "A message must be a JSON object");
       return;
     }
-    try {
-      handle(request);
-    } catch (BadRequest e) {
-      error(request, e.code, e.getMessage());
-    } catch (RuntimeException e) {
-      log.warn("unexpected failure handling a ShareDB message", e);
-      error(request, "ERR_UNKNOWN_ERROR", "Internal error: " + e.getClass().getSimpleName());
+    if (inbox.size() >= MAX_QUEUED) {
+      error(request, "ERR_MESSAGE_BADLY_FORMED", "Too many requests in flight; slow down");
+      return;
     }
+    inbox.add(request);
+    pump();
+  }
+
+  /**
+   * Handles queued requests in arrival order. A request on a canvas whose access is not known yet
+   * waits for the check, and the requests after it wait too, so a client's requests are never
+   * reordered.
+   */
+  private void pump() {
+    while (!checking && !closed && !inbox.isEmpty()) {
+      ObjectNode request = inbox.poll();
+      try {
+        Access access = accessFor(request);
+        if (access == null || allowedFromCache(access)) {
+          handle(request);
+        } else {
+          checking = true;
+          check(access, request);
+        }
+      } catch (BadRequest e) {
+        error(request, e.code, e.getMessage());
+      } catch (RuntimeException e) {
+        log.warn("unexpected failure handling a ShareDB message", e);
+        error(request, "ERR_UNKNOWN_ERROR", "Internal error: " + e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  // ---- access ---------------------------------------------------------------------------------
+
+  /** The canvases a request touches and what it does to them. */
+  private record Access(List<String> canvasIds, ProjectPolicy.Action action) {}
+
+  /** What {@code request} needs to be allowed; null for requests that touch no canvas. */
+  private Access accessFor(ObjectNode request) {
+    String action = request.path("a").isTextual() ? request.get("a").asText() : "";
+    return switch (action) {
+      case "f", "s", "nf", "nt" ->
+          new Access(List.of(canvasId(request)), ProjectPolicy.Action.CANVAS_READ);
+      case "bf", "bs" -> new Access(bulkIds(request), ProjectPolicy.Action.CANVAS_READ);
+      case "op" -> {
+        String canvasId = canvasId(request);
+        if (request.has("create")) {
+          throw new BadRequest(
+              "ERR_OP_SUBMIT_REJECTED",
+              "Canvases are created in a project: POST /v1/projects/{projectId}/canvases");
+        }
+        yield new Access(
+            List.of(canvasId),
+            request.path("del").asBoolean(false)
+                ? ProjectPolicy.Action.CANVAS_DELETE
+                : ProjectPolicy.Action.CANVAS_EDIT);
+      }
+      case "p", "ps", "pr" ->
+          new Access(List.of(presenceCanvas(request)), ProjectPolicy.Action.CANVAS_READ);
+      default -> null;
+    };
+  }
+
+  private List<String> bulkIds(ObjectNode request) {
+    JsonNode c = request.path("c");
+    if (!c.isTextual() || !COLLECTION.equals(c.asText())) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
+    }
+    JsonNode b = request.path("b");
+    List<String> ids = new ArrayList<>();
+    if (b.isArray()) {
+      for (JsonNode id : b) {
+        if (!id.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id");
+        ids.add(checkedId(id.asText()));
+      }
+    } else if (b.isObject()) {
+      b.properties().forEach(entry -> ids.add(checkedId(entry.getKey())));
+    } else {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid bulk subscribe data");
+    }
+    if (ids.size() > MAX_SUBSCRIPTIONS) {
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Too many ids in one bulk request");
+    }
+    return ids;
+  }
+
+  /** The canvas of a doc presence channel, {@code canvases.<canvasId>}. */
+  private String presenceCanvas(ObjectNode request) {
+    String channel = channel(request);
+    if (!channel.startsWith(COLLECTION + ".")) {
+      throw new BadRequest(
+          "ERR_MESSAGE_BADLY_FORMED",
+          "Presence channels are canvases.<canvasId> (doc presence on a canvas)");
+    }
+    return checkedId(channel.substring(COLLECTION.length() + 1));
+  }
+
+  private boolean allowedFromCache(Access access) {
+    long now = System.nanoTime();
+    for (String canvasId : access.canvasIds()) {
+      KnownRole known = roles.get(canvasId);
+      if (known == null || now - known.checkedAt() > ROLE_TTL_NANOS) return false;
+      // A cached refusal is re-checked rather than answered from the cache.
+      if (!ProjectPolicy.allows(known.role(), access.action())) return false;
+    }
+    return true;
+  }
+
+  private record KnownRole(ProjectRole role, long checkedAt) {}
+
+  private void check(Access access, ObjectNode request) {
+    List<CompletableFuture<ProjectRole>> lookups = new ArrayList<>();
+    for (String canvasId : access.canvasIds()) {
+      lookups.add(projects.canvasRole(user, canvasId).toCompletableFuture());
+    }
+    CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
+        .whenCompleteAsync(
+            (done, failure) -> {
+              checking = false;
+              if (closed) return;
+              if (failure != null) {
+                failed(request, failure);
+              } else {
+                try {
+                  for (int i = 0; i < lookups.size(); i++) {
+                    String canvasId = access.canvasIds().get(i);
+                    ProjectRole role = lookups.get(i).join();
+                    roles.put(canvasId, new KnownRole(role, System.nanoTime()));
+                    Projects.check(canvasId, role, access.action());
+                  }
+                  handle(request);
+                } catch (Projects.Refusal refusal) {
+                  error(
+                      request,
+                      refusal.kind() == Projects.Refusal.Kind.NOT_FOUND
+                          ? "ERR_DOC_DOES_NOT_EXIST"
+                          : "ERR_PERMISSION_DENIED",
+                      refusal.getMessage());
+                } catch (BadRequest e) {
+                  error(request, e.code, e.getMessage());
+                }
+              }
+              pump();
+            },
+            executor);
   }
 
   private void handle(ObjectNode request) {
@@ -458,7 +612,7 @@ final class ShareDbSession {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message");
     }
     answer(
-        canvases.submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, author),
+        canvases.submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, user),
         request,
         result -> {
           ObjectNode ack = JSON.objectNode();

@@ -1,51 +1,107 @@
 package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
 import com.linecorp.armeria.common.websocket.WebSocketFrame;
 import com.linecorp.armeria.common.websocket.WebSocketWriter;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.websocket.WebSocketService;
 import com.linecorp.armeria.server.websocket.WebSocketServiceHandler;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
+import dev.easel.identity.Accounts;
+import dev.easel.identity.VerifiedToken;
+import dev.easel.project.Projects;
+import io.netty.util.AttributeKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
 /**
- * The collaboration socket on {@code /ws}: each WebSocket is one {@link ShareDbSession}, run on the
- * connection's event loop. Frames larger than the configured limit close the socket with 1009
- * (message too big), which the sharedb client reports and reconnects from.
+ * The collaboration socket on {@code /ws}: each WebSocket is one {@link ShareDbSession} of a
+ * signed-in user, run on the connection's event loop, closed when its access token expires. Frames
+ * larger than the configured limit close the socket with 1009 (message too big), which the sharedb
+ * client reports and reconnects from.
  */
 final class ShareDbSocket implements WebSocketServiceHandler {
   private final ObjectMapper mapper;
   private final Canvases canvases;
   private final CanvasFeeds feeds;
   private final PresenceHub presence = new PresenceHub();
+  private final Projects projects;
+  private final Callers callers;
 
-  ShareDbSocket(ObjectMapper mapper, Canvases canvases, CanvasFeeds feeds) {
+  ShareDbSocket(
+      ObjectMapper mapper,
+      Canvases canvases,
+      CanvasFeeds feeds,
+      Projects projects,
+      Callers callers) {
     this.mapper = mapper;
     this.canvases = canvases;
     this.feeds = feeds;
+    this.projects = projects;
+    this.callers = callers;
   }
 
-  static WebSocketService service(ShareDbSocket socket, int maxFrameBytes) {
-    return WebSocketService.builder(socket)
-        .maxFramePayloadLength(maxFrameBytes)
-        .aggregateContinuation(true)
-        // Origins are checked once accounts exist; until then any page may connect.
-        .allowedOrigins("*")
-        .build();
+  /**
+   * The socket service: the upgrade needs a valid access token (header or cookie), refused with 401
+   * and the reason otherwise.
+   */
+  static HttpService service(ShareDbSocket socket, int maxFrameBytes) {
+    WebSocketService webSocket =
+        WebSocketService.builder(socket)
+            .maxFramePayloadLength(maxFrameBytes)
+            .aggregateContinuation(true)
+            // Origins get an allowlist with browser sign-in; tokens are required already.
+            .allowedOrigins("*")
+            .build();
+    return webSocket.decorate(
+        (delegate, ctx, req) -> {
+          try {
+            ctx.setAttr(CALLER, socket.callers.verify(req.headers()));
+          } catch (Accounts.Refusal refusal) {
+            return HttpResponse.of(
+                HttpStatus.UNAUTHORIZED,
+                MediaType.JSON_UTF_8,
+                "{\"code\":\"UNAUTHENTICATED\",\"message\":"
+                    + socket.mapper.valueToTree(refusal.getMessage())
+                    + "}");
+          }
+          return delegate.serve(ctx, req);
+        });
   }
+
+  static final AttributeKey<VerifiedToken> CALLER =
+      AttributeKey.valueOf(ShareDbSocket.class, "CALLER");
 
   @Override
   public WebSocket handle(ServiceRequestContext ctx, WebSocket in) {
     WebSocketWriter out = WebSocket.streaming();
     var executor = ctx.eventLoop();
+    VerifiedToken caller = ctx.attr(CALLER);
     ShareDbSession session =
-        new ShareDbSession(mapper, canvases, feeds, presence, executor, out::tryWrite, "anonymous");
+        new ShareDbSession(
+            mapper, canvases, feeds, presence, executor, out::tryWrite, projects, caller.subject());
     executor.execute(session::open);
+    // The socket lives as long as the access token it was opened with.
+    long untilExpiry = Math.max(0, Duration.between(Instant.now(), caller.expiresAt()).toMillis());
+    executor.schedule(
+        () -> {
+          session.close();
+          out.close(
+              WebSocketCloseStatus.POLICY_VIOLATION,
+              "access token expired; reconnect with a fresh one");
+        },
+        untilExpiry,
+        TimeUnit.MILLISECONDS);
     in.subscribe(
         new Subscriber<WebSocketFrame>() {
           @Override

@@ -27,7 +27,8 @@ class CanvasApiIntegrationTest {
               "--url",
               "http://127.0.0.1:" + node.httpPort(),
               "--seed",
-              String.valueOf(seed));
+              String.valueOf(seed),
+              "--auth");
       assertThat(result.exitCode()).as("seed %s: %s", seed, result).isZero();
       JsonNode verdict = JSON.readTree(result.lastLine());
       assertThat(verdict.path("ok").asBoolean()).isTrue();
@@ -43,11 +44,19 @@ class CanvasApiIntegrationTest {
   void restAnswersBadRequestsWithTheProblem() throws Exception {
     try (EaselNode node = TestNodes.start(dataDir)) {
       int port = node.httpPort();
-      var created = Http.post(port, "/v1/canvases", "{\"title\":\"Q3\"}");
-      assertThat(created.statusCode()).isEqualTo(200);
+      assertThat(Http.post(port, "/v1/canvases", "{\"title\":\"Q3\"}").statusCode()).isEqualTo(401);
+      String token = Http.signUp(port, "rest@example.org");
+      String project = Http.createProject(port, token, "Rest");
+      var noProject = Http.post(port, "/v1/canvases", "{\"title\":\"Q3\"}", token);
+      assertThat(noProject.statusCode()).isEqualTo(400);
+      assertThat(noProject.body()).contains("projectId is required");
+      var created =
+          Http.post(
+              port, "/v1/canvases", "{\"title\":\"Q3\",\"projectId\":\"" + project + "\"}", token);
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
       String id = JSON.readTree(created.body()).path("canvasId").asText();
 
-      var missing = Http.get(port, "/v1/canvases/nope");
+      var missing = Http.get(port, "/v1/canvases/nope", token);
       assertThat(missing.statusCode()).isEqualTo(404);
       assertThat(missing.body()).contains("canvas nope does not exist");
 
@@ -55,7 +64,8 @@ class CanvasApiIntegrationTest {
           Http.post(
               port,
               "/v1/canvases/" + id + "/ops",
-              "{\"version\":\"1\",\"op\":[{\"p\":[\"cells\",\"c1\"],\"oi\":{\"kind\":\"bogus\"}}]}");
+              "{\"version\":\"1\",\"op\":[{\"p\":[\"cells\",\"c1\"],\"oi\":{\"kind\":\"bogus\"}}]}",
+              token);
       assertThat(badOp.statusCode()).isEqualTo(400);
       assertThat(badOp.body()).contains("kind must be one of");
 
@@ -63,24 +73,44 @@ class CanvasApiIntegrationTest {
           Http.post(
               port,
               "/v1/canvases/" + id + "/ops",
-              "{\"version\":\"7\",\"op\":[{\"p\":[\"title\",0],\"si\":\"x\"}]}");
+              "{\"version\":\"7\",\"op\":[{\"p\":[\"title\",0],\"si\":\"x\"}]}",
+              token);
       assertThat(future.statusCode()).isEqualTo(400);
       assertThat(future.body()).contains("newer than the canvas");
 
-      var notJson = Http.post(port, "/v1/canvases", "{title:");
+      var notJson = Http.post(port, "/v1/canvases", "{title:", token);
       assertThat(notJson.statusCode()).isEqualTo(400);
 
       var typed =
           Http.post(
               port,
               "/v1/canvases/" + id + "/ops",
-              "{\"version\":\"1\",\"op\":[{\"p\":[\"title\",2],\"si\":\" plan\"}]}");
+              "{\"version\":\"1\",\"op\":[{\"p\":[\"title\",2],\"si\":\" plan\"}]}",
+              token);
       assertThat(typed.statusCode()).as(typed.body()).isEqualTo(200);
-      var canvas = JSON.readTree(Http.get(port, "/v1/canvases/" + id).body());
+      var canvas = JSON.readTree(Http.get(port, "/v1/canvases/" + id, token).body());
       assertThat(canvas.path("title").asText()).isEqualTo("Q3 plan");
       assertThat(canvas.path("version").asText()).isEqualTo("2");
-      var first = JSON.readTree(Http.get(port, "/v1/canvases/" + id + "?version=1").body());
+      var first = JSON.readTree(Http.get(port, "/v1/canvases/" + id + "?version=1", token).body());
       assertThat(first.at("/document/title").asText()).isEqualTo("Q3");
+      var listed = JSON.readTree(Http.get(port, "/v1/canvases", token).body());
+      assertThat(listed.at("/canvases/0/title").asText()).isEqualTo("Q3 plan");
+
+      // Someone outside the project sees nothing of it.
+      String stranger = Http.signUp(port, "stranger@example.org");
+      var probed = Http.get(port, "/v1/canvases/" + id, stranger);
+      assertThat(probed.statusCode()).isEqualTo(404);
+      assertThat(probed.body()).isEqualTo(missing.body().replace("nope", id));
+      assertThat(
+              Http.post(
+                      port,
+                      "/v1/canvases/" + id + "/ops",
+                      "{\"version\":\"2\",\"op\":[{\"p\":[\"title\",0],\"si\":\"x\"}]}",
+                      stranger)
+                  .statusCode())
+          .isEqualTo(404);
+      assertThat(JSON.readTree(Http.get(port, "/v1/canvases", stranger).body()).path("canvases"))
+          .isEmpty();
     }
   }
 }

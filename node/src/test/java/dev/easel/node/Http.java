@@ -27,13 +27,63 @@ final class Http {
 
   static HttpResponse<String> post(int port, String path, String json)
       throws IOException, InterruptedException {
-    return CLIENT.send(
+    return post(port, path, json, null);
+  }
+
+  static HttpResponse<String> post(int port, String path, String json, String accessToken)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(30))
             .header("content-type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (accessToken != null) request.header("authorization", "Bearer " + accessToken);
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(int port, String path, String accessToken)
+      throws IOException, InterruptedException {
+    return CLIENT.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("authorization", "Bearer " + accessToken)
             .build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Registers an account with {@code email} and returns an access token for it. */
+  static String signUp(int port, String email) throws Exception {
+    String password = "test password " + email;
+    var registered =
+        post(
+            port,
+            "/v1/auth:register",
+            "{\"email\":\""
+                + email
+                + "\",\"password\":\""
+                + password
+                + "\",\"displayName\":\"Tester\"}");
+    if (registered.statusCode() != 200) throw new IllegalStateException(registered.body());
+    var login =
+        post(
+            port,
+            "/v1/auth:login",
+            "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}");
+    if (login.statusCode() != 200) throw new IllegalStateException(login.body());
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(login.body())
+        .path("accessToken")
+        .asText();
+  }
+
+  /** Creates a project as the holder of {@code accessToken} and returns its id. */
+  static String createProject(int port, String accessToken, String name) throws Exception {
+    var created = post(port, "/v1/projects", "{\"name\":\"" + name + "\"}", accessToken);
+    if (created.statusCode() != 200) throw new IllegalStateException(created.body());
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(created.body())
+        .path("projectId")
+        .asText();
   }
 
   /** Waits (bounded) until /health says 200; fails with the last answer otherwise. */

@@ -108,8 +108,11 @@ class ProjectsIntegrationTest {
       assertThat(withCanvas.at("/canvases/0/canvasId").asText()).isEqualTo(canvasId);
       assertThat(withCanvas.at("/canvases/0/title").asText()).isEqualTo("Q3 plan");
       assertThat(withCanvas.at("/canvases/0/addedBy").asText()).isEqualTo(ann.id());
-      var document = Http.get(node.httpPort(), "/v1/canvases/" + canvasId);
+      // A viewer of the project reads the canvas; nobody signed out does.
+      var document = api.get(bob, "/v1/canvases/" + canvasId);
       assertThat(document.statusCode()).as(document.body()).isEqualTo(200);
+      assertThat(Http.get(node.httpPort(), "/v1/canvases/" + canvasId).statusCode())
+          .isEqualTo(401);
       assertThat(body(document).path("title").asText()).isEqualTo("Q3 plan");
       assertThat(body(document).path("version").asLong()).isEqualTo(1);
 

@@ -54,7 +54,9 @@ class ShareDbClientIntegrationTest {
                 "--canvas",
                 "concurrent-" + SEED,
                 "--seed",
-                String.valueOf(SEED)));
+                String.valueOf(SEED),
+                "--auth",
+                "--viewer-check"));
     assertThat(verdict.path("ok").asBoolean()).isTrue();
     assertThat(verdict.path("clients").asInt()).isEqualTo(8);
     assertThat(verdict.path("version").asLong()).isGreaterThan(100);
@@ -71,7 +73,8 @@ class ShareDbClientIntegrationTest {
                 "--canvas",
                 "offline-" + SEED,
                 "--seed",
-                String.valueOf(SEED)));
+                String.valueOf(SEED),
+                "--auth"));
     assertThat(verdict.path("ok").asBoolean()).isTrue();
     for (JsonNode count : verdict.path("offline").path("markers")) {
       assertThat(count.asInt()).isEqualTo(1);
@@ -83,7 +86,14 @@ class ShareDbClientIntegrationTest {
     JsonNode verdict =
         verdict(
             NodeScript.run(
-                "protocol-probe.js", "--url", url(), "--expect-open", "--bytes", "2097152"));
+                "protocol-probe.js",
+                "--url",
+                url(),
+                "--expect-open",
+                "--bytes",
+                "2097152",
+                "--auth",
+                "--expect-auth"));
     // The script itself fails when an invalid op is acknowledged, a frame goes unanswered, or
     // the connection stops answering; the oversized frame must close the socket with 1009.
     assertThat(verdict.path("ok").asBoolean()).isTrue();
@@ -93,7 +103,15 @@ class ShareDbClientIntegrationTest {
   @Test
   void presenceIsBroadcastToTheOthersAndClearedWhenAClientLeaves() throws Exception {
     JsonNode verdict =
-        verdict(NodeScript.run("presence.js", "--url", url(), "--canvas", "presence-" + SEED));
+        verdict(
+            NodeScript.run(
+                "presence.js",
+                "--url",
+                url(),
+                "--canvas",
+                "presence-" + SEED,
+                "--auth",
+                "--viewer-check"));
     assertThat(verdict.path("ok").asBoolean()).isTrue();
     // presence is ephemeral: the canvas is still at the version its creation gave it
     assertThat(verdict.path("version").asLong()).isEqualTo(1);
@@ -113,7 +131,8 @@ class ShareDbClientIntegrationTest {
               "--phase",
               "write",
               "--seed",
-              String.valueOf(SEED));
+              String.valueOf(SEED),
+              "--auth");
       verdict(written);
     } finally {
       first.close();

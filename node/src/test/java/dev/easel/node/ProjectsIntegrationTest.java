@@ -111,8 +111,7 @@ class ProjectsIntegrationTest {
       // A viewer of the project reads the canvas; nobody signed out does.
       var document = api.get(bob, "/v1/canvases/" + canvasId);
       assertThat(document.statusCode()).as(document.body()).isEqualTo(200);
-      assertThat(Http.get(node.httpPort(), "/v1/canvases/" + canvasId).statusCode())
-          .isEqualTo(401);
+      assertThat(Http.get(node.httpPort(), "/v1/canvases/" + canvasId).statusCode()).isEqualTo(401);
       assertThat(body(document).path("title").asText()).isEqualTo("Q3 plan");
       assertThat(body(document).path("version").asLong()).isEqualTo(1);
 

@@ -23,6 +23,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +79,11 @@ public final class EaselServer implements AutoCloseable {
                 "/ws",
                 ShareDbSocket.service(
                     new ShareDbSocket(mapper, canvases, feeds, projects, callers),
-                    (int) config.getMemorySize("max-frame-size").toBytes()))
+                    (int) config.getMemorySize("max-frame-size").toBytes(),
+                    Arrays.stream(config.getString("allowed-origins").split(","))
+                        .map(String::strip)
+                        .filter(origin -> !origin.isEmpty())
+                        .collect(Collectors.toUnmodifiableSet())))
             .service("/health", new Health(system, grpcHealth))
             .service(
                 "/.well-known/jwks.json",

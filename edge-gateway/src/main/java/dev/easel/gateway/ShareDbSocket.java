@@ -1,9 +1,11 @@
 package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
 import com.linecorp.armeria.common.websocket.WebSocketFrame;
@@ -20,6 +22,7 @@ import dev.easel.project.Projects;
 import io.netty.util.AttributeKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -55,16 +58,28 @@ final class ShareDbSocket implements WebSocketServiceHandler {
    * The socket service: the upgrade needs a valid access token (header or cookie), refused with 401
    * and the reason otherwise.
    */
-  static HttpService service(ShareDbSocket socket, int maxFrameBytes) {
+  static HttpService service(ShareDbSocket socket, int maxFrameBytes, Set<String> allowedOrigins) {
     WebSocketService webSocket =
         WebSocketService.builder(socket)
             .maxFramePayloadLength(maxFrameBytes)
             .aggregateContinuation(true)
-            // Origins get an allowlist with browser sign-in; tokens are required already.
+            // Origins are checked below, where a request without one (not a browser) may pass.
             .allowedOrigins("*")
             .build();
     return webSocket.decorate(
         (delegate, ctx, req) -> {
+          String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+          if (origin != null && !originAllowed(origin, req.headers(), allowedOrigins)) {
+            return HttpResponse.of(
+                HttpStatus.FORBIDDEN,
+                MediaType.JSON_UTF_8,
+                "{\"code\":\"PERMISSION_DENIED\",\"message\":"
+                    + socket.mapper.valueToTree(
+                        "origin "
+                            + origin
+                            + " may not open this socket; see easel.http.allowed-origins")
+                    + "}");
+          }
           try {
             ctx.setAttr(CALLER, socket.callers.verify(req.headers()));
           } catch (Accounts.Refusal refusal) {
@@ -77,6 +92,14 @@ final class ShareDbSocket implements WebSocketServiceHandler {
           }
           return delegate.serve(ctx, req);
         });
+  }
+
+  /** A page's origin may connect when it is listed, or is the origin the server was reached at. */
+  static boolean originAllowed(String origin, RequestHeaders headers, Set<String> allowed) {
+    if (allowed.contains(origin)) return true;
+    String host = headers.get(HttpHeaderNames.HOST);
+    if (host == null) host = headers.authority();
+    return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
   }
 
   static final AttributeKey<VerifiedToken> CALLER =

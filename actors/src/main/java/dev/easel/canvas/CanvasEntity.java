@@ -3,9 +3,9 @@ package dev.easel.canvas;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import dev.easel.CborSerializable;
+import dev.easel.Entities;
 import dev.easel.ot.Json0;
 import dev.easel.ot.Json0Exception;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,11 +15,8 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -43,8 +40,6 @@ public final class CanvasEntity
 
   /** The ShareDB type names that mean json0. */
   public static final Set<String> JSON0_TYPES = Set.of("json0", "http://sharejs.org/types/JSONv0");
-
-  public static final int TAG_COUNT = 8;
 
   // ---- commands -------------------------------------------------------------------------------
 
@@ -224,8 +219,7 @@ public final class CanvasEntity
   /** Starts sharding for canvases on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config());
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings)).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id, settings));
   }
 
   public static Behavior<Command> create(String canvasId, Settings settings) {
@@ -233,9 +227,7 @@ public final class CanvasEntity
   }
 
   private CanvasEntity(String canvasId, ActorContext<Command> context, Settings settings) {
-    super(
-        PersistenceId.of(KEY.name(), canvasId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), canvasId), Entities.restartWithBackoff());
     this.canvasId = canvasId;
     this.context = context;
     this.settings = settings;
@@ -254,7 +246,7 @@ public final class CanvasEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("canvas-" + Math.floorMod(canvasId.hashCode(), TAG_COUNT));
+    return Entities.tag("canvas", canvasId);
   }
 
   @Override

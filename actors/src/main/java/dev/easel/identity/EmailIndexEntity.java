@@ -1,10 +1,10 @@
 package dev.easel.identity;
 
 import dev.easel.CborSerializable;
+import dev.easel.Entities;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -12,10 +12,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -37,8 +34,6 @@ public final class EmailIndexEntity
 
   public static final EntityTypeKey<Command> KEY =
       EntityTypeKey.create(Command.class, "EmailIndex");
-
-  public static final int TAG_COUNT = 8;
 
   /** The address as compared for uniqueness: trimmed and in lower case. */
   public static String normalize(String email) {
@@ -115,8 +110,7 @@ public final class EmailIndexEntity
 
   /** Starts sharding for the email index on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId())).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id));
   }
 
   /** The index entry for the address whose {@link #entityId(String)} is {@code entityId}. */
@@ -125,9 +119,7 @@ public final class EmailIndexEntity
   }
 
   private EmailIndexEntity(String entityId) {
-    super(
-        PersistenceId.of(KEY.name(), entityId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), entityId), Entities.restartWithBackoff());
     this.entityId = entityId;
   }
 
@@ -138,7 +130,7 @@ public final class EmailIndexEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("email-index-" + Math.floorMod(entityId.hashCode(), TAG_COUNT));
+    return Entities.tag("email-index", entityId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.easel.identity;
 
 import com.typesafe.config.Config;
 import dev.easel.CborSerializable;
+import dev.easel.Entities;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -12,10 +13,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -37,8 +35,6 @@ public final class SessionEntity
         SessionEntity.Command, SessionEntity.Event, SessionEntity.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Session");
-
-  public static final int TAG_COUNT = 8;
 
   /** The revocation reason recorded when a spent secret is presented again. */
   public static final String REUSE = "reuse";
@@ -201,8 +197,7 @@ public final class SessionEntity
   /** Starts sharding for sign-ins on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config());
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings)).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id, settings));
   }
 
   public static Behavior<Command> create(String familyId, Settings settings) {
@@ -210,9 +205,7 @@ public final class SessionEntity
   }
 
   private SessionEntity(String familyId, Settings settings) {
-    super(
-        PersistenceId.of(KEY.name(), familyId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), familyId), Entities.restartWithBackoff());
     this.familyId = familyId;
     this.settings = settings;
   }
@@ -229,7 +222,7 @@ public final class SessionEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("session-" + Math.floorMod(familyId.hashCode(), TAG_COUNT));
+    return Entities.tag("session", familyId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.easel.identity;
 
 import com.typesafe.config.Config;
 import dev.easel.CborSerializable;
+import dev.easel.Entities;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,10 +17,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -44,8 +42,6 @@ public final class UserEntity
         UserEntity.Command, UserEntity.Event, UserEntity.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "User");
-
-  public static final int TAG_COUNT = 8;
 
   // ---- commands -------------------------------------------------------------------------------
 
@@ -461,8 +457,7 @@ public final class UserEntity
   /** Starts sharding for accounts on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config());
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId(), settings)).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id, settings));
   }
 
   public static Behavior<Command> create(String userId, Settings settings) {
@@ -470,9 +465,7 @@ public final class UserEntity
   }
 
   private UserEntity(String userId, Settings settings) {
-    super(
-        PersistenceId.of(KEY.name(), userId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), userId), Entities.restartWithBackoff());
     this.userId = userId;
     this.settings = settings;
   }
@@ -495,7 +488,7 @@ public final class UserEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("user-" + Math.floorMod(userId.hashCode(), TAG_COUNT));
+    return Entities.tag("user", userId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 package dev.easel.project;
 
 import dev.easel.CborSerializable;
-import java.time.Duration;
+import dev.easel.Entities;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,10 +12,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -38,8 +35,6 @@ public final class MembershipEntity
 
   public static final EntityTypeKey<Command> KEY =
       EntityTypeKey.create(Command.class, "Membership");
-
-  public static final int TAG_COUNT = 8;
 
   /** Save a snapshot every this many events. */
   static final int SNAPSHOT_EVERY = 100;
@@ -146,8 +141,7 @@ public final class MembershipEntity
 
   /** Starts sharding for memberships on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId())).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id));
   }
 
   /** The memberships of the user {@code userId}. */
@@ -156,9 +150,7 @@ public final class MembershipEntity
   }
 
   private MembershipEntity(String userId) {
-    super(
-        PersistenceId.of(KEY.name(), userId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), userId), Entities.restartWithBackoff());
     this.userId = userId;
   }
 
@@ -174,7 +166,7 @@ public final class MembershipEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("membership-" + Math.floorMod(userId.hashCode(), TAG_COUNT));
+    return Entities.tag("membership", userId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 package dev.easel.project;
 
 import dev.easel.CborSerializable;
-import java.time.Duration;
+import dev.easel.Entities;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,10 +13,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -35,8 +32,6 @@ public final class OrganizationEntity
 
   public static final EntityTypeKey<Command> KEY =
       EntityTypeKey.create(Command.class, "Organization");
-
-  public static final int TAG_COUNT = 8;
 
   /** Save a snapshot every this many events. */
   static final int SNAPSHOT_EVERY = 100;
@@ -158,8 +153,7 @@ public final class OrganizationEntity
 
   /** Starts sharding for organizations on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId())).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id));
   }
 
   public static Behavior<Command> create(String orgId) {
@@ -167,9 +161,7 @@ public final class OrganizationEntity
   }
 
   private OrganizationEntity(String orgId) {
-    super(
-        PersistenceId.of(KEY.name(), orgId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), orgId), Entities.restartWithBackoff());
     this.orgId = orgId;
   }
 
@@ -185,7 +177,7 @@ public final class OrganizationEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("organization-" + Math.floorMod(orgId.hashCode(), TAG_COUNT));
+    return Entities.tag("organization", orgId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

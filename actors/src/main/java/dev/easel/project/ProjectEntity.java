@@ -1,9 +1,9 @@
 package dev.easel.project;
 
 import dev.easel.CborSerializable;
+import dev.easel.Entities;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,10 +16,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -43,8 +40,6 @@ public final class ProjectEntity
         ProjectEntity.Command, ProjectEntity.Event, ProjectEntity.State> {
 
   public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Project");
-
-  public static final int TAG_COUNT = 8;
 
   /** Save a snapshot every this many events. */
   static final int SNAPSHOT_EVERY = 100;
@@ -443,8 +438,7 @@ public final class ProjectEntity
 
   /** Starts sharding for projects on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system)
-        .init(Entity.of(KEY, ctx -> create(ctx.getEntityId())).withRole("core"));
+    Entities.shardOnCore(system, KEY, id -> create(id));
   }
 
   public static Behavior<Command> create(String projectId) {
@@ -452,9 +446,7 @@ public final class ProjectEntity
   }
 
   private ProjectEntity(String projectId) {
-    super(
-        PersistenceId.of(KEY.name(), projectId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    super(PersistenceId.of(KEY.name(), projectId), Entities.restartWithBackoff());
     this.projectId = projectId;
   }
 
@@ -470,7 +462,7 @@ public final class ProjectEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Set.of("project-" + Math.floorMod(projectId.hashCode(), TAG_COUNT));
+    return Entities.tag("project", projectId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

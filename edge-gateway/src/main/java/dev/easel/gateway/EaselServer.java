@@ -69,6 +69,7 @@ public final class EaselServer implements AutoCloseable {
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
+            .intercept(new ApiPolicy(callers))
             .enableHttpJsonTranscoding(true)
             .maxRequestMessageLength((int) config.getMemorySize("max-message-size").toBytes())
             .build();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end over /ws: starts a fresh Easel node from node/target/easel-node.jar (copied first)
 # with an empty data directory on 127.0.0.1, runs ws-load.js against it with the real sharedb
-# client, stops the node.
+# client, stops the node. ws-load.js signs up a fresh user on that node and creates its canvases
+# through REST (the warm-up does the same with a user of its own).
 #
 #   loadtests/run-ws-load.sh [ws-load.js options]
 #     default: --canvases 50 --clients 10 --rate 5 --seconds 60 (--procs 1 --target shared)

@@ -6,6 +6,9 @@
 //
 //   node ws-frame-split-repro.js --url ws://127.0.0.1:PORT/ws
 //
+// The upgrade carries `Authorization: Bearer <accessToken>` of a user it signs up first
+// (loadtests/auth.js); the socket refuses anonymous upgrades with 401.
+//
 // For a few payload lengths it sends one valid, masked text frame ({"a":"zz",...}, which
 // Easel answers with an error message) in two TCP writes, split inside the 16-bit extended
 // payload length (after the first length byte), 50 ms apart, and reports what came back:
@@ -18,6 +21,9 @@
 
 const net = require('net');
 const crypto = require('crypto');
+const auth = require('./auth');
+
+let accessToken = null;
 
 const url = new URL((process.argv.includes('--url') && process.argv[process.argv.indexOf('--url') + 1]) || 'ws://127.0.0.1:8080/ws');
 if (url.hostname !== '127.0.0.1') {
@@ -75,7 +81,7 @@ function trial(length) {
     sock.on('connect', () => {
       sock.write(
         `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${accessToken}\r\n\r\n`,
       );
     });
     sock.on('data', (d) => {
@@ -111,6 +117,7 @@ function trial(length) {
 }
 
 (async () => {
+  accessToken = (await auth.signUp(url.href, 'frame-split-repro')).accessToken;
   let failures = 0;
   for (const length of [200, 300, 383, 384, 1000, 1100]) {
     const r = await trial(length);

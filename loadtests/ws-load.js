@@ -5,8 +5,12 @@
 //   node ws-load.js --url ws://127.0.0.1:PORT/ws [--canvases 50] [--clients 10] [--rate 5]
 //                   [--seconds 60] [--procs 1] [--target shared|own] [--server-pid PID]
 //
-// For each of --canvases canvases, --clients connections (one sharedb Connection and
-// WebSocket each) subscribe to it; then every client "types" --rate ops per second for
+// Signs up a fresh user (loadtests/auth.js: register, log in, create a project) and creates
+// --canvases canvases in the project through REST (POST /v1/projects/{id}/canvases: each starts
+// empty, {title, cells: {}}, at version 1). For each canvas, --clients connections (one sharedb
+// Connection and WebSocket each, every upgrade with `Authorization: Bearer <accessToken>`)
+// subscribe to it: the first client adds the cells with one op, then the others subscribe.
+// Then every client "types" --rate ops per second for
 // --seconds seconds, each op one json0 `si` of a short unique token "<client>.<n>;"
 // (client index within the canvas, counter) at a token boundary of the text:
 //   --target shared  all clients of a canvas type into the same cell (c1.source), so the
@@ -26,7 +30,15 @@
 // seen by all other clients. Exit 1 when anything was lost or differs.
 //
 // --procs N forks N worker processes and gives each a share of the canvases (all clients
-// of one canvas stay in one process); the parent merges their measurements.
+// of one canvas stay in one process); the parent signs in, creates the canvases, sends each
+// worker the access token and its canvas ids over the IPC channel (not on the command line)
+// and merges their measurements.
+//
+// Access tokens last 15 minutes and the server closes a socket when its token expires
+// (1008). The parent refreshes the token a minute before that (auth.keepFresh) and passes the
+// new one on; a socket closed for an expired token is re-opened with the current token
+// (sharedb resends what was in flight; counted as "token reconnects", not as dropped
+// connections). Runs shorter than ~14 minutes never see this.
 // Prints a human-readable summary on stderr and one JSON line on stdout.
 
 const { fork } = require('child_process');
@@ -35,6 +47,7 @@ const crypto = require('crypto');
 const { performance, monitorEventLoopDelay } = require('perf_hooks');
 const WebSocket = require('ws');
 const ShareDB = require('sharedb/lib/client');
+const auth = require('./auth');
 
 const COLLECTION = 'canvases';
 
@@ -94,6 +107,9 @@ const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => process.stderr.write(`[ws-load${args.worker >= 0 ? ` w${args.worker}` : ''} ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
+// The access token every new (or re-opened) socket carries; kept fresh by the parent.
+let accessToken = null;
+
 const clientLog = { warn: 0, error: 0, samples: [] };
 const record = (level) => (...a) => {
   clientLog[level]++;
@@ -105,27 +121,58 @@ ShareDB.logger.setMethods({ warn: record('warn'), error: record('error'), info: 
 
 /** One canvas and its clients; `sent` maps token -> {t, ackT, seen} for every submitted op. */
 class Canvas {
-  constructor(id) {
-    this.id = id;
+  constructor(id, label) {
+    this.id = id; // the server's canvas id
+    this.label = label; // <prefix>-<i>, for messages
     this.clients = [];
     this.sent = new Map();
   }
 }
 
+/** A WebSocket to /ws with the current access token; keeps why the upgrade failed. */
+function newSocket() {
+  const ws = new WebSocket(args.url, auth.wsOptions(accessToken));
+  ws.lastError = null;
+  ws.on('error', (e) => {
+    ws.lastError = e.message;
+  });
+  ws.on('close', (code, why) => {
+    if (!ws.closing && !isTokenExpiry(code, String(why))) stats.closeReasons.push(`${code} ${why}`);
+  });
+  return ws;
+}
+
+/** The server closes a socket with 1008 when the access token it was opened with expires. */
+function isTokenExpiry(code, why) {
+  return code === 1008 && /token/i.test(why || '');
+}
+
 function openConnection(label) {
-  const conn = new ShareDB.Connection(new WebSocket(args.url, { perMessageDeflate: false }));
+  const conn = new ShareDB.Connection(newSocket());
   conn.label = label;
   conn.errors = [];
   conn.on('error', (err) => conn.errors.push(`${err && err.code} ${err && err.message}`));
   conn.on('state', (state, reason) => {
-    if ((state === 'disconnected' || state === 'closed') && !conn.closing) {
-      stats.disconnects.push(`${label}: ${state} (${(reason && (reason.reason || reason.code)) || 'no reason'})`);
+    if (conn.closing) return;
+    if (state === 'disconnected' && reason && isTokenExpiry(reason.code, reason.reason)) {
+      // re-open with the current token, spread over a second (all sockets opened with one
+      // token expire together), after sharedb has finished handling the state change
+      stats.tokenReconnects++;
+      setTimeout(() => conn.closing || conn.bindToSocket(newSocket()), 50 + Math.random() * 950);
+      return;
+    }
+    if (state === 'disconnected' || state === 'closed') {
+      stats.disconnects.push(`${label}: ${state} (${(reason && (reason.reason || reason.code)) || conn.socket.lastError || 'no reason'})`);
     }
   });
-  conn.socket.on('close', (code, why) => {
-    if (!conn.closing) stats.closeReasons.push(`${code} ${why}`);
-  });
   return conn;
+}
+
+/** Closes a connection on purpose (not counted as dropped). */
+function closeConnection(conn) {
+  conn.closing = true;
+  conn.socket.closing = true;
+  conn.close();
 }
 
 function waitConnected(conn) {
@@ -137,7 +184,7 @@ function waitConnected(conn) {
         resolve();
       } else if (state === 'disconnected' || state === 'closed' || state === 'stopped') {
         conn.removeListener('state', onState);
-        reject(new Error(`${conn.label}: could not connect (${(reason && reason.reason) || state})`));
+        reject(new Error(`${conn.label}: could not connect (${(reason && reason.reason) || conn.socket.lastError || state})`));
       }
     };
     conn.on('state', onState);
@@ -166,21 +213,24 @@ function boundary(text) {
 }
 
 async function setUpCanvas(canvas) {
-  // Client 0 creates the canvas (and the cells), the others subscribe after that.
+  // The canvas exists (created through REST, empty). Client 0 adds the cells with one op,
+  // the others subscribe after that.
   for (let ci = 0; ci < args.clients; ci++) {
-    const conn = openConnection(`${canvas.id}#${ci}`);
+    const conn = openConnection(`${canvas.label}#${ci}`);
     const doc = conn.get(COLLECTION, canvas.id);
     canvas.clients.push({ ci, conn, doc, n: 0, errors: [], sentMessages: 0 });
   }
   const first = canvas.clients[0];
   await waitConnected(first.conn);
   await cb((k) => first.doc.subscribe(k));
-  if (!first.doc.type) {
-    const cells = { c1: { kind: 'markdown', source: '', name: 'shared' } };
-    if (args.target === 'own') {
-      for (let ci = 0; ci < args.clients; ci++) cells[`k${ci}`] = { kind: 'markdown', source: '', name: `client ${ci}` };
-    }
-    await cb((k) => first.doc.create({ title: `Load ${canvas.id}`, cells }, 'json0', k));
+  if (!first.doc.type) throw new Error(`${canvas.label}: canvas ${canvas.id} does not exist on the server`);
+  const cells = { c1: { kind: 'markdown', source: '', name: 'shared' } };
+  if (args.target === 'own') {
+    for (let ci = 0; ci < args.clients; ci++) cells[`k${ci}`] = { kind: 'markdown', source: '', name: `client ${ci}` };
+  }
+  const missing = Object.keys(cells).filter((id) => !(first.doc.data.cells && first.doc.data.cells[id]));
+  if (missing.length) {
+    await cb((k) => first.doc.submitOp(missing.map((id) => ({ p: ['cells', id], oi: cells[id] })), k));
   }
   await Promise.all(
     canvas.clients.slice(1).map(async (c) => {
@@ -221,6 +271,7 @@ const stats = {
   acked: 0,
   errors: [],
   unknownTokens: 0,
+  tokenReconnects: 0,
   disconnects: [],
   closeReasons: [],
   lastAckAt: 0,
@@ -237,7 +288,7 @@ function submitOne(canvas, c, scheduledAt) {
   c.doc.submitOp([{ p: [...cellPath(c.ci), pos], si: token }], (err) => {
     if (err) {
       rec.error = `${err.code}: ${err.message}`;
-      stats.errors.push(`${canvas.id}#${c.ci} ${token} ${rec.error}`);
+      stats.errors.push(`${canvas.label}#${c.ci} ${token} ${rec.error}`);
       return;
     }
     rec.ackT = now();
@@ -288,7 +339,7 @@ async function verify(canvases) {
   for (const canvas of canvases) {
     for (const c of canvas.clients) {
       while (c.doc.hasWritePending() && c.conn.state === 'connected' && now() < deadline) await sleep(20);
-      if (c.doc.hasWritePending()) problems.push(`${canvas.id}#${c.ci}: ops still unacknowledged after ${args['settle-seconds']} s`);
+      if (c.doc.hasWritePending()) problems.push(`${canvas.label}#${c.ci}: ops still unacknowledged after ${args['settle-seconds']} s`);
     }
   }
   // 2. a fresh connection's view, and every client at that version
@@ -304,19 +355,19 @@ async function verify(canvases) {
     await cb((k) => ref.fetch(k));
     for (const c of canvas.clients) {
       while (c.doc.version < ref.version && c.conn.state === 'connected' && now() < deadline) await sleep(20);
-      if (c.doc.version !== ref.version) problems.push(`${canvas.id}#${c.ci}: at version ${c.doc.version}, server at ${ref.version}`);
+      if (c.doc.version !== ref.version) problems.push(`${canvas.label}#${c.ci}: at version ${c.doc.version}, server at ${ref.version}`);
     }
     const refJson = JSON.stringify(canonical(ref.data));
     for (const c of canvas.clients) {
-      if (JSON.stringify(canonical(c.doc.data)) !== refJson) problems.push(`${canvas.id}#${c.ci}: document differs from a fresh fetch`);
-      for (const e of c.errors.concat(c.conn.errors)) problems.push(`${canvas.id}#${c.ci}: ${e}`);
+      if (JSON.stringify(canonical(c.doc.data)) !== refJson) problems.push(`${canvas.label}#${c.ci}: document differs from a fresh fetch`);
+      for (const e of c.errors.concat(c.conn.errors)) problems.push(`${canvas.label}#${c.ci}: ${e}`);
     }
     // 3. tokens: every acked one exactly once, nothing else
     const counts = new Map();
     const texts = args.target === 'shared' ? [textOf(ref.data, 0)] : canvas.clients.map((c) => textOf(ref.data, c.ci));
     for (const text of texts) {
       textChars += text.length;
-      if (text.replace(TOKEN, '') !== '') problems.push(`${canvas.id}: text holds something that is not a whole token`);
+      if (text.replace(TOKEN, '') !== '') problems.push(`${canvas.label}: text holds something that is not a whole token`);
       for (const m of text.matchAll(TOKEN)) counts.set(m[0], (counts.get(m[0]) || 0) + 1);
     }
     for (const [token, rec] of canvas.sent) {
@@ -328,8 +379,7 @@ async function verify(canvases) {
     }
     for (const token of counts.keys()) if (!canvas.sent.has(token)) strayTokens++;
   }
-  checker.closing = true;
-  checker.close();
+  closeConnection(checker);
   if (lostOps) problems.push(`${lostOps} acknowledged ops are missing from the final text`);
   if (duplicateTokens) problems.push(`${duplicateTokens} tokens occur more than once`);
   if (strayTokens) problems.push(`${strayTokens} tokens in the text were never acknowledged (or never sent)`);
@@ -350,11 +400,13 @@ function cpuSecondsOf(pid) {
   }
 }
 
-/** Runs this process's share of the canvases; `coordinator` is the IPC (or in-process) link. */
+/**
+ * Runs this process's share of the canvases (`share.ids`: the server's ids of all canvases, in
+ * order); `coordinator` is the IPC (or in-process) link.
+ */
 async function worker(share, coordinator) {
-  const ids = [];
-  for (let i = 0; i < args.canvases; i++) if (i % share.of === share.index) ids.push(`${args.prefix}-${i}`);
-  const canvases = ids.map((id) => new Canvas(id));
+  const canvases = [];
+  for (let i = 0; i < args.canvases; i++) if (i % share.of === share.index) canvases.push(new Canvas(share.ids[i], `${args.prefix}-${i}`));
   const t0 = now();
   for (let i = 0; i < canvases.length; i += Math.max(1, Math.floor(args['connect-batch'] / args.clients))) {
     await Promise.all(canvases.slice(i, i + Math.max(1, Math.floor(args['connect-batch'] / args.clients))).map(setUpCanvas));
@@ -392,13 +444,13 @@ async function worker(share, coordinator) {
     loopDelayMax: loop.max / 1e6,
     clientLog,
     disconnects: stats.disconnects.length,
+    tokenReconnects: stats.tokenReconnects,
     closeReasons: [...new Set(stats.closeReasons)].slice(0, 5),
     ...v,
   };
   for (const canvas of canvases) {
     for (const c of canvas.clients) {
-      c.conn.closing = true;
-      c.conn.close();
+      closeConnection(c.conn);
     }
   }
   return result;
@@ -449,6 +501,7 @@ function merge(results, serverCpu, wallSeconds) {
     sendLagMs: sendLag,
     lostOps: sum('lostOps'),
     disconnects: sum('disconnects'),
+    tokenReconnects: sum('tokenReconnects'),
     closeReasons: [...new Set(results.flatMap((r) => r.closeReasons))].slice(0, 5),
     missedDeliveries: sum('missedDeliveries'),
     duplicateTokens: sum('duplicateTokens'),
@@ -484,7 +537,7 @@ function report(out) {
       line('send lag', out.sendLagMs),
       `  load generator: ${out.loadGenerator.map((g) => `${g.clients} clients ${g.cpuPercent}% CPU of one core, event-loop delay p99 ${g.eventLoopDelayP99Ms} ms max ${g.eventLoopDelayMaxMs} ms`).join('; ')}`,
       `  server CPU: ${out.serverCpuPercent === null ? 'n/a (no --server-pid)' : `${out.serverCpuPercent}% (of one core)`}`,
-      `  connections dropped by the server ${out.disconnects}${out.closeReasons.length ? ` (${out.closeReasons.join('; ')})` : ''}`,
+      `  connections dropped by the server ${out.disconnects}${out.closeReasons.length ? ` (${out.closeReasons.join('; ')})` : ''}${out.tokenReconnects ? `; re-opened after the access token expired ${out.tokenReconnects}` : ''}`,
       `  lost ops ${out.lostOps}, missed deliveries ${out.missedDeliveries}, duplicates ${out.duplicateTokens}, stray ${out.strayTokens}, submit errors ${out.errors}, client log warn/error ${out.clientLog.warn}/${out.clientLog.error}`,
       `  consistent: ${out.ok ? 'yes' : 'NO'}; goal (p99 ack <= 50 ms and nothing lost): ${out.goal.met ? 'met' : 'NOT met'}`,
       ...out.problems.map((p) => `  problem: ${p}`),
@@ -501,20 +554,46 @@ async function main() {
   watchdog.unref();
 
   if (args.worker >= 0) {
-    // a forked worker: wait for "go", report the result to the parent
-    const result = await worker({ index: args.worker, of: args.procs }, {
-      ready: () =>
-        new Promise((resolve) => {
-          process.on('message', (m) => m && m.go && resolve(m.go));
-          process.send({ ready: true });
-        }),
+    // a forked worker: get the token and the canvas ids, wait for "go", report to the parent
+    let onSetup;
+    const setup = new Promise((resolve) => (onSetup = resolve));
+    let onGo;
+    const go = new Promise((resolve) => (onGo = resolve));
+    process.on('message', (m) => {
+      if (!m) return;
+      if (m.token) accessToken = m.token; // the first one, and every refreshed one
+      if (m.setup) onSetup(m.setup);
+      if (m.go) onGo(m.go);
+    });
+    const { ids } = await setup;
+    const result = await worker({ index: args.worker, of: args.procs, ids }, {
+      ready: () => {
+        process.send({ ready: true });
+        return go;
+      },
       loadDone: () => process.send({ loadDone: true }),
     });
     process.send({ result }, () => process.exit(0));
     return;
   }
 
-  log(`${args.canvases} canvases x ${args.clients} clients, ${args.rate} ops/s each, ${args.seconds} s, ${args.procs} process(es), canvas ids ${args.prefix}-*`);
+  log(`${args.canvases} canvases x ${args.clients} clients, ${args.rate} ops/s each, ${args.seconds} s, ${args.procs} process(es), canvas titles "Load ${args.prefix}-*"`);
+  // A fresh user with a project; the canvases are created through REST (empty, version 1).
+  const t0 = now();
+  const session = await auth.signUpWithProject(args.url, args.prefix);
+  accessToken = session.accessToken;
+  const ids = await auth.createCanvases(session, Array.from({ length: args.canvases }, (_, i) => `Load ${args.prefix}-${i}`));
+  log(`signed up ${session.userId}, project ${session.projectId}, ${ids.length} canvases created through REST in ${((now() - t0) / 1000).toFixed(1)} s`);
+  const tokenListeners = [];
+  const stopRefreshing = auth.keepFresh(
+    session,
+    (token) => {
+      accessToken = token;
+      for (const f of tokenListeners) f(token);
+      log('access token refreshed');
+    },
+    { onError: (e) => log(`could not refresh the access token: ${e.message}`) },
+  );
   let serverCpu0 = NaN;
   let goWall = 0;
   const startGo = () => {
@@ -532,14 +611,19 @@ async function main() {
   };
   let results;
   if (args.procs <= 1) {
-    const r = await worker({ index: 0, of: 1 }, { ready: async () => startGo(), loadDone: markEnd });
+    const r = await worker({ index: 0, of: 1, ids }, { ready: async () => startGo(), loadDone: markEnd });
     results = [r];
   } else {
     const children = [];
     for (let i = 0; i < args.procs; i++) {
       const argv = process.argv.slice(2).filter((a, j, arr) => !(a === '--prefix' || arr[j - 1] === '--prefix' || a.startsWith('--prefix=')));
-      children.push(fork(__filename, [...argv, '--prefix', args.prefix, '--worker', String(i)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.execArgv }));
+      const child = fork(__filename, [...argv, '--prefix', args.prefix, '--worker', String(i)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.execArgv });
+      child.send({ token: accessToken, setup: { ids } });
+      children.push(child);
     }
+    tokenListeners.push((token) => {
+      for (const ch of children) if (ch.connected) ch.send({ token });
+    });
     let ready = 0;
     let done = 0;
     results = await new Promise((resolve, reject) => {
@@ -562,6 +646,7 @@ async function main() {
       });
     });
   }
+  stopRefreshing();
   // Server CPU is taken from "go" to the end of the load phase of the slowest worker;
   // the load generators measure their own CPU over their load phase.
   const out = merge(results, serverCpu, loadWall);

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import dev.easel.EntityTestKits;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import org.junit.jupiter.api.AfterAll;
@@ -24,17 +23,10 @@ class CanvasEntityTest {
   static final ActorTestKit testKit =
       ActorTestKit.create(
           "canvas-entity-test",
-          ConfigFactory.parseString(
-                  "easel.canvas.read-journal = \""
-                      + PersistenceTestKitReadJournal.Identifier()
-                      + "\"\n easel.canvas.op-window = 3\n easel.canvas.snapshot-every = 4\n"
-                      + "pekko.loglevel = WARNING")
-              .withFallback(EventSourcedBehaviorTestKit.config())
-              .withFallback(PersistenceTestKitSnapshotPlugin.config())
-              .withFallback(ConfigFactory.parseResources("serialization.conf"))
-              .withFallback(ConfigFactory.parseResources("canvas.conf"))
-              .withFallback(ConfigFactory.load())
-              .resolve());
+          EntityTestKits.config(
+              "easel.canvas.read-journal = \""
+                  + PersistenceTestKitReadJournal.Identifier()
+                  + "\"\n easel.canvas.op-window = 3\n easel.canvas.snapshot-every = 4\n"));
 
   EventSourcedBehaviorTestKit<CanvasEntity.Command, CanvasEntity.Event, CanvasEntity.State> canvas;
 

@@ -2,11 +2,10 @@ package dev.easel.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
+import dev.easel.EntityTestKits;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
@@ -16,14 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The email index on the Pekko persistence test journal, with serialization checked. */
 class EmailIndexEntityTest {
   static final ActorTestKit testKit =
-      ActorTestKit.create(
-          "email-index-entity-test",
-          ConfigFactory.parseString("pekko.loglevel = WARNING")
-              .withFallback(EventSourcedBehaviorTestKit.config())
-              .withFallback(PersistenceTestKitSnapshotPlugin.config())
-              .withFallback(ConfigFactory.parseResources("serialization.conf"))
-              .withFallback(ConfigFactory.load())
-              .resolve());
+      ActorTestKit.create("email-index-entity-test", EntityTestKits.config(""));
 
   EventSourcedBehaviorTestKit<
           EmailIndexEntity.Command, EmailIndexEntity.Event, EmailIndexEntity.State>

@@ -3,11 +3,10 @@ package dev.easel.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import dev.easel.EntityTestKits;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,16 +18,9 @@ import org.junit.jupiter.api.Test;
  */
 class SessionEntityTest {
   static final Config CONFIG =
-      ConfigFactory.parseString(
-              "easel.identity.snapshot-every = 3\n"
-                  + "easel.identity.session.spent-secrets-kept = 5\n"
-                  + "pekko.loglevel = WARNING")
-          .withFallback(EventSourcedBehaviorTestKit.config())
-          .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf"))
-          .withFallback(ConfigFactory.parseResources("identity.conf"))
-          .withFallback(ConfigFactory.load())
-          .resolve();
+      EntityTestKits.config(
+          "easel.identity.snapshot-every = 3\n"
+              + "easel.identity.session.spent-secrets-kept = 5\n");
   static final ActorTestKit testKit = ActorTestKit.create("session-entity-test", CONFIG);
 
   static final Instant EXPIRY = Instant.parse("2026-04-01T00:00:00Z");

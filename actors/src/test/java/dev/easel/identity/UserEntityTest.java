@@ -3,14 +3,13 @@ package dev.easel.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import dev.easel.EntityTestKits;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.SnapshotMeta;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
@@ -23,14 +22,7 @@ import org.junit.jupiter.api.Test;
  * event and state checked on each step.
  */
 class UserEntityTest {
-  static final Config CONFIG =
-      ConfigFactory.parseString("easel.identity.snapshot-every = 4\n pekko.loglevel = WARNING")
-          .withFallback(EventSourcedBehaviorTestKit.config())
-          .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseResources("serialization.conf"))
-          .withFallback(ConfigFactory.parseResources("identity.conf"))
-          .withFallback(ConfigFactory.load())
-          .resolve();
+  static final Config CONFIG = EntityTestKits.config("easel.identity.snapshot-every = 4");
   static final ActorTestKit testKit = ActorTestKit.create("user-entity-test", CONFIG);
 
   static final String EMAIL = "Ada.Lovelace@example.com";

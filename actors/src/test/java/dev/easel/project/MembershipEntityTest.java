@@ -3,11 +3,10 @@ package dev.easel.project;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import com.typesafe.config.ConfigFactory;
+import dev.easel.EntityTestKits;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
@@ -20,14 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class MembershipEntityTest {
   static final ActorTestKit testKit =
-      ActorTestKit.create(
-          "membership-entity-test",
-          ConfigFactory.parseString("pekko.loglevel = WARNING")
-              .withFallback(EventSourcedBehaviorTestKit.config())
-              .withFallback(PersistenceTestKitSnapshotPlugin.config())
-              .withFallback(ConfigFactory.parseResources("serialization.conf"))
-              .withFallback(ConfigFactory.load())
-              .resolve());
+      ActorTestKit.create("membership-entity-test", EntityTestKits.config(""));
 
   String userId;
   EventSourcedBehaviorTestKit<

@@ -3,13 +3,12 @@ package dev.easel.project;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import com.typesafe.config.ConfigFactory;
+import dev.easel.EntityTestKits;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
@@ -22,14 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ProjectEntityTest {
   static final ActorTestKit testKit =
-      ActorTestKit.create(
-          "project-entity-test",
-          ConfigFactory.parseString("pekko.loglevel = WARNING")
-              .withFallback(EventSourcedBehaviorTestKit.config())
-              .withFallback(PersistenceTestKitSnapshotPlugin.config())
-              .withFallback(ConfigFactory.parseResources("serialization.conf"))
-              .withFallback(ConfigFactory.load())
-              .resolve());
+      ActorTestKit.create("project-entity-test", EntityTestKits.config(""));
 
   static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
   static final Instant EXPIRES = NOW.plusSeconds(7 * 24 * 3600);

@@ -6,16 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.easel.CborSerializable;
+import dev.easel.EntityTestKits;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -72,29 +70,21 @@ class SerializationTest {
 
   @Test
   void everyMessageRoundTripsThroughCbor() throws Exception {
-    SerializationTestKit serialization = new SerializationTestKit(testKit.system());
-    var extension = SerializationExtension.get(testKit.system().classicSystem());
-    for (CborSerializable sample : samples()) {
-      assertThat(serialization.verifySerialization(sample, true)).isEqualTo(sample);
-      assertThat(extension.findSerializerFor(sample).getClass().getSimpleName())
-          .as("serializer of %s", sample.getClass())
-          .isEqualTo("JacksonCborSerializer");
-    }
+    EntityTestKits.assertRoundTripThroughCbor(testKit.system(), samples());
   }
 
   @Test
   void everyMessageTypeHasASample() throws Exception {
     Set<Class<?>> sampled = new HashSet<>();
     for (Object sample : samples()) sampled.add(sample.getClass());
-    List<Class<?>> declared = new ArrayList<>();
-    for (Class<?> sealed :
-        List.of(
-            CanvasEntity.Command.class,
-            CanvasEntity.SubmitResult.class,
-            CanvasEntity.Feed.class,
-            CanvasEntity.Event.class)) {
-      declared.addAll(Arrays.asList(sealed.getPermittedSubclasses()));
-    }
+    List<Class<?>> declared =
+        new ArrayList<>(
+            EntityTestKits.messageTypes(
+                List.of(
+                    CanvasEntity.Command.class,
+                    CanvasEntity.SubmitResult.class,
+                    CanvasEntity.Feed.class,
+                    CanvasEntity.Event.class)));
     declared.add(CanvasEntity.Snapshot.class);
     declared.add(CanvasEntity.CanvasSnapshot.class);
     declared.add(CanvasOp.class);

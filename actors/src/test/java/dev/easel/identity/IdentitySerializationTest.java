@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
 import dev.easel.CborSerializable;
+import dev.easel.EntityTestKits;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
@@ -16,9 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.serialization.SerializationExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -269,44 +268,36 @@ class IdentitySerializationTest {
 
   @Test
   void everyMessageRoundTripsThroughCbor() {
-    SerializationTestKit serialization = new SerializationTestKit(testKit.system());
-    var extension = SerializationExtension.get(testKit.system().classicSystem());
-    for (CborSerializable sample : samples()) {
-      assertThat(serialization.verifySerialization(sample, true)).isEqualTo(sample);
-      assertThat(extension.findSerializerFor(sample).getClass().getSimpleName())
-          .as("serializer of %s", sample.getClass())
-          .isEqualTo("JacksonCborSerializer");
-    }
+    EntityTestKits.assertRoundTripThroughCbor(testKit.system(), samples());
   }
 
   @Test
   void everyMessageTypeHasASample() {
     Set<Class<?>> sampled = new HashSet<>();
     for (Object sample : samples()) sampled.add(sample.getClass());
-    List<Class<?>> declared = new ArrayList<>();
-    for (Class<?> sealed :
-        List.of(
-            UserEntity.Command.class,
-            UserEntity.Result.class,
-            UserEntity.Event.class,
-            EmailIndexEntity.Command.class,
-            EmailIndexEntity.Result.class,
-            EmailIndexEntity.Event.class,
-            SessionEntity.Command.class,
-            SessionEntity.Result.class,
-            SessionEntity.RotateResult.class,
-            SessionEntity.Event.class,
-            ProjectEntity.Command.class,
-            ProjectEntity.Result.class,
-            ProjectEntity.Event.class,
-            OrganizationEntity.Command.class,
-            OrganizationEntity.Result.class,
-            OrganizationEntity.Event.class,
-            MembershipEntity.Command.class,
-            MembershipEntity.Result.class,
-            MembershipEntity.Event.class)) {
-      addPermitted(sealed, declared);
-    }
+    List<Class<?>> declared =
+        new ArrayList<>(
+            EntityTestKits.messageTypes(
+                List.of(
+                    UserEntity.Command.class,
+                    UserEntity.Result.class,
+                    UserEntity.Event.class,
+                    EmailIndexEntity.Command.class,
+                    EmailIndexEntity.Result.class,
+                    EmailIndexEntity.Event.class,
+                    SessionEntity.Command.class,
+                    SessionEntity.Result.class,
+                    SessionEntity.RotateResult.class,
+                    SessionEntity.Event.class,
+                    ProjectEntity.Command.class,
+                    ProjectEntity.Result.class,
+                    ProjectEntity.Event.class,
+                    OrganizationEntity.Command.class,
+                    OrganizationEntity.Result.class,
+                    OrganizationEntity.Event.class,
+                    MembershipEntity.Command.class,
+                    MembershipEntity.Result.class,
+                    MembershipEntity.Event.class)));
     declared.addAll(
         List.of(
             UserEntity.UserView.class,
@@ -324,16 +315,5 @@ class IdentitySerializationTest {
             MembershipEntity.State.class));
     assertThat(declared).contains(UserEntity.Register.class, ProjectEntity.AcceptInvite.class);
     assertThat(sampled).containsAll(declared);
-  }
-
-  /** The records that implement {@code sealed}, through sealed sub-interfaces such as Change. */
-  static void addPermitted(Class<?> sealed, List<Class<?>> into) {
-    for (Class<?> permitted : sealed.getPermittedSubclasses()) {
-      if (permitted.isSealed()) {
-        addPermitted(permitted, into);
-      } else {
-        into.add(permitted);
-      }
-    }
   }
 }

@@ -60,7 +60,7 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   @Override
   public void listApiKeys(
       ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         apiKeys.list(userId),
@@ -75,22 +75,12 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   @Override
   public void revokeApiKey(
       RevokeApiKeyRequest request, StreamObserver<RevokeApiKeyResponse> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         apiKeys.revoke(userId, request.getKeyId()),
         response,
         done -> RevokeApiKeyResponse.getDefaultInstance());
-  }
-
-  /** The caller's user id, or null after answering the call with the refusal. */
-  private String signedIn(StreamObserver<?> response) {
-    try {
-      return callers.signedInUser();
-    } catch (RuntimeException e) {
-      response.onError(ApiErrors.from(e));
-      return null;
-    }
   }
 
   private static ApiKey apiKey(UserEntity.ApiKeyView key) {

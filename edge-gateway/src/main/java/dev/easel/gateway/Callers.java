@@ -7,6 +7,7 @@ import dev.easel.identity.AccessTokens;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.InvalidTokenException;
 import dev.easel.identity.VerifiedToken;
+import io.grpc.stub.StreamObserver;
 
 /**
  * Who is calling: verifies the access token of a request, sent as {@code Authorization: Bearer
@@ -24,6 +25,19 @@ final class Callers {
   /** The user id of the current request's verified access token. */
   String signedInUser() {
     return verify(ServiceRequestContext.current().request().headers()).subject();
+  }
+
+  /**
+   * The user id of the current call's verified access token, or null after answering the call with
+   * the refusal.
+   */
+  String signedInUser(StreamObserver<?> response) {
+    try {
+      return signedInUser();
+    } catch (RuntimeException e) {
+      response.onError(ApiErrors.from(e));
+      return null;
+    }
   }
 
   /** The verified access token of a request with these headers. */

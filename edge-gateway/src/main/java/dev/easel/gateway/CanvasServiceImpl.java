@@ -67,16 +67,6 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     this.callers = callers;
   }
 
-  /** The signed-in caller, or null after answering the call with UNAUTHENTICATED. */
-  private String caller(StreamObserver<?> response) {
-    try {
-      return callers.signedInUser();
-    } catch (RuntimeException e) {
-      response.onError(ApiErrors.from(e));
-      return null;
-    }
-  }
-
   /** Runs {@code then} once the caller may do {@code action} on the canvas; else answers. */
   private void authorized(
       String user,
@@ -95,7 +85,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
 
   @Override
   public void createCanvas(CreateCanvasRequest request, StreamObserver<Canvas> response) {
-    String user = caller(response);
+    String user = callers.signedInUser(response);
     if (user == null) return;
     if (request.getProjectId().isEmpty()) {
       response.onError(
@@ -125,7 +115,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid(problem != null ? problem : "version must be >= 0"));
       return;
     }
-    String user = caller(response);
+    String user = callers.signedInUser(response);
     if (user == null) return;
     authorized(
         user,
@@ -173,7 +163,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid("version must be the version the op was made against"));
       return;
     }
-    String user = caller(response);
+    String user = callers.signedInUser(response);
     if (user == null) return;
     JsonNode op = toJson(request.getOp());
     String src = request.getSrc().isEmpty() ? "api-" + newId() : request.getSrc();
@@ -222,7 +212,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid(problem != null ? problem : "from_version must be >= 0"));
       return;
     }
-    String user = caller(response);
+    String user = callers.signedInUser(response);
     if (user == null) return;
     var executor = ServiceRequestContext.current().eventLoop();
     ServerCallStreamObserver<CanvasOp> call = (ServerCallStreamObserver<CanvasOp>) response;
@@ -286,7 +276,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid("page_size must be at most 1000"));
       return;
     }
-    String user = caller(response);
+    String user = callers.signedInUser(response);
     if (user == null) return;
     // The caller's canvases: those of every project they belong to, newest first, with their
     // current title and version from the canvases themselves.

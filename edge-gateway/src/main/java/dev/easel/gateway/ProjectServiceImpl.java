@@ -28,7 +28,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
 
   @Override
   public void createProject(CreateProjectRequest request, StreamObserver<Project> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         projects.create(userId, request.getName()), response, ProjectServiceImpl::project);
@@ -37,7 +37,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
   @Override
   public void listProjects(
       ListProjectsRequest request, StreamObserver<ListProjectsResponse> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         projects.listFor(userId),
@@ -51,7 +51,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
 
   @Override
   public void getProject(GetProjectRequest request, StreamObserver<Project> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         projects.get(userId, request.getProjectId()), response, ProjectServiceImpl::project);
@@ -59,7 +59,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
 
   @Override
   public void addMember(AddMemberRequest request, StreamObserver<Project> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         projects.addMember(userId, request.getProjectId(), request.getEmail(), request.getRole()),
@@ -70,7 +70,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
   @Override
   public void createProjectCanvas(
       CreateProjectCanvasRequest request, StreamObserver<ProjectCanvas> response) {
-    String userId = signedIn(response);
+    String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
         projects.createCanvas(userId, request.getProjectId(), request.getTitle()),
@@ -82,16 +82,6 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
                 .setTitle(canvas.title())
                 .setVersion(canvas.version())
                 .build());
-  }
-
-  /** The caller's user id, or null after answering the call with the refusal. */
-  private String signedIn(StreamObserver<?> response) {
-    try {
-      return callers.signedInUser();
-    } catch (RuntimeException e) {
-      response.onError(ApiErrors.from(e));
-      return null;
-    }
   }
 
   private static Project project(Projects.MemberView seen) {

@@ -18,13 +18,8 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
 
   @Override
   public void getMe(GetMeRequest request, StreamObserver<User> response) {
-    String userId;
-    try {
-      userId = callers.signedInUser();
-    } catch (RuntimeException e) {
-      response.onError(ApiErrors.from(e));
-      return;
-    }
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
     Replies.reply(
         accounts.me(userId),
         response,

@@ -33,10 +33,11 @@ ensure_node_modules() {
   fi
 }
 
-# Copies node/target/easel-node.jar (building it only when missing) to $WORK/easel-node.jar.
+# Copies node/target/easel-node.jar (building it only when missing), or the jar named by
+# EASEL_NODE_JAR (to compare two builds in one session), to $WORK/easel-node.jar.
 prepare_node_jar() {
   find_java
-  local jar="$ROOT/node/target/easel-node.jar"
+  local jar="${EASEL_NODE_JAR:-$ROOT/node/target/easel-node.jar}"
   if [ ! -f "$jar" ]; then
     log "building $jar (missing)"
     (cd "$ROOT" && ./mvnw -q -B install -DskipTests -Dspotless.check.skip=true >&2) || die "build failed"

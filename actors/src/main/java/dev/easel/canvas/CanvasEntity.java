@@ -9,7 +9,9 @@ import dev.easel.ot.Json0Exception;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,6 +33,12 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * {@link Submit}, is transformed against the changes that landed since the version it was made
  * against (exactly as ShareDB does), checked against {@link CanvasSchema}, persisted as an event,
  * acknowledged, and pushed to every subscribed {@link Feed} in version order.
+ *
+ * <p>Changes are written in batches: each is decided (transformed, checked, applied to the document
+ * in memory) as it arrives, and the changes that arrive while one write is in progress go into the
+ * next write together, as one atomic journal write. Acknowledgements and publications are sent only
+ * once their change is written; reads of the document wait for the write, so nobody sees a change
+ * that is not yet durable.
  */
 public final class CanvasEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -75,6 +83,9 @@ public final class CanvasEntity
 
   /** Internal: ops older than the in-memory window were read back from the journal. */
   record HistoryLoaded(Submit submit, List<CanvasOp> ops, String failure) implements Command {}
+
+  /** Internal: write the changes decided since the last write. */
+  record WriteBatch() implements Command {}
 
   // ---- replies --------------------------------------------------------------------------------
 
@@ -181,10 +192,10 @@ public final class CanvasEntity
     final ArrayDeque<CanvasOp> recent = new ArrayDeque<>();
 
     /**
-     * Set by the command handler when it has already applied the event's change to {@link #doc}
-     * while checking it, so the event handler does not apply it twice. Never set during recovery.
+     * Events whose change the command handler has already applied to {@link #doc} while deciding
+     * them, so the event handler does not apply them twice. Empty during recovery.
      */
-    Event preApplied;
+    final Set<Event> preApplied = Collections.newSetFromMap(new IdentityHashMap<>());
 
     boolean exists() {
       return doc != null;
@@ -215,6 +226,12 @@ public final class CanvasEntity
   private final Settings settings;
   private final CanvasHistory history;
   private final Set<ActorRef<Feed>> feeds = new HashSet<>();
+
+  /** Decided changes, already in the document, not yet written: the next write. */
+  private final List<Event> batch = new ArrayList<>();
+
+  /** What to send once the batch is written: publications and replies, in order. */
+  private final List<Runnable> afterWrite = new ArrayList<>();
 
   /** Starts sharding for canvases on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
@@ -282,6 +299,7 @@ public final class CanvasEntity
         .forAnyState()
         .onCommand(Submit.class, this::onSubmit)
         .onCommand(HistoryLoaded.class, this::onHistoryLoaded)
+        .onCommand(WriteBatch.class, (state, cmd) -> writeBatch())
         .onCommand(GetSnapshot.class, this::onGetSnapshot)
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(Unsubscribe.class, (state, cmd) -> removeFeed(cmd.feed()))
@@ -290,18 +308,15 @@ public final class CanvasEntity
   }
 
   private ReplyEffect<Event, State> onSubmit(State state, Submit submit) {
-    long v = submit.v() < 0 ? state.version : submit.v();
-    if (v > state.version) {
+    long head = head(state);
+    long v = submit.v() < 0 ? head : submit.v();
+    if (v > head) {
       return reject(
           submit,
           CanvasError.ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT,
-          "Invalid op submitted. Op version "
-              + v
-              + " is newer than the canvas ("
-              + state.version
-              + ")");
+          "Invalid op submitted. Op version " + v + " is newer than the canvas (" + head + ")");
     }
-    List<CanvasOp> missed = recentSince(state, v);
+    List<CanvasOp> missed = changesSince(state, v);
     if (missed == null) {
       // Older than the window: read the missing ops back from the journal first.
       long upTo = state.version;
@@ -326,12 +341,12 @@ public final class CanvasEntity
     }
     List<CanvasOp> missed = new ArrayList<>(loaded.ops());
     long next = missed.isEmpty() ? v : missed.get(missed.size() - 1).v() + 1;
-    if (next < state.version) {
-      List<CanvasOp> rest = recentSince(state, next);
+    if (next < head(state)) {
+      List<CanvasOp> rest = changesSince(state, next);
       if (rest == null) return onSubmit(state, submit); // the window moved on meanwhile: read again
       missed.addAll(rest);
     }
-    if (missed.size() != state.version - v) {
+    if (missed.size() != head(state) - v) {
       return reject(
           submit,
           CanvasError.ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND,
@@ -340,15 +355,30 @@ public final class CanvasEntity
     return sequence(state, submit, v, missed);
   }
 
-  /** The ops at versions {@code v} and later from the window, or null if it starts later. */
-  private static List<CanvasOp> recentSince(State state, long v) {
-    if (v == state.version) return List.of();
+  /** The version the next decided change gets: after the written ones and the batch. */
+  private long head(State state) {
+    return state.version + batch.size();
+  }
+
+  /**
+   * The changes at versions {@code v} and later, written (from the window) or decided, or null if
+   * the window starts later.
+   */
+  private List<CanvasOp> changesSince(State state, long v) {
+    long head = head(state);
+    if (v == head) return List.of();
+    if (v >= state.version) {
+      return batch.subList((int) (v - state.version), batch.size()).stream()
+          .map(Event::toOp)
+          .toList();
+    }
     CanvasOp oldest = state.recent.peekFirst();
     if (oldest == null || oldest.v() > v) return null;
-    List<CanvasOp> ops = new ArrayList<>((int) (state.version - v));
+    List<CanvasOp> ops = new ArrayList<>((int) (head - v));
     for (CanvasOp op : state.recent) {
       if (op.v() >= v) ops.add(op);
     }
+    for (Event event : batch) ops.add(event.toOp());
     return ops;
   }
 
@@ -370,10 +400,8 @@ public final class CanvasEntity
           && !submit.src().isEmpty()
           && submit.src().equals(applied.src())
           && submit.seq() == applied.seq()) {
-        return Effect()
-            .reply(
-                submit.replyTo(),
-                new AlreadyApplied(applied.v(), List.copyOf(missed.subList(0, i))));
+        return reply(
+            submit.replyTo(), new AlreadyApplied(applied.v(), List.copyOf(missed.subList(0, i))));
       }
       if (applied.kind() == ChangeKind.DELETE) {
         if (submit.kind() != ChangeKind.DELETE) {
@@ -390,7 +418,7 @@ public final class CanvasEntity
       }
     }
     Instant now = Instant.now();
-    long at = state.version;
+    long at = head(state);
     Event event;
     switch (submit.kind()) {
       case CREATE -> {
@@ -402,12 +430,14 @@ public final class CanvasEntity
         event =
             new CanvasCreated(
                 at, submit.src(), submit.seq(), body, submit.author(), now, submit.projectId());
+        state.doc = Json0.fromJson(body);
       }
       case DELETE -> {
         if (!state.exists()) {
           return reject(submit, CanvasError.ERR_DOC_DOES_NOT_EXIST, "Document does not exist");
         }
         event = new CanvasDeleted(at, submit.src(), submit.seq(), submit.author(), now);
+        state.doc = null;
       }
       case EDIT -> {
         if (!state.exists()) {
@@ -424,19 +454,47 @@ public final class CanvasEntity
           state.doc = Json0.apply(applied.root(), applied.undo());
           return reject(submit, CanvasError.ERR_CANVAS_INVALID, problem);
         }
-        // The change is already in the document: the event handler only records it. If the
-        // write fails the entity restarts and rebuilds the document from the journal.
         state.doc = applied.root();
         event = new OpApplied(at, submit.src(), submit.seq(), body, submit.author(), now);
-        state.preApplied = event;
       }
       default -> throw new IllegalStateException("unknown change kind " + submit.kind());
     }
-    JsonNode appliedBody = body;
+    // The change is already in the document: the event handler only records it. If the write
+    // fails the entity restarts and rebuilds the document from the journal.
+    state.preApplied.add(event);
+    if (batch.isEmpty()) context.getSelf().tell(new WriteBatch());
+    batch.add(event);
+    Applied result = new Applied(at, body, missed);
+    afterWrite.add(
+        () -> {
+          publish(event.toOp());
+          submit.replyTo().tell(result);
+        });
+    return Effect().noReply();
+  }
+
+  /**
+   * Writes the batch as one atomic journal write, then publishes and acknowledges its changes and
+   * answers the reads that waited for it.
+   */
+  private ReplyEffect<Event, State> writeBatch() {
+    if (batch.isEmpty()) return Effect().noReply();
+    List<Event> events = List.copyOf(batch);
+    List<Runnable> tells = List.copyOf(afterWrite);
+    batch.clear();
+    afterWrite.clear();
     return Effect()
-        .persist(event)
-        .thenRun(next -> publish(event.toOp()))
-        .thenReply(submit.replyTo(), next -> new Applied(at, appliedBody, missed));
+        .persist(events)
+        .thenRun(written -> tells.forEach(Runnable::run))
+        .thenNoReply()
+        .thenUnstashAll();
+  }
+
+  /** Replies now, or after the batch is written when changes are waiting, to keep the order. */
+  private <R> ReplyEffect<Event, State> reply(ActorRef<R> replyTo, R result) {
+    if (batch.isEmpty()) return Effect().reply(replyTo, result);
+    afterWrite.add(() -> replyTo.tell(result));
+    return Effect().noReply();
   }
 
   private static List<List<Object>> touchedPaths(JsonNode op) {
@@ -456,10 +514,12 @@ public final class CanvasEntity
   }
 
   private ReplyEffect<Event, State> reject(Submit submit, CanvasError code, String message) {
-    return Effect().reply(submit.replyTo(), new Rejected(code, message));
+    return reply(submit.replyTo(), new Rejected(code, message));
   }
 
   private ReplyEffect<Event, State> onGetSnapshot(State state, GetSnapshot get) {
+    // The document holds the decided changes of the batch: answer once they are written.
+    if (!batch.isEmpty()) return Effect().stash();
     return Effect()
         .reply(
             get.replyTo(),
@@ -497,15 +557,15 @@ public final class CanvasEntity
         .forAnyState()
         .onAnyEvent(
             (state, event) -> {
+              boolean preApplied = state.preApplied.remove(event);
               switch (event) {
                 case CanvasCreated created -> {
-                  state.doc = Json0.fromJson(created.data());
+                  if (!preApplied) state.doc = Json0.fromJson(created.data());
                   state.createdAt = created.at();
                   state.projectId = created.projectId();
                 }
                 case OpApplied applied -> {
-                  if (state.preApplied != event) state.doc = Json0.apply(state.doc, applied.op());
-                  state.preApplied = null;
+                  if (!preApplied) state.doc = Json0.apply(state.doc, applied.op());
                 }
                 case CanvasDeleted deleted -> state.doc = null;
               }

@@ -8,7 +8,9 @@ import dev.easel.EntityTestKits;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,5 +210,92 @@ class CanvasEntityTest {
     submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['title',0],'si':'x'}]");
     assertThat(feed.expectMessageClass(CanvasEntity.Published.class).op().v()).isEqualTo(1);
     assertThat(feed.expectMessageClass(CanvasEntity.Published.class).op().v()).isEqualTo(2);
+  }
+
+  /** A canvas spawned directly, so that several commands can wait in its mailbox together. */
+  ActorRef<CanvasEntity.Command> spawnCanvas(String id) {
+    return testKit.spawn(
+        CanvasEntity.create(id, CanvasEntity.Settings.from(testKit.system().settings().config())));
+  }
+
+  static CanvasEntity.Submit titleEdit(int i, TestProbe<Object> replies) {
+    return new CanvasEntity.Submit(
+        "w" + i,
+        1,
+        1,
+        ChangeKind.EDIT,
+        json("[{'p':['title',0],'si':'" + i + "'}]"),
+        "tester",
+        null,
+        replies.getRef().narrow());
+  }
+
+  @Test
+  void writesChangesThatArriveTogetherInOneBatchAndAnswersReadsAfterTheWrite() {
+    String id = "batch-" + System.nanoTime();
+    ActorRef<CanvasEntity.Command> entity = spawnCanvas(id);
+    TestProbe<Object> replies = testKit.createTestProbe();
+    entity.tell(
+        new CanvasEntity.Submit(
+            "a",
+            1,
+            0,
+            ChangeKind.CREATE,
+            json("{'title':'T','cells':{}}"),
+            "tester",
+            "p1",
+            replies.getRef().narrow()));
+    // Five edits, all made against version 1, and a read between them, sent in one go.
+    for (int i = 0; i < 3; i++) entity.tell(titleEdit(i, replies));
+    entity.tell(new CanvasEntity.GetSnapshot(replies.getRef().narrow()));
+    for (int i = 3; i < 5; i++) entity.tell(titleEdit(i, replies));
+
+    assertThat(((CanvasEntity.Applied) replies.receiveMessage()).v()).isZero();
+    for (int i = 0; i < 5; i++) {
+      var applied = (CanvasEntity.Applied) replies.receiveMessage();
+      assertThat(applied.v()).isEqualTo(1 + i);
+      assertThat(applied.missed()).hasSize(i); // transformed past the ones decided before it
+    }
+    // The read waited for the write: it sees every change decided before it was answered.
+    var read = (CanvasEntity.Snapshot) replies.receiveMessage();
+    assertThat(read.v()).isEqualTo(6);
+    assertThat(read.data().path("title").asText()).hasSize(6);
+
+    // All of it was written: a fresh incarnation recovers the same document.
+    testKit.stop(entity);
+    ActorRef<CanvasEntity.Command> again = spawnCanvas(id);
+    again.tell(new CanvasEntity.GetSnapshot(replies.getRef().narrow()));
+    assertThat(replies.receiveMessage()).isEqualTo(read);
+  }
+
+  @Test
+  void acknowledgesNothingOfABatchWhoseWriteFails() {
+    String id = "fail-" + System.nanoTime();
+    ActorRef<CanvasEntity.Command> entity = spawnCanvas(id);
+    TestProbe<Object> replies = testKit.createTestProbe();
+    entity.tell(
+        new CanvasEntity.Submit(
+            "a",
+            1,
+            0,
+            ChangeKind.CREATE,
+            json("{'title':'T','cells':{}}"),
+            "tester",
+            "p1",
+            replies.getRef().narrow()));
+    replies.expectMessageClass(CanvasEntity.Applied.class);
+
+    PersistenceTestKit.create(testKit.system()).failNextPersisted("Canvas|" + id);
+    entity.tell(titleEdit(0, replies));
+    replies.expectNoMessage();
+
+    // The entity restarted from the journal: the edit is not there, and it can be sent again.
+    var fresh = testKit.<Object>createTestProbe();
+    entity.tell(new CanvasEntity.GetSnapshot(fresh.getRef().narrow()));
+    var read = (CanvasEntity.Snapshot) fresh.receiveMessage();
+    assertThat(read.v()).isEqualTo(1);
+    assertThat(read.data().path("title").asText()).isEqualTo("T");
+    entity.tell(titleEdit(0, fresh));
+    assertThat(((CanvasEntity.Applied) fresh.receiveMessage()).v()).isEqualTo(1);
   }
 }

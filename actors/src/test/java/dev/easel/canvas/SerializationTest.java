@@ -52,6 +52,7 @@ class SerializationTest {
         new CanvasEntity.Unsubscribe(feed),
         new CanvasEntity.FeedStopped(feed),
         new CanvasEntity.HistoryLoaded(submit, List.of(canvasOp), null),
+        new CanvasEntity.WriteBatch(),
         new CanvasEntity.Applied(4, op, List.of(canvasOp)),
         new CanvasEntity.AlreadyApplied(3, List.of(canvasOp)),
         new CanvasEntity.Rejected(

@@ -3,48 +3,92 @@ package dev.easel.identity;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * Sign-up and sign-in across the identity entities: registering claims the email in {@link
- * EmailIndexEntity} before creating the {@link UserEntity}; logging in checks the Argon2id hash and
- * starts a refresh-token family in a {@link SessionEntity}; refreshing rotates that family's secret
- * (a spent one revokes the family). Password hashing runs on the blocking dispatcher, never on a
- * connection's event loop.
+ * EmailIndexEntity} before creating the {@link UserEntity}; logging in checks the Argon2id hash
+ * and, for an account with two-step sign-in, a TOTP or recovery code ({@link SecondFactorCheck}),
+ * then starts a refresh-token family in a {@link SessionEntity}, listed in the account's {@link
+ * UserSessionsEntity}; refreshing rotates that family's secret (a spent one revokes the family) and
+ * ends it if the account was deleted. Password hashing runs on the blocking dispatcher, never on a
+ * connection's event loop. What a signed-in user changes about their account is {@link
+ * AccountSettings}.
  */
 public final class Accounts {
   static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}\\.[^@\\s.]{2,63}");
   static final int MAX_DISPLAY_NAME = 200;
+
+  /** The longest email address looked at: RFC 5321's limit on a path. */
+  static final int MAX_EMAIL = 320;
+
+  /** The longest password looked at when checking one; choosing one allows far less. */
+  static final int MAX_TYPED_PASSWORD = 1024;
+
+  /** The access-token claim that names the sign-in (refresh-token family) it belongs to. */
+  public static final String SESSION_CLAIM = "sid";
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Why an account operation was refused; {@code code} is stable, {@code message} for people. */
+  /**
+   * Why an account operation was refused: {@code kind} decides the status, {@code reason} is a
+   * stable machine code (such as {@code MFA_REQUIRED}), {@code message} is for people.
+   */
   public static final class Refusal extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final Kind kind;
+    private final String reason;
 
     /** What kind of refusal, so the edge can map it to a status. */
     public enum Kind {
       INVALID,
       TAKEN,
       UNAUTHENTICATED,
-      NOT_FOUND
+      NOT_FOUND,
+      /** The account is not in the state the operation needs (two-step sign-in on or off). */
+      FAILED_PRECONDITION,
+      /** The caller is signed in but did not confirm who they are (wrong password or code). */
+      PERMISSION_DENIED
     }
 
     public Refusal(Kind kind, String message) {
+      this(kind, null, message);
+    }
+
+    /** A refusal with its own reason; null takes the kind's default reason. */
+    public Refusal(Kind kind, String reason, String message) {
       super(message, null, false, false);
       this.kind = kind;
+      this.reason = reason;
     }
 
     public Kind kind() {
       return kind;
+    }
+
+    /** The machine code of this refusal: its own reason, or the kind's default. */
+    public String reason() {
+      if (reason != null) return reason;
+      return switch (kind) {
+        case INVALID -> "INVALID_ARGUMENT";
+        case TAKEN -> "ALREADY_EXISTS";
+        case UNAUTHENTICATED -> "UNAUTHENTICATED";
+        case NOT_FOUND -> "NOT_FOUND";
+        case FAILED_PRECONDITION -> "FAILED_PRECONDITION";
+        case PERMISSION_DENIED -> "PERMISSION_DENIED";
+      };
     }
   }
 
@@ -64,8 +108,18 @@ public final class Accounts {
   private final Clock clock;
   private final Executor hashing;
 
+  private final Duration sessionLifetime;
+  private final SecondFactorCheck secondFactors;
+
+  /**
+   * @param secrets opens the sealed TOTP secrets that sign-in checks codes against
+   */
   public Accounts(
-      ActorSystem<?> system, PasswordHasher passwords, AccessTokens accessTokens, Clock clock) {
+      ActorSystem<?> system,
+      PasswordHasher passwords,
+      AccessTokens accessTokens,
+      SecretBox secrets,
+      Clock clock) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
@@ -73,6 +127,9 @@ public final class Accounts {
     this.accessTokens = accessTokens;
     this.clock = clock;
     this.hashing = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.sessionLifetime =
+        system.settings().config().getDuration("easel.identity.session.absolute-lifetime");
+    this.secondFactors = new SecondFactorCheck(secrets, new Totp(), clock);
   }
 
   public AccessTokens accessTokens() {
@@ -102,6 +159,11 @@ public final class Accounts {
                     .<EmailIndexEntity.Result>ask(
                         replyTo -> new EmailIndexEntity.Claim(userId, replyTo), askTimeout)
                     .thenCompose(
+                        claimed ->
+                            claimed instanceof EmailIndexEntity.Refused
+                                ? claimFromDeletedAccount(emailIndex, userId)
+                                : CompletableFuture.completedFuture(claimed))
+                    .thenCompose(
                         claimed -> {
                           if (claimed instanceof EmailIndexEntity.Refused) {
                             throw new Refusal(
@@ -124,11 +186,74 @@ public final class Accounts {
                         }));
   }
 
-  /** Checks email and password and starts a session. */
+  /**
+   * An address held by an account that was deleted is free: its deletion released it, or should
+   * have (a release that failed after the erasure is made good here). Claims it for {@code userId}
+   * if so; otherwise answers the refusal.
+   */
+  private CompletionStage<EmailIndexEntity.Result> claimFromDeletedAccount(
+      EntityRef<EmailIndexEntity.Command> emailIndex, String userId) {
+    return emailIndex
+        .<EmailIndexEntity.Holder>ask(EmailIndexEntity.Lookup::new, askTimeout)
+        .thenCompose(
+            holder -> {
+              if (holder.userId() == null) {
+                return emailIndex.<EmailIndexEntity.Result>ask(
+                    replyTo -> new EmailIndexEntity.Claim(userId, replyTo), askTimeout);
+              }
+              return user(holder.userId())
+                  .<UserEntity.UserView>ask(UserEntity.Get::new, askTimeout)
+                  .thenCompose(
+                      account -> {
+                        if (account.status() != UserEntity.Status.DELETED) {
+                          return CompletableFuture.completedFuture(
+                              new EmailIndexEntity.Refused(
+                                  IdentityError.EMAIL_TAKEN, "the address is held"));
+                        }
+                        return emailIndex
+                            .<EmailIndexEntity.Result>ask(
+                                replyTo -> new EmailIndexEntity.Release(holder.userId(), replyTo),
+                                askTimeout)
+                            .thenCompose(
+                                released ->
+                                    emailIndex.<EmailIndexEntity.Result>ask(
+                                        replyTo -> new EmailIndexEntity.Claim(userId, replyTo),
+                                        askTimeout));
+                      });
+            });
+  }
+
+  /** Checks email and password and starts a session, for an account without a second factor. */
   public CompletionStage<Tokens> login(String email, String password) {
+    return login(email, password, null, null);
+  }
+
+  /**
+   * Checks email, password and, for an account with two-step sign-in, the second factor, then
+   * starts a session. An account whose authenticator is confirmed needs {@code totpCode} (a code of
+   * a time step not used before) or {@code recoveryCode} (spent by this sign-in); without either
+   * the refusal's reason is {@code MFA_REQUIRED}. The second factor is looked at only after the
+   * password matched, so refusals do not tell which accounts have one.
+   */
+  public CompletionStage<Tokens> login(
+      String email, String password, String totpCode, String recoveryCode) {
     String normalized = email == null ? "" : EmailIndexEntity.normalize(email);
     if (password == null || password.isEmpty() || normalized.isEmpty()) {
       return refused(Refusal.Kind.INVALID, "email and password are required");
+    }
+    if (normalized.length() > MAX_EMAIL || password.length() > MAX_TYPED_PASSWORD) {
+      return refused(Refusal.Kind.INVALID, "email or password is too long");
+    }
+    String totp;
+    String recovery;
+    try {
+      totp = SecondFactorCheck.totpCode(totpCode, "totpCode");
+      recovery = SecondFactorCheck.recoveryCode(recoveryCode, "recoveryCode");
+    } catch (Refusal refusal) {
+      return CompletableFuture.failedFuture(refusal);
+    }
+    if (totp != null && recovery != null) {
+      return refused(Refusal.Kind.INVALID, "send totpCode or recoveryCode, not both");
     }
     return sharding
         .entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(normalized))
@@ -150,24 +275,103 @@ public final class Accounts {
               if (!active || !matches) {
                 throw new Refusal(Refusal.Kind.UNAUTHENTICATED, "wrong email or password");
               }
-              return startSession(credentials.userId());
+              if (!credentials.totpEnabled()) return startSession(credentials.userId());
+              return passSecondFactor(credentials, totp, recovery)
+                  .thenCompose(passed -> startSession(credentials.userId()));
             },
             hashing);
   }
 
+  /** Checks and uses up the second factor of a sign-in; fails with the refusal to answer. */
+  private CompletionStage<Void> passSecondFactor(
+      UserEntity.Credentials credentials, String totpCode, String recoveryCode) {
+    if (totpCode == null && recoveryCode == null) {
+      throw new Refusal(
+          Refusal.Kind.UNAUTHENTICATED,
+          SecondFactorCheck.MFA_REQUIRED,
+          "this account has two-step sign-in: send totpCode (the 6 digits the authenticator app"
+              + " shows) or recoveryCode along with the email and password");
+    }
+    SecondFactorCheck.Outcome outcome =
+        totpCode != null
+            ? secondFactors.checkTotp(credentials, totpCode)
+            : secondFactors.checkRecoveryCode(credentials, recoveryCode);
+    return switch (outcome) {
+      case SecondFactorCheck.Failed failed ->
+          throw new Refusal(Refusal.Kind.UNAUTHENTICATED, failed.reason(), failed.message());
+      case SecondFactorCheck.TotpMatched matched ->
+          change(
+                  credentials.userId(),
+                  replyTo -> new UserEntity.RecordTotpStep(matched.step(), replyTo))
+              .thenApply(
+                  result -> {
+                    if (result instanceof UserEntity.Refused refused) {
+                      throw secondFactorRefused(refused);
+                    }
+                    return null;
+                  });
+      case SecondFactorCheck.RecoveryCodeMatched matched ->
+          change(
+                  credentials.userId(),
+                  replyTo -> new UserEntity.UseRecoveryCode(matched.hash(), replyTo))
+              .thenApply(
+                  result -> {
+                    if (result instanceof UserEntity.Refused refused) {
+                      throw secondFactorRefused(refused);
+                    }
+                    return null;
+                  });
+    };
+  }
+
+  /** A second factor that matched but was used up meanwhile (two sign-ins racing), or similar. */
+  private static Refusal secondFactorRefused(UserEntity.Refused refused) {
+    return switch (refused.code()) {
+      case TOTP_STEP_REUSED ->
+          new Refusal(
+              Refusal.Kind.UNAUTHENTICATED,
+              SecondFactorCheck.TOTP_CODE_REUSED,
+              "this authenticator code was used already: wait for the app to show the next one");
+      case RECOVERY_CODE_INVALID ->
+          new Refusal(
+              Refusal.Kind.UNAUTHENTICATED,
+              SecondFactorCheck.RECOVERY_CODE_INVALID,
+              "the recovery code is wrong or was used already");
+      default -> new Refusal(Refusal.Kind.UNAUTHENTICATED, "wrong email or password");
+    };
+  }
+
+  /**
+   * Starts a refresh-token family for {@code userId}: recorded in the account's {@link
+   * UserSessionsEntity} first, so that a password change or deletion can end it.
+   */
   private CompletionStage<Tokens> startSession(String userId) {
     RefreshTokens.Issued refresh = RefreshTokens.startFamily();
+    Instant expiresAt = clock.instant().plus(sessionLifetime);
     return sharding
-        .entityRefFor(SessionEntity.KEY, refresh.familyId())
-        .<SessionEntity.Result>ask(
-            replyTo -> new SessionEntity.Start(userId, refresh.secretDigest(), null, replyTo),
+        .entityRefFor(UserSessionsEntity.KEY, userId)
+        .<UserSessionsEntity.Result>ask(
+            replyTo -> new UserSessionsEntity.AddSession(refresh.familyId(), expiresAt, replyTo),
             askTimeout)
+        .thenCompose(
+            indexed -> {
+              if (indexed instanceof UserSessionsEntity.Refused refused) {
+                throw new IllegalStateException("sign-in not indexed: " + refused.code());
+              }
+              return sharding
+                  .entityRefFor(SessionEntity.KEY, refresh.familyId())
+                  .<SessionEntity.Result>ask(
+                      replyTo ->
+                          new SessionEntity.Start(
+                              userId, refresh.secretDigest(), expiresAt, replyTo),
+                      askTimeout);
+            })
         .thenApply(
             started -> {
               if (started instanceof SessionEntity.Refused refused) {
                 throw new IllegalStateException("session did not start: " + refused.code());
               }
-              return tokens(userId, refresh.plaintext());
+              return tokens(userId, refresh.familyId(), refresh.plaintext());
             });
   }
 
@@ -187,10 +391,14 @@ public final class Accounts {
                 new SessionEntity.Rotate(
                     presented.digest(), next.secretDigest(), clock.instant(), replyTo),
             askTimeout)
-        .thenApply(
+        .thenCompose(
             result ->
                 switch (result) {
-                  case SessionEntity.Rotated rotated -> tokens(rotated.userId(), next.plaintext());
+                  case SessionEntity.Rotated rotated ->
+                      stillActive(rotated.userId(), presented.familyId())
+                          .thenApply(
+                              active ->
+                                  tokens(rotated.userId(), presented.familyId(), next.plaintext()));
                   case SessionEntity.ReuseDetected reuse ->
                       throw new Refusal(
                           Refusal.Kind.UNAUTHENTICATED,
@@ -198,6 +406,30 @@ public final class Accounts {
                   case SessionEntity.Refused refused ->
                       throw new Refusal(Refusal.Kind.UNAUTHENTICATED, refused.message());
                 });
+  }
+
+  /**
+   * Completes if the account still exists; otherwise ends the family (the account was deleted while
+   * it was signed in) and fails with a refusal.
+   */
+  private CompletionStage<Void> stillActive(String userId, String familyId) {
+    return user(userId)
+        .<UserEntity.UserView>ask(UserEntity.Get::new, askTimeout)
+        .thenCompose(
+            view -> {
+              if (view.status() == UserEntity.Status.ACTIVE) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              return sharding
+                  .entityRefFor(SessionEntity.KEY, familyId)
+                  .<SessionEntity.Result>ask(
+                      replyTo -> new SessionEntity.Revoke("account deleted", replyTo), askTimeout)
+                  .thenApply(
+                      revoked -> {
+                        throw new Refusal(
+                            Refusal.Kind.UNAUTHENTICATED, "this account no longer exists");
+                      });
+            });
   }
 
   /** Ends the session family of a refresh token. */
@@ -236,13 +468,24 @@ public final class Accounts {
             });
   }
 
-  private Tokens tokens(String userId, String refreshToken) {
-    return new Tokens(accessTokens.issue(userId, Map.of()), refreshToken, accessTokens.lifetime());
+  /**
+   * A token pair; the access token names its sign-in in the {@value #SESSION_CLAIM} claim, so that
+   * "end my other sign-ins" knows which one to keep.
+   */
+  private Tokens tokens(String userId, String familyId, String refreshToken) {
+    return new Tokens(
+        accessTokens.issue(userId, Map.of(SESSION_CLAIM, familyId)),
+        refreshToken,
+        accessTokens.lifetime());
   }
 
-  private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<UserEntity.Command> user(
-      String userId) {
+  private EntityRef<UserEntity.Command> user(String userId) {
     return sharding.entityRefFor(UserEntity.KEY, userId);
+  }
+
+  private CompletionStage<UserEntity.Result> change(
+      String userId, Function<ActorRef<UserEntity.Result>, UserEntity.Command> command) {
+    return user(userId).ask(command::apply, askTimeout);
   }
 
   private static <T> CompletionStage<T> refused(Refusal.Kind kind, String message) {

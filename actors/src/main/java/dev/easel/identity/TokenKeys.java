@@ -312,7 +312,8 @@ public final class TokenKeys {
     return directory.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
-  private static void createPrivateDirectory(Path directory) throws IOException {
+  /** Creates {@code directory} readable by its owner only (mode 700), unless it exists. */
+  static void createPrivateDirectory(Path directory) throws IOException {
     if (Files.isDirectory(directory)) {
       return;
     }

@@ -144,6 +144,23 @@ class IdentitySerializationTest {
         SessionEntity.State.NOT_STARTED);
   }
 
+  static List<CborSerializable> userSessionsSamples() {
+    ActorRef<UserSessionsEntity.Result> result = ref(UserSessionsEntity.Result.class);
+    UserSessionsEntity.SessionEntry entry = new UserSessionsEntity.SessionEntry("f-1", LATER);
+    return List.of(
+        new UserSessionsEntity.AddSession("f-1", LATER, result),
+        new UserSessionsEntity.ForgetSessions(List.of("f-1", "f-2"), result),
+        new UserSessionsEntity.GetSessions(ref(UserSessionsEntity.Sessions.class)),
+        new UserSessionsEntity.Accepted(),
+        new UserSessionsEntity.Refused(IdentityError.INVALID_ARGUMENT, "A family id is required"),
+        new UserSessionsEntity.Sessions("u-1", List.of(entry)),
+        new UserSessionsEntity.Sessions("u-2", List.of()),
+        new UserSessionsEntity.SessionAdded("f-1", LATER, AT),
+        new UserSessionsEntity.SessionsForgotten(List.of("f-1"), AT),
+        new UserSessionsEntity.State(Map.of("f-1", entry)),
+        UserSessionsEntity.State.EMPTY);
+  }
+
   static List<CborSerializable> projectSamples() {
     ActorRef<ProjectEntity.Result> result = ref(ProjectEntity.Result.class);
     ProjectEntity.Member owner = new ProjectEntity.Member("ann", ProjectRole.OWNER, AT);
@@ -260,6 +277,7 @@ class IdentitySerializationTest {
     samples.addAll(userSamples());
     samples.addAll(emailIndexSamples());
     samples.addAll(sessionSamples());
+    samples.addAll(userSessionsSamples());
     samples.addAll(projectSamples());
     samples.addAll(organizationSamples());
     samples.addAll(membershipSamples());
@@ -289,6 +307,9 @@ class IdentitySerializationTest {
                     SessionEntity.Result.class,
                     SessionEntity.RotateResult.class,
                     SessionEntity.Event.class,
+                    UserSessionsEntity.Command.class,
+                    UserSessionsEntity.Result.class,
+                    UserSessionsEntity.Event.class,
                     ProjectEntity.Command.class,
                     ProjectEntity.Result.class,
                     ProjectEntity.Event.class,
@@ -307,6 +328,8 @@ class IdentitySerializationTest {
             EmailIndexEntity.State.class,
             SessionEntity.SessionView.class,
             SessionEntity.State.class,
+            UserSessionsEntity.Sessions.class,
+            UserSessionsEntity.State.class,
             ProjectEntity.ProjectView.class,
             ProjectEntity.State.class,
             OrganizationEntity.OrganizationView.class,

@@ -69,13 +69,16 @@ final class ApiErrors {
     }
     if (cause instanceof StatusRuntimeException status) return status;
     if (cause instanceof Accounts.Refusal refusal) {
-      return switch (refusal.kind()) {
-        case INVALID -> status(Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", refusal.getMessage());
-        case TAKEN -> status(Code.ALREADY_EXISTS, "ALREADY_EXISTS", refusal.getMessage());
-        case UNAUTHENTICATED ->
-            status(Code.UNAUTHENTICATED, "UNAUTHENTICATED", refusal.getMessage());
-        case NOT_FOUND -> status(Code.NOT_FOUND, "NOT_FOUND", refusal.getMessage());
-      };
+      Code code =
+          switch (refusal.kind()) {
+            case INVALID -> Code.INVALID_ARGUMENT;
+            case TAKEN -> Code.ALREADY_EXISTS;
+            case UNAUTHENTICATED -> Code.UNAUTHENTICATED;
+            case NOT_FOUND -> Code.NOT_FOUND;
+            case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
+            case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
+          };
+      return status(code, refusal.reason(), refusal.getMessage());
     }
     if (cause instanceof Projects.Refusal refusal) {
       Code code =

@@ -30,7 +30,13 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
   @Override
   public void login(LoginRequest request, StreamObserver<TokenPair> response) {
     Replies.reply(
-        accounts.login(request.getEmail(), request.getPassword()), response, AuthServiceImpl::pair);
+        accounts.login(
+            request.getEmail(),
+            request.getPassword(),
+            request.getTotpCode(),
+            request.getRecoveryCode()),
+        response,
+        AuthServiceImpl::pair);
   }
 
   @Override

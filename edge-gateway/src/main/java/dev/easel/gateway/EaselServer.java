@@ -10,9 +10,11 @@ import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
 import dev.easel.identity.AccessTokens;
+import dev.easel.identity.AccountSettings;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.PasswordHasher;
+import dev.easel.identity.SecretBox;
 import dev.easel.identity.TokenKeys;
 import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -56,7 +58,10 @@ public final class EaselServer implements AutoCloseable {
             identity.getDuration("access-token-lifetime"),
             Clock.systemUTC());
     Callers callers = new Callers(accessTokens);
-    Accounts accounts = new Accounts(system, new PasswordHasher(), accessTokens, Clock.systemUTC());
+    SecretBox secrets = openSecrets(system, identity);
+    PasswordHasher passwords = new PasswordHasher();
+    Accounts accounts = new Accounts(system, passwords, accessTokens, secrets, Clock.systemUTC());
+    AccountSettings settings = new AccountSettings(system, passwords, secrets, Clock.systemUTC());
     Projects projects = new Projects(system, canvases);
     ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
     HealthStatusManager grpcHealth = new HealthStatusManager();
@@ -64,7 +69,7 @@ public final class EaselServer implements AutoCloseable {
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts))
-            .addService(new UserServiceImpl(accounts, callers))
+            .addService(new UserServiceImpl(accounts, settings, callers))
             .addService(new ProjectServiceImpl(projects, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -122,6 +127,19 @@ public final class EaselServer implements AutoCloseable {
       return keys;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the token signing keys in " + dir, e);
+    }
+  }
+
+  /**
+   * The key that seals TOTP secrets: {@code secrets-key} ({@code EASEL_SECRETS_KEY}) if set, else
+   * the key file beside the token signing keys.
+   */
+  private static SecretBox openSecrets(ActorSystem<?> system, Config identity) {
+    Path dir = Path.of(system.settings().config().getString("easel.data-dir"), "keys");
+    try {
+      return SecretBox.open(dir, identity.getString("secrets-key"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the secrets key in " + dir, e);
     }
   }
 

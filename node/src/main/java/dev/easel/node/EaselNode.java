@@ -8,6 +8,7 @@ import dev.easel.gateway.EaselServer;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.SessionEntity;
 import dev.easel.identity.UserEntity;
+import dev.easel.identity.UserSessionsEntity;
 import dev.easel.persistence.JournalSchema;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
@@ -92,6 +93,7 @@ public final class EaselNode implements AutoCloseable {
         UserEntity.init(system);
         EmailIndexEntity.init(system);
         SessionEntity.init(system);
+        UserSessionsEntity.init(system);
         ProjectEntity.init(system);
         OrganizationEntity.init(system);
         MembershipEntity.init(system);

@@ -51,6 +51,19 @@ final class Http {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Sends {@code json} with any method (PATCH, DELETE with a body...), as the token's holder. */
+  static HttpResponse<String> send(
+      int port, String method, String path, String json, String accessToken)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("content-type", "application/json")
+            .method(method, HttpRequest.BodyPublishers.ofString(json));
+    if (accessToken != null) request.header("authorization", "Bearer " + accessToken);
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Registers an account with {@code email} and returns an access token for it. */
   static String signUp(int port, String email) throws Exception {
     String password = "test password " + email;

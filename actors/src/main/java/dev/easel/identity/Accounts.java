@@ -92,7 +92,7 @@ public final class Accounts {
       return refused(
           Refusal.Kind.INVALID, "displayName is required, at most " + MAX_DISPLAY_NAME + " chars");
     }
-    String userId = "u_" + randomHex(12);
+    String userId = newUserId();
     var emailIndex =
         sharding.entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(normalized));
     return CompletableFuture.supplyAsync(() -> passwords.hash(password.toCharArray()), hashing)
@@ -155,7 +155,12 @@ public final class Accounts {
             hashing);
   }
 
-  private CompletionStage<Tokens> startSession(String userId) {
+  /**
+   * Starts a session for an account whose holder was authenticated already (by password here, or by
+   * an identity provider through {@link FederatedSignIn}): a new refresh-token family and an access
+   * token.
+   */
+  public CompletionStage<Tokens> startSession(String userId) {
     RefreshTokens.Issued refresh = RefreshTokens.startFamily();
     return sharding
         .entityRefFor(SessionEntity.KEY, refresh.familyId())
@@ -247,6 +252,11 @@ public final class Accounts {
 
   private static <T> CompletionStage<T> refused(Refusal.Kind kind, String message) {
     return CompletableFuture.failedFuture(new Refusal(kind, message));
+  }
+
+  /** A fresh, random account id. */
+  static String newUserId() {
+    return "u_" + randomHex(12);
   }
 
   private static String randomHex(int bytes) {

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.gateway.EaselServer;
 import dev.easel.identity.EmailIndexEntity;
+import dev.easel.identity.IdentityIndexEntity;
 import dev.easel.identity.SessionEntity;
 import dev.easel.identity.UserEntity;
 import dev.easel.persistence.JournalSchema;
@@ -91,6 +92,7 @@ public final class EaselNode implements AutoCloseable {
         CanvasEntity.init(system);
         UserEntity.init(system);
         EmailIndexEntity.init(system);
+        IdentityIndexEntity.init(system);
         SessionEntity.init(system);
         ProjectEntity.init(system);
         OrganizationEntity.init(system);

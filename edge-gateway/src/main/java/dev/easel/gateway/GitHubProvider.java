@@ -32,28 +32,22 @@ final class GitHubProvider implements IdentityProvider {
   @Override
   public URI authorizationUri(
       String redirectUri, String state, String nonce, String codeChallenge) {
-    URI endpoint = settings.authorizationEndpoint();
-    return URI.create(
-        endpoint
-            + IdentityProvider.query(
-                "client_id",
-                settings.clientId(),
-                "redirect_uri",
-                redirectUri,
-                "scope",
-                String.join(" ", settings.scopes()),
-                "state",
-                state,
-                "code_challenge",
-                codeChallenge,
-                "code_challenge_method",
-                "S256"));
+    Map<String, String> parameters = new LinkedHashMap<>();
+    parameters.put("response_type", "code");
+    parameters.put("client_id", settings.clientId());
+    parameters.put("redirect_uri", redirectUri);
+    parameters.put("scope", String.join(" ", settings.scopes()));
+    parameters.put("state", state);
+    parameters.put("code_challenge", codeChallenge);
+    parameters.put("code_challenge_method", "S256");
+    return IdentityProvider.withQuery(settings.authorizationEndpoint(), parameters);
   }
 
   @Override
   public FederatedSignIn.ExternalIdentity identify(String code, SignInStates.SignInState signIn)
       throws ProviderException {
     Map<String, String> form = new LinkedHashMap<>();
+    form.put("grant_type", "authorization_code");
     form.put("client_id", settings.clientId());
     form.put("client_secret", settings.clientSecret());
     form.put("code", code);

@@ -4,6 +4,7 @@ import dev.easel.gateway.ProviderHttp.ProviderException;
 import dev.easel.identity.FederatedSignIn;
 import dev.easel.identity.SignInStates;
 import java.net.URI;
+import java.util.Map;
 
 /**
  * A configured provider that people sign in with, by the authorization code flow with PKCE: where
@@ -29,16 +30,17 @@ sealed interface IdentityProvider permits OidcProvider, GitHubProvider {
   FederatedSignIn.ExternalIdentity identify(String code, SignInStates.SignInState signIn)
       throws ProviderException;
 
-  /** The query string of an authorization request: {@code ?} and the encoded parameters. */
-  static String query(String... keysAndValues) {
-    StringBuilder query = new StringBuilder();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      query.append(i == 0 ? '?' : '&');
-      query
-          .append(ProviderHttp.encode(keysAndValues[i]))
+  /** {@code endpoint} with the encoded {@code parameters} added to its query. */
+  static URI withQuery(URI endpoint, Map<String, String> parameters) {
+    StringBuilder uri = new StringBuilder(endpoint.toString());
+    char separator = endpoint.getRawQuery() == null ? '?' : '&';
+    for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+      uri.append(separator)
+          .append(ProviderHttp.encode(parameter.getKey()))
           .append('=')
-          .append(ProviderHttp.encode(keysAndValues[i + 1]));
+          .append(ProviderHttp.encode(parameter.getValue()));
+      separator = '&';
     }
-    return query.toString();
+    return URI.create(uri.toString());
   }
 }

@@ -58,27 +58,16 @@ final class OidcProvider implements IdentityProvider {
   @Override
   public URI authorizationUri(String redirectUri, String state, String nonce, String codeChallenge)
       throws ProviderException {
-    URI endpoint = discovered().authorizationEndpoint();
-    String query =
-        IdentityProvider.query(
-            "response_type",
-            "code",
-            "client_id",
-            settings.clientId(),
-            "redirect_uri",
-            redirectUri,
-            "scope",
-            String.join(" ", settings.scopes()),
-            "state",
-            state,
-            "nonce",
-            nonce,
-            "code_challenge",
-            codeChallenge,
-            "code_challenge_method",
-            "S256");
-    return URI.create(
-        endpoint + (endpoint.getRawQuery() == null ? query : "&" + query.substring(1)));
+    Map<String, String> parameters = new LinkedHashMap<>();
+    parameters.put("response_type", "code");
+    parameters.put("client_id", settings.clientId());
+    parameters.put("redirect_uri", redirectUri);
+    parameters.put("scope", String.join(" ", settings.scopes()));
+    parameters.put("state", state);
+    parameters.put("nonce", nonce);
+    parameters.put("code_challenge", codeChallenge);
+    parameters.put("code_challenge_method", "S256");
+    return IdentityProvider.withQuery(discovered().authorizationEndpoint(), parameters);
   }
 
   @Override

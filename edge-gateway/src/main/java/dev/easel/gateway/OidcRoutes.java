@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
@@ -246,7 +247,7 @@ final class OidcRoutes {
             + printable(ctx.pathParam("provider"))
             + (providers.isEmpty()
                 ? "; none is configured (easel.identity.oidc.providers)"
-                : "; configured: " + String.join(", ", providers.keySet())));
+                : "; configured: " + String.join(", ", new TreeSet<>(providers.keySet()))));
   }
 
   private static HttpResponse fail(

@@ -149,7 +149,7 @@ public final class Accounts {
       return refused(
           Refusal.Kind.INVALID, "displayName is required, at most " + MAX_DISPLAY_NAME + " chars");
     }
-    String userId = "u_" + randomHex(12);
+    String userId = newUserId();
     var emailIndex =
         sharding.entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(normalized));
     return CompletableFuture.supplyAsync(() -> passwords.hash(password.toCharArray()), hashing)
@@ -342,10 +342,12 @@ public final class Accounts {
   }
 
   /**
-   * Starts a refresh-token family for {@code userId}: recorded in the account's {@link
-   * UserSessionsEntity} first, so that a password change or deletion can end it.
+   * Starts a session for an account whose holder was authenticated already (by password here, or by
+   * an identity provider through {@link FederatedSignIn}): a new refresh-token family, recorded in
+   * the account's {@link UserSessionsEntity} first so that a password change or deletion can end
+   * it, and an access token.
    */
-  private CompletionStage<Tokens> startSession(String userId) {
+  public CompletionStage<Tokens> startSession(String userId) {
     RefreshTokens.Issued refresh = RefreshTokens.startFamily();
     Instant expiresAt = clock.instant().plus(sessionLifetime);
     return sharding
@@ -490,6 +492,11 @@ public final class Accounts {
 
   private static <T> CompletionStage<T> refused(Refusal.Kind kind, String message) {
     return CompletableFuture.failedFuture(new Refusal(kind, message));
+  }
+
+  /** A fresh, random account id. */
+  static String newUserId() {
+    return "u_" + randomHex(12);
   }
 
   private static String randomHex(int bytes) {

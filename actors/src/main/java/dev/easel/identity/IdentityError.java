@@ -1,8 +1,9 @@
 package dev.easel.identity;
 
 /**
- * Why an account ({@link UserEntity}), an email claim ({@link EmailIndexEntity}) or a sign-in
- * ({@link SessionEntity}) refused a command: the machine code that the edge maps to an API error.
+ * Why an account ({@link UserEntity}), an email or identity claim ({@link EmailIndexEntity}, {@link
+ * IdentityIndexEntity}) or a sign-in ({@link SessionEntity}) refused a command: the machine code
+ * that the edge maps to an API error.
  */
 public enum IdentityError {
   /** A required argument is missing or malformed. */
@@ -33,6 +34,10 @@ public enum IdentityError {
   EMAIL_TAKEN,
   /** The email address is held by another account. */
   EMAIL_NOT_HELD,
+  /** Another account is linked to this identity of an external provider. */
+  IDENTITY_TAKEN,
+  /** The external identity is linked to another account. */
+  IDENTITY_NOT_HELD,
   /** This sign-in was started already. */
   SESSION_EXISTS,
   /** No sign-in was started under this id. */

@@ -123,6 +123,22 @@ class IdentitySerializationTest {
         EmailIndexEntity.State.FREE);
   }
 
+  static List<CborSerializable> identityIndexSamples() {
+    ActorRef<IdentityIndexEntity.Result> result = ref(IdentityIndexEntity.Result.class);
+    return List.of(
+        new IdentityIndexEntity.Claim("u-1", result),
+        new IdentityIndexEntity.Release("u-1", result),
+        new IdentityIndexEntity.Lookup(ref(IdentityIndexEntity.Holder.class)),
+        new IdentityIndexEntity.Accepted(),
+        new IdentityIndexEntity.Refused(IdentityError.IDENTITY_TAKEN, "Another account has it"),
+        new IdentityIndexEntity.Holder("u-1"),
+        new IdentityIndexEntity.Holder(null),
+        new IdentityIndexEntity.IdentityClaimed("u-1", AT),
+        new IdentityIndexEntity.IdentityReleased("u-1", AT),
+        new IdentityIndexEntity.State("u-1"),
+        IdentityIndexEntity.State.FREE);
+  }
+
   static List<CborSerializable> sessionSamples() {
     ActorRef<SessionEntity.Result> result = ref(SessionEntity.Result.class);
     return List.of(
@@ -276,6 +292,7 @@ class IdentitySerializationTest {
     List<CborSerializable> samples = new ArrayList<>();
     samples.addAll(userSamples());
     samples.addAll(emailIndexSamples());
+    samples.addAll(identityIndexSamples());
     samples.addAll(sessionSamples());
     samples.addAll(userSessionsSamples());
     samples.addAll(projectSamples());
@@ -303,6 +320,9 @@ class IdentitySerializationTest {
                     EmailIndexEntity.Command.class,
                     EmailIndexEntity.Result.class,
                     EmailIndexEntity.Event.class,
+                    IdentityIndexEntity.Command.class,
+                    IdentityIndexEntity.Result.class,
+                    IdentityIndexEntity.Event.class,
                     SessionEntity.Command.class,
                     SessionEntity.Result.class,
                     SessionEntity.RotateResult.class,
@@ -326,6 +346,8 @@ class IdentitySerializationTest {
             UserEntity.State.class,
             EmailIndexEntity.Holder.class,
             EmailIndexEntity.State.class,
+            IdentityIndexEntity.Holder.class,
+            IdentityIndexEntity.State.class,
             SessionEntity.SessionView.class,
             SessionEntity.State.class,
             UserSessionsEntity.Sessions.class,

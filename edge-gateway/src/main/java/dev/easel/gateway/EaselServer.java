@@ -13,8 +13,10 @@ import dev.easel.identity.AccessTokens;
 import dev.easel.identity.AccountSettings;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.ApiKeys;
+import dev.easel.identity.FederatedSignIn;
 import dev.easel.identity.PasswordHasher;
 import dev.easel.identity.SecretBox;
+import dev.easel.identity.SignInStates;
 import dev.easel.identity.TokenKeys;
 import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -26,6 +28,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.LoggerFactory;
@@ -33,7 +38,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway role's HTTP/2 server on one port: gRPC (with reflection and the standard health
  * service), REST/JSON transcoded from the {@code google.api.http} annotations, the ShareDB socket
- * on {@code /ws}, and {@code /health}.
+ * on {@code /ws}, {@code /health}, sign-in with identity providers ({@link OidcRoutes}) and the
+ * browser's cookie sessions ({@link BrowserSessions}); every change a browser makes with its
+ * cookies passes the {@link CsrfGuard}.
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
@@ -64,6 +71,18 @@ public final class EaselServer implements AutoCloseable {
     AccountSettings settings = new AccountSettings(system, passwords, secrets, Clock.systemUTC());
     Projects projects = new Projects(system, canvases);
     ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
+    Set<String> allowedOrigins =
+        Arrays.stream(config.getString("allowed-origins").split(","))
+            .map(String::strip)
+            .filter(origin -> !origin.isEmpty())
+            .collect(Collectors.toUnmodifiableSet());
+    BrowserCookies cookies =
+        new BrowserCookies(
+            BrowserCookies.SecureMode.parse(config.getString("secure-cookies")),
+            config.getString("public-url"),
+            identity.getDuration("session.absolute-lifetime"));
+    BrowserSessions browserSessions = new BrowserSessions(accounts, cookies);
+    OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
@@ -86,19 +105,61 @@ public final class EaselServer implements AutoCloseable {
                 ShareDbSocket.service(
                     new ShareDbSocket(mapper, canvases, feeds, projects, callers),
                     (int) config.getMemorySize("max-frame-size").toBytes(),
-                    Arrays.stream(config.getString("allowed-origins").split(","))
-                        .map(String::strip)
-                        .filter(origin -> !origin.isEmpty())
-                        .collect(Collectors.toUnmodifiableSet())))
+                    allowedOrigins))
             .service("/health", new Health(system, grpcHealth))
             .service(
                 "/.well-known/jwks.json",
                 (ctx, req) ->
                     HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, keys.publicJwks()))
+            .service("/v1/auth/oidc/{provider}/start", oidc.start())
+            .service("/v1/auth/oidc/{provider}/callback", oidc.callback())
+            .route()
+            .post("/v1/auth/browser/login")
+            .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
+            .build(browserSessions.login())
+            .route()
+            .post("/v1/auth/browser/refresh")
+            .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
+            .build(browserSessions.refresh())
+            .route()
+            .post("/v1/auth/browser/logout")
+            .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
+            .build(browserSessions.logout())
             .service(grpc)
+            .decorator(new CsrfGuard(allowedOrigins))
             .build();
     server.start().join();
     return new EaselServer(server);
+  }
+
+  /** The configured identity providers and the routes that sign in with them. */
+  private static OidcRoutes oidcRoutes(
+      ActorSystem<?> system,
+      Config identity,
+      TokenKeys keys,
+      Accounts accounts,
+      BrowserCookies cookies,
+      Config http) {
+    Config oidc = identity.getConfig("oidc");
+    Duration timeout = oidc.getDuration("http-timeout");
+    ProviderHttp providerHttp = new ProviderHttp(timeout);
+    Map<String, IdentityProvider> providers = new TreeMap<>();
+    IdentityProviderSettings.load(oidc, System.getenv())
+        .forEach(
+            (name, settings) ->
+                providers.put(
+                    name,
+                    switch (settings.flavour()) {
+                      case OIDC ->
+                          new OidcProvider(settings, providerHttp, timeout, Clock.systemUTC());
+                      case GITHUB -> new GitHubProvider(settings, providerHttp);
+                    }));
+    return new OidcRoutes(
+        Map.copyOf(providers),
+        new SignInStates(keys, oidc.getDuration("state-lifetime"), Clock.systemUTC()),
+        new FederatedSignIn(system, accounts),
+        cookies,
+        http.getString("public-url"));
   }
 
   /**

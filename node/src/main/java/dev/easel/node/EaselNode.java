@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.gateway.EaselServer;
 import dev.easel.identity.EmailIndexEntity;
+import dev.easel.identity.IdentityIndexEntity;
 import dev.easel.identity.SessionEntity;
 import dev.easel.identity.UserEntity;
 import dev.easel.identity.UserSessionsEntity;
@@ -92,6 +93,7 @@ public final class EaselNode implements AutoCloseable {
         CanvasEntity.init(system);
         UserEntity.init(system);
         EmailIndexEntity.init(system);
+        IdentityIndexEntity.init(system);
         SessionEntity.init(system);
         UserSessionsEntity.init(system);
         ProjectEntity.init(system);

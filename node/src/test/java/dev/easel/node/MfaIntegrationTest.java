@@ -42,6 +42,13 @@ class MfaIntegrationTest {
     throw new AssertionError("no ErrorInfo in " + response.body());
   }
 
+  static HttpResponse<String> browserLogin(int port, String extra) throws Exception {
+    return Http.post(
+        port,
+        "/v1/auth/browser/login",
+        "{\"email\":\"" + EMAIL + "\",\"password\":\"" + PASSWORD + "\"" + extra + "}");
+  }
+
   static HttpResponse<String> login(int port, String extra) throws Exception {
     return Http.post(
         port,
@@ -170,6 +177,17 @@ class MfaIntegrationTest {
       assertThat(replayed.statusCode()).isEqualTo(401);
       assertThat(reason(replayed)).isEqualTo("TOTP_CODE_REUSED");
       assertThat(replayed.body()).doesNotContain("accessToken");
+
+      // The browser sign-in asks for the same second factor.
+      var browserNoCode = browserLogin(port, "");
+      assertThat(browserNoCode.statusCode()).isEqualTo(401);
+      assertThat(body(browserNoCode).path("code").asText()).isEqualTo("MFA_REQUIRED");
+      assertThat(browserNoCode.headers().allValues("set-cookie")).isEmpty();
+      var browserWithCode =
+          browserLogin(port, ",\"totpCode\":\"" + authenticator.nextCode() + "\"");
+      assertThat(browserWithCode.statusCode()).as(browserWithCode.body()).isEqualTo(200);
+      assertThat(browserWithCode.headers().allValues("set-cookie"))
+          .anyMatch(cookie -> cookie.startsWith("easel_access="));
 
       // A recovery code signs in once, typed in any case.
       String recovery = recoveryCodes.get(0);

@@ -1,0 +1,168 @@
+package dev.easel.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.easel.identity.Accounts;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Sessions of the web app, held in cookies ({@link BrowserCookies}) rather than in page scripts:
+ * {@code POST /v1/auth/browser/login} signs in with email and password, {@code POST
+ * /v1/auth/browser/refresh} rotates the refresh token of the {@code easel_refresh} cookie, {@code
+ * POST /v1/auth/browser/logout} ends the session and clears the cookies. Each answers {@code
+ * {expiresIn, csrfToken}}: the access token's lifetime in seconds, and the value to send as {@code
+ * X-CSRF-Token} (also readable from the {@code easel_csrf} cookie).
+ */
+final class BrowserSessions {
+  /** Largest request body accepted by these endpoints. */
+  static final int MAX_BODY_BYTES = 16 * 1024;
+
+  private final Accounts accounts;
+  private final BrowserCookies cookies;
+
+  BrowserSessions(Accounts accounts, BrowserCookies cookies) {
+    this.accounts = accounts;
+    this.cookies = cookies;
+  }
+
+  /**
+   * {@code POST /v1/auth/browser/login {email, password}}. A JSON body is required, so that a form
+   * of another site cannot post it without the browser asking this server first (CORS).
+   */
+  HttpService login() {
+    return (ctx, req) ->
+        HttpResponse.of(
+            req.aggregate()
+                .thenCompose(request -> login(ctx, request))
+                .exceptionally(
+                    failure -> HttpReplies.error(HttpReplies.failure(failure), List.of())));
+  }
+
+  private CompletionStage<HttpResponse> login(
+      ServiceRequestContext ctx, AggregatedHttpRequest request) {
+    MediaType type = request.contentType();
+    if (type == null || !type.is(MediaType.JSON)) {
+      return done(
+          HttpReplies.error(
+              HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+              "INVALID_ARGUMENT",
+              "send the sign-in as JSON (content-type: application/json)"));
+    }
+    JsonNode body;
+    try {
+      body = HttpReplies.JSON.readTree(request.content().array());
+    } catch (IOException e) {
+      body = null;
+    }
+    if (body == null || !body.isObject()) {
+      return done(
+          HttpReplies.error(
+              HttpStatus.BAD_REQUEST,
+              "INVALID_ARGUMENT",
+              "the body must be a JSON object {email, password, totpCode?, recoveryCode?}"));
+    }
+    JsonNode email = body.path("email");
+    JsonNode password = body.path("password");
+    if (!email.isTextual() || !password.isTextual()) {
+      return done(
+          HttpReplies.error(
+              HttpStatus.BAD_REQUEST,
+              "INVALID_ARGUMENT",
+              "email and password are required strings"));
+    }
+    JsonNode totpCode = body.path("totpCode");
+    JsonNode recoveryCode = body.path("recoveryCode");
+    if (!(totpCode.isMissingNode() || totpCode.isTextual())
+        || !(recoveryCode.isMissingNode() || recoveryCode.isTextual())) {
+      return done(
+          HttpReplies.error(
+              HttpStatus.BAD_REQUEST,
+              "INVALID_ARGUMENT",
+              "totpCode and recoveryCode, when sent, must be strings"));
+    }
+    return accounts
+        .login(
+            email.asText(),
+            password.asText(),
+            totpCode.isTextual() ? totpCode.asText() : null,
+            recoveryCode.isTextual() ? recoveryCode.asText() : null)
+        .thenApply(
+            tokens -> signedIn(ctx, request.headers(), tokens, BrowserCookies.newCsrfToken()));
+  }
+
+  /** {@code POST /v1/auth/browser/refresh}: a new token pair for the refresh cookie. */
+  HttpService refresh() {
+    return (ctx, req) -> {
+      RequestHeaders headers = req.headers();
+      String refreshToken = BrowserCookies.value(headers, BrowserCookies.REFRESH);
+      if (refreshToken == null) {
+        return HttpReplies.error(
+            new HttpReplies.Failure(
+                HttpStatus.UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "no easel_refresh cookie (or more than one): sign in"),
+            List.of());
+      }
+      String csrf = BrowserCookies.value(headers, BrowserCookies.CSRF);
+      String keptCsrf = BrowserCookies.isCsrfToken(csrf) ? csrf : BrowserCookies.newCsrfToken();
+      return HttpResponse.of(
+          accounts
+              .refresh(refreshToken)
+              .thenApply(tokens -> signedIn(ctx, headers, tokens, keptCsrf))
+              .exceptionally(
+                  failure -> {
+                    HttpReplies.Failure why = HttpReplies.failure(failure);
+                    // A refused refresh token is dead: the browser should forget it.
+                    return HttpReplies.error(
+                        why,
+                        why.status() == HttpStatus.UNAUTHORIZED
+                            ? cookies.cleared(ctx, headers)
+                            : List.of());
+                  }));
+    };
+  }
+
+  /** {@code POST /v1/auth/browser/logout}: revokes the session and clears its cookies. */
+  HttpService logout() {
+    return (ctx, req) -> {
+      RequestHeaders headers = req.headers();
+      String refreshToken = BrowserCookies.value(headers, BrowserCookies.REFRESH);
+      List<String> cleared = cookies.cleared(ctx, headers);
+      ObjectNode done = HttpReplies.JSON.createObjectNode().put("signedOut", true);
+      if (refreshToken == null) return HttpReplies.json(HttpStatus.OK, done, cleared);
+      return HttpResponse.of(
+          accounts
+              .logout(refreshToken)
+              .thenApply(revoked -> HttpReplies.json(HttpStatus.OK, done, cleared))
+              .exceptionally(
+                  failure -> {
+                    HttpReplies.Failure why = HttpReplies.failure(failure);
+                    // Ended already (or never was): the browser is signed out all the same.
+                    return why.status() == HttpStatus.UNAUTHORIZED
+                        ? HttpReplies.json(HttpStatus.OK, done, cleared)
+                        : HttpReplies.error(why, List.of());
+                  }));
+    };
+  }
+
+  private HttpResponse signedIn(
+      ServiceRequestContext ctx, RequestHeaders headers, Accounts.Tokens tokens, String csrf) {
+    ObjectNode body = HttpReplies.JSON.createObjectNode();
+    body.put("expiresIn", tokens.expiresIn().toSeconds());
+    body.put("csrfToken", csrf);
+    return HttpReplies.json(HttpStatus.OK, body, cookies.session(ctx, headers, tokens, csrf));
+  }
+
+  private static CompletionStage<HttpResponse> done(HttpResponse response) {
+    return java.util.concurrent.CompletableFuture.completedFuture(response);
+  }
+}

@@ -1,0 +1,153 @@
+package dev.easel.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import dev.easel.identity.Accounts;
+import dev.easel.identity.FederatedSignIn;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers of the plain HTTP routes (browser sessions, OIDC sign-in): JSON bodies shaped like the
+ * API's errors ({@code {"code", "message"}}), never cached, with the cookies to set; failures
+ * mapped to statuses in one place.
+ */
+final class HttpReplies {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger log = LoggerFactory.getLogger(HttpReplies.class);
+
+  private HttpReplies() {}
+
+  /** A failure: its status, stable code and message. */
+  record Failure(HttpStatus status, String code, String message) {}
+
+  static HttpResponse json(HttpStatus status, ObjectNode body, List<String> setCookies) {
+    return HttpResponse.of(
+        headers(status, setCookies).contentType(MediaType.JSON_UTF_8).build(), body(body));
+  }
+
+  static HttpResponse error(HttpStatus status, String code, String message) {
+    return error(new Failure(status, code, message), List.of());
+  }
+
+  static HttpResponse error(Failure failure, List<String> setCookies) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("code", failure.code());
+    body.put("message", failure.message());
+    return json(failure.status(), body, setCookies);
+  }
+
+  /** A failure as a small HTML page, for a browser that was sent here by a provider. */
+  static HttpResponse page(Failure failure, List<String> setCookies) {
+    String html =
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign-in failed</title></head>"
+            + "<body><h1>Sign-in failed</h1><p>"
+            + escape(failure.message())
+            + "</p><p><a href=\"/\">Back to Easel</a></p></body></html>";
+    return HttpResponse.of(
+        headers(failure.status(), setCookies).contentType(MediaType.HTML_UTF_8).build(),
+        com.linecorp.armeria.common.HttpData.ofUtf8(html));
+  }
+
+  static ResponseHeadersBuilder headers(HttpStatus status, List<String> setCookies) {
+    ResponseHeadersBuilder headers =
+        ResponseHeaders.builder(status).set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    for (String cookie : setCookies) headers.add(HttpHeaderNames.SET_COOKIE, cookie);
+    return headers;
+  }
+
+  private static String orElse(String reason, String code) {
+    return reason == null || reason.isEmpty() ? code : reason;
+  }
+
+  /** The status, code and message of a failed sign-in step. */
+  static Failure failure(Throwable thrown) {
+    Throwable cause = thrown;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof Accounts.Refusal refusal) {
+      // The specific reason (MFA_REQUIRED, TOTP_CODE_INVALID...) when there is one.
+      String reason = refusal.reason();
+      return switch (refusal.kind()) {
+        case INVALID ->
+            new Failure(
+                HttpStatus.BAD_REQUEST, orElse(reason, "INVALID_ARGUMENT"), refusal.getMessage());
+        case TAKEN ->
+            new Failure(
+                HttpStatus.CONFLICT, orElse(reason, "ALREADY_EXISTS"), refusal.getMessage());
+        case UNAUTHENTICATED ->
+            new Failure(
+                HttpStatus.UNAUTHORIZED, orElse(reason, "UNAUTHENTICATED"), refusal.getMessage());
+        case NOT_FOUND ->
+            new Failure(HttpStatus.NOT_FOUND, orElse(reason, "NOT_FOUND"), refusal.getMessage());
+        case FAILED_PRECONDITION ->
+            new Failure(
+                HttpStatus.BAD_REQUEST,
+                orElse(reason, "FAILED_PRECONDITION"),
+                refusal.getMessage());
+        case PERMISSION_DENIED ->
+            new Failure(
+                HttpStatus.FORBIDDEN, orElse(reason, "PERMISSION_DENIED"), refusal.getMessage());
+      };
+    }
+    if (cause instanceof FederatedSignIn.Refusal refusal) {
+      return switch (refusal.reason()) {
+        case INVALID ->
+            new Failure(HttpStatus.BAD_REQUEST, "INVALID_ARGUMENT", refusal.getMessage());
+        case EMAIL_NOT_VERIFIED ->
+            new Failure(HttpStatus.FORBIDDEN, "EMAIL_NOT_VERIFIED", refusal.getMessage());
+        case LINKED_TO_ANOTHER_IDENTITY ->
+            new Failure(HttpStatus.CONFLICT, "IDENTITY_ALREADY_LINKED", refusal.getMessage());
+        case UNAVAILABLE ->
+            new Failure(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", refusal.getMessage());
+      };
+    }
+    if (cause instanceof ProviderHttp.ProviderException provider) {
+      return provider.refused()
+          ? new Failure(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", provider.getMessage())
+          : new Failure(HttpStatus.BAD_GATEWAY, "PROVIDER_UNAVAILABLE", provider.getMessage());
+    }
+    if (cause instanceof TimeoutException) {
+      return new Failure(
+          HttpStatus.SERVICE_UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");
+    }
+    log.warn("sign-in request failed", cause);
+    return new Failure(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error: " + cause.getClass().getSimpleName());
+  }
+
+  private static com.linecorp.armeria.common.HttpData body(ObjectNode body) {
+    try {
+      return com.linecorp.armeria.common.HttpData.wrap(JSON.writeValueAsBytes(body));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serializes", e);
+    }
+  }
+
+  static String escape(String text) {
+    StringBuilder escaped = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '<' -> escaped.append("&lt;");
+        case '>' -> escaped.append("&gt;");
+        case '&' -> escaped.append("&amp;");
+        case '"' -> escaped.append("&quot;");
+        case '\'' -> escaped.append("&#39;");
+        default -> escaped.append(c);
+      }
+    }
+    return escaped.toString();
+  }
+}

@@ -6,17 +6,22 @@ import dev.easel.CborSerializable;
 import dev.easel.Entities;
 import dev.easel.ot.Json0;
 import dev.easel.ot.Json0Exception;
+import dev.easel.project.ProjectEntity;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -31,6 +36,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * {@link Submit}, is transformed against the changes that landed since the version it was made
  * against (exactly as ShareDB does), checked against {@link CanvasSchema}, persisted as an event,
  * acknowledged, and pushed to every subscribed {@link Feed} in version order.
+ *
+ * <p>A canvas in a project tells the project who edited it ({@link EditListener}), at most once per
+ * author per {@code easel.projects.activity-edit-interval}, for the project's activity feed.
  */
 public final class CanvasEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -199,13 +207,26 @@ public final class CanvasEntity
     }
   }
 
-  /** Settings from {@code easel.canvas}. */
-  public record Settings(int snapshotEvery, int opWindow, String readJournal) {
+  /**
+   * Settings from {@code easel.canvas}, and from {@code easel.projects} how often an author's edits
+   * are reported to the project.
+   */
+  public record Settings(
+      int snapshotEvery, int opWindow, String readJournal, Duration editReportInterval) {
     public static Settings from(Config config) {
       Config c = config.getConfig("easel.canvas");
       return new Settings(
-          c.getInt("snapshot-every"), c.getInt("op-window"), c.getString("read-journal"));
+          c.getInt("snapshot-every"),
+          c.getInt("op-window"),
+          c.getString("read-journal"),
+          config.getDuration("easel.projects.activity-edit-interval"));
     }
+  }
+
+  /** Hears that {@code author} edited canvas {@code canvasId} of project {@code projectId}. */
+  @FunctionalInterface
+  public interface EditListener {
+    void edited(String projectId, String canvasId, String author, Instant at);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------
@@ -215,22 +236,41 @@ public final class CanvasEntity
   private final Settings settings;
   private final CanvasHistory history;
   private final Set<ActorRef<Feed>> feeds = new HashSet<>();
+  private final EditListener editListener;
 
-  /** Starts sharding for canvases on nodes with the {@code core} role. */
+  /** When each author's edits were last reported to the project (while this incarnation lives). */
+  private final Map<String, Instant> editsReported = new HashMap<>();
+
+  /**
+   * Starts sharding for canvases on nodes with the {@code core} role; edits are reported to the
+   * canvas's {@link ProjectEntity}.
+   */
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config());
-    Entities.shardOnCore(system, KEY, id -> create(id, settings));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    EditListener toProject =
+        (projectId, canvasId, author, at) ->
+            sharding
+                .entityRefFor(ProjectEntity.KEY, projectId)
+                .tell(new ProjectEntity.RecordCanvasEdit(canvasId, author, at));
+    Entities.shardOnCore(system, KEY, id -> create(id, settings, toProject));
   }
 
-  public static Behavior<Command> create(String canvasId, Settings settings) {
-    return Behaviors.setup(context -> new CanvasEntity(canvasId, context, settings));
+  public static Behavior<Command> create(
+      String canvasId, Settings settings, EditListener editListener) {
+    return Behaviors.setup(context -> new CanvasEntity(canvasId, context, settings, editListener));
   }
 
-  private CanvasEntity(String canvasId, ActorContext<Command> context, Settings settings) {
+  private CanvasEntity(
+      String canvasId,
+      ActorContext<Command> context,
+      Settings settings,
+      EditListener editListener) {
     super(PersistenceId.of(KEY.name(), canvasId), Entities.restartWithBackoff());
     this.canvasId = canvasId;
     this.context = context;
     this.settings = settings;
+    this.editListener = editListener;
     this.history = new CanvasHistory(context.getSystem(), settings.readJournal());
   }
 
@@ -435,8 +475,21 @@ public final class CanvasEntity
     JsonNode appliedBody = body;
     return Effect()
         .persist(event)
-        .thenRun(next -> publish(event.toOp()))
+        .thenRun(
+            next -> {
+              publish(event.toOp());
+              if (event instanceof OpApplied) reportEdit(next, submit.author(), now);
+            })
         .thenReply(submit.replyTo(), next -> new Applied(at, appliedBody, missed));
+  }
+
+  /** Tells the project that {@code author} edited, unless it was told so within the interval. */
+  private void reportEdit(State state, String author, Instant at) {
+    if (state.projectId == null || author == null || author.isBlank()) return;
+    Instant last = editsReported.get(author);
+    if (last != null && at.isBefore(last.plus(settings.editReportInterval()))) return;
+    editsReported.put(author, at);
+    editListener.edited(state.projectId, canvasId, author, at);
   }
 
   private static List<List<Object>> touchedPaths(JsonNode op) {

@@ -14,6 +14,11 @@ import dev.easel.identity.Accounts;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.PasswordHasher;
 import dev.easel.identity.TokenKeys;
+import dev.easel.project.InvitationTokens;
+import dev.easel.project.Invitations;
+import dev.easel.project.Organizations;
+import dev.easel.project.People;
+import dev.easel.project.ProjectActivity;
 import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -57,7 +62,14 @@ public final class EaselServer implements AutoCloseable {
             Clock.systemUTC());
     Callers callers = new Callers(accessTokens);
     Accounts accounts = new Accounts(system, new PasswordHasher(), accessTokens, Clock.systemUTC());
-    Projects projects = new Projects(system, canvases);
+    People people = new People(system);
+    Projects projects = new Projects(system, canvases, people);
+    Invitations invitations =
+        new Invitations(
+            system,
+            projects,
+            openInvitationTokens(system, identity.getString("issuer")),
+            Clock.systemUTC());
     ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
@@ -65,7 +77,11 @@ public final class EaselServer implements AutoCloseable {
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts))
             .addService(new UserServiceImpl(accounts, callers))
-            .addService(new ProjectServiceImpl(projects, callers))
+            .addService(
+                new ProjectServiceImpl(
+                    projects, invitations, new ProjectActivity(system, projects, people), callers))
+            .addService(
+                new OrganizationServiceImpl(new Organizations(system, projects, people), callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
@@ -122,6 +138,16 @@ public final class EaselServer implements AutoCloseable {
       return keys;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the token signing keys in " + dir, e);
+    }
+  }
+
+  /** The key that signs invitation links, next to the token signing keys. */
+  private static InvitationTokens openInvitationTokens(ActorSystem<?> system, String issuer) {
+    Path dir = Path.of(system.settings().config().getString("easel.data-dir"), "keys");
+    try {
+      return InvitationTokens.open(dir, issuer, Clock.systemUTC());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the invitation key in " + dir, e);
     }
   }
 

@@ -6,6 +6,8 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
@@ -86,7 +88,15 @@ public final class EaselServer implements AutoCloseable {
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .intercept(new ApiPolicy(callers))
-            .enableHttpJsonTranscoding(true)
+            // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
+            // lowerCamelCase (pageSize).
+            .enableHttpJsonTranscoding(
+                HttpJsonTranscodingOptions.builder()
+                    .queryParamMatchRules(
+                        HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
+                        HttpJsonTranscodingQueryParamMatchRule.JSON_NAME,
+                        HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
+                    .build())
             .maxRequestMessageLength((int) config.getMemorySize("max-message-size").toBytes())
             .build();
     Server server =

@@ -19,7 +19,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class Organizations {
   /** An organization as a member sees it, with the people among its members by user id. */
-  public record OrganizationView(
+  public record MemberView(
       OrganizationEntity.OrganizationView organization,
       boolean callerIsAdmin,
       Map<String, People.Person> people) {}
@@ -37,7 +37,7 @@ public final class Organizations {
   }
 
   /** Creates an organization named {@code name} with the caller as its first admin. */
-  public CompletionStage<OrganizationView> create(String userId, String name) {
+  public CompletionStage<MemberView> create(String userId, String name) {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > Projects.MAX_NAME) {
       return Projects.failed(
@@ -55,13 +55,13 @@ public final class Organizations {
   }
 
   /** The organization, for one of its members. */
-  public CompletionStage<OrganizationView> get(String userId, String orgId) {
+  public CompletionStage<MemberView> get(String userId, String orgId) {
     return authorized(userId, orgId, ProjectPolicy.OrganizationAction.READ)
         .thenCompose(view -> shown(view, userId));
   }
 
   /** Adds the account that uses {@code email} as a member, an admin or not; admins only. */
-  public CompletionStage<OrganizationView> addMember(
+  public CompletionStage<MemberView> addMember(
       String userId, String orgId, String email, boolean admin) {
     String address = email == null ? "" : email.strip();
     if (address.isEmpty() || address.length() > Projects.MAX_EMAIL) {
@@ -148,13 +148,13 @@ public final class Organizations {
             });
   }
 
-  private CompletionStage<OrganizationView> shown(
+  private CompletionStage<MemberView> shown(
       OrganizationEntity.OrganizationView view, String userId) {
     List<String> ids = new ArrayList<>();
     for (OrganizationEntity.Member member : view.members()) ids.add(member.userId());
     return people
         .lookUp(ids)
-        .thenApply(found -> new OrganizationView(view, isAdmin(view, userId), found));
+        .thenApply(found -> new MemberView(view, isAdmin(view, userId), found));
   }
 
   private CompletionStage<Void> change(

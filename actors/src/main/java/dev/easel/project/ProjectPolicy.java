@@ -125,7 +125,8 @@ public final class ProjectPolicy {
   }
 
   /**
-   * Whether a caller who is ({@code member}) or is not in an organization may do {@code action}.
+   * Whether a caller may do {@code action} in an organization, given whether it is a member and
+   * whether it is an admin there.
    */
   public static boolean allowsInOrganization(
       boolean member, boolean admin, OrganizationAction action) {

@@ -70,7 +70,7 @@ final class OrganizationServiceImpl extends OrganizationServiceGrpc.Organization
         done -> RemoveOrganizationMemberResponse.getDefaultInstance());
   }
 
-  private static Organization organization(Organizations.OrganizationView seen) {
+  private static Organization organization(Organizations.MemberView seen) {
     OrganizationEntity.OrganizationView view = seen.organization();
     Organization.Builder organization =
         Organization.newBuilder()

@@ -27,6 +27,7 @@ public final class EntityTestKits {
         .withFallback(ConfigFactory.parseResources("serialization.conf"))
         .withFallback(ConfigFactory.parseResources("canvas.conf"))
         .withFallback(ConfigFactory.parseResources("identity.conf"))
+        .withFallback(ConfigFactory.parseResources("projects.conf"))
         .withFallback(ConfigFactory.load())
         .resolve();
   }

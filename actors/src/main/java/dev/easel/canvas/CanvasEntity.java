@@ -6,19 +6,24 @@ import dev.easel.CborSerializable;
 import dev.easel.Entities;
 import dev.easel.ot.Json0;
 import dev.easel.ot.Json0Exception;
+import dev.easel.project.ProjectEntity;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -39,6 +44,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * next write together, as one atomic journal write. Acknowledgements and publications are sent only
  * once their change is written; reads of the document wait for the write, so nobody sees a change
  * that is not yet durable.
+ *
+ * <p>A canvas in a project tells the project who edited it ({@link EditListener}), at most once per
+ * author per {@code easel.projects.activity-edit-interval}, for the project's activity feed.
  */
 public final class CanvasEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -210,13 +218,26 @@ public final class CanvasEntity
     }
   }
 
-  /** Settings from {@code easel.canvas}. */
-  public record Settings(int snapshotEvery, int opWindow, String readJournal) {
+  /**
+   * Settings from {@code easel.canvas}, and from {@code easel.projects} how often an author's edits
+   * are reported to the project.
+   */
+  public record Settings(
+      int snapshotEvery, int opWindow, String readJournal, Duration editReportInterval) {
     public static Settings from(Config config) {
       Config c = config.getConfig("easel.canvas");
       return new Settings(
-          c.getInt("snapshot-every"), c.getInt("op-window"), c.getString("read-journal"));
+          c.getInt("snapshot-every"),
+          c.getInt("op-window"),
+          c.getString("read-journal"),
+          config.getDuration("easel.projects.activity-edit-interval"));
     }
+  }
+
+  /** Hears that {@code author} edited canvas {@code canvasId} of project {@code projectId}. */
+  @FunctionalInterface
+  public interface EditListener {
+    void edited(String projectId, String canvasId, String author, Instant at);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------
@@ -226,6 +247,7 @@ public final class CanvasEntity
   private final Settings settings;
   private final CanvasHistory history;
   private final Set<ActorRef<Feed>> feeds = new HashSet<>();
+  private final EditListener editListener;
 
   /** Decided changes, already in the document, not yet written: the next write. */
   private final List<Event> batch = new ArrayList<>();
@@ -233,21 +255,39 @@ public final class CanvasEntity
   /** What to send once the batch is written: publications and replies, in order. */
   private final List<Runnable> afterWrite = new ArrayList<>();
 
-  /** Starts sharding for canvases on nodes with the {@code core} role. */
+  /** When each author's edits were last reported to the project (while this incarnation lives). */
+  private final Map<String, Instant> editsReported = new HashMap<>();
+
+  /**
+   * Starts sharding for canvases on nodes with the {@code core} role; edits are reported to the
+   * canvas's {@link ProjectEntity}.
+   */
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.from(system.settings().config());
-    Entities.shardOnCore(system, KEY, id -> create(id, settings));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    EditListener toProject =
+        (projectId, canvasId, author, at) ->
+            sharding
+                .entityRefFor(ProjectEntity.KEY, projectId)
+                .tell(new ProjectEntity.RecordCanvasEdit(canvasId, author, at));
+    Entities.shardOnCore(system, KEY, id -> create(id, settings, toProject));
   }
 
-  public static Behavior<Command> create(String canvasId, Settings settings) {
-    return Behaviors.setup(context -> new CanvasEntity(canvasId, context, settings));
+  public static Behavior<Command> create(
+      String canvasId, Settings settings, EditListener editListener) {
+    return Behaviors.setup(context -> new CanvasEntity(canvasId, context, settings, editListener));
   }
 
-  private CanvasEntity(String canvasId, ActorContext<Command> context, Settings settings) {
+  private CanvasEntity(
+      String canvasId,
+      ActorContext<Command> context,
+      Settings settings,
+      EditListener editListener) {
     super(PersistenceId.of(KEY.name(), canvasId), Entities.restartWithBackoff());
     this.canvasId = canvasId;
     this.context = context;
     this.settings = settings;
+    this.editListener = editListener;
     this.history = new CanvasHistory(context.getSystem(), settings.readJournal());
   }
 
@@ -468,6 +508,7 @@ public final class CanvasEntity
     afterWrite.add(
         () -> {
           publish(event.toOp());
+          if (event instanceof OpApplied) reportEdit(state, submit.author(), now);
           submit.replyTo().tell(result);
         });
     return Effect().noReply();
@@ -495,6 +536,15 @@ public final class CanvasEntity
     if (batch.isEmpty()) return Effect().reply(replyTo, result);
     afterWrite.add(() -> replyTo.tell(result));
     return Effect().noReply();
+  }
+
+  /** Tells the project that {@code author} edited, unless it was told so within the interval. */
+  private void reportEdit(State state, String author, Instant at) {
+    if (state.projectId == null || author == null || author.isBlank()) return;
+    Instant last = editsReported.get(author);
+    if (last != null && at.isBefore(last.plus(settings.editReportInterval()))) return;
+    editsReported.put(author, at);
+    editListener.edited(state.projectId, canvasId, author, at);
   }
 
   private static List<List<Object>> touchedPaths(JsonNode op) {

@@ -4,6 +4,7 @@ import dev.easel.CborSerializable;
 import dev.easel.Entities;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -27,8 +29,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * One project: its name, members and their roles, invitations, and the catalog of its canvases.
- * Every event names the user who made the change, so that an activity feed can be built from the
- * {@code project-*} tags.
+ * Every event names the user who made the change and when: the project's activity feed ({@link
+ * ProjectActivity}) is these events, read back from the journal. Its canvases tell it who edited
+ * them ({@link RecordCanvasEdit}), which it records at most once per canvas and user per interval.
  *
  * <p>The edge decides who may do what; the entity only keeps its invariants: a project always has
  * at least one owner, an invitation is accepted once, before it expires, with its token. An
@@ -121,6 +124,13 @@ public final class ProjectEntity
   public record RemoveCanvas(String canvasId, String byUserId, ActorRef<Result> replyTo)
       implements Change {}
 
+  /**
+   * {@code userId} edited canvas {@code canvasId} of the project at {@code at}; told by the canvas.
+   * Recorded as {@link CanvasEdited} at most once per canvas and user per edit interval ({@code
+   * easel.projects.activity-edit-interval}); ignored for a canvas not in the catalog. Not answered.
+   */
+  public record RecordCanvasEdit(String canvasId, String userId, Instant at) implements Command {}
+
   /** Reply with the project, its members, canvases and invitations. */
   public record Get(ActorRef<ProjectView> replyTo) implements Command {}
 
@@ -137,7 +147,8 @@ public final class ProjectEntity
 
   /**
    * The project as shown; all but {@code status} empty if it was never created. Members by role,
-   * then id; canvases and invitations in the order they were added.
+   * then id; canvases and invitations in the order they were added. {@code revision} is the
+   * sequence number of the project's latest event (0 if none): the activity feed starts there.
    */
   public record ProjectView(
       String projectId,
@@ -148,7 +159,8 @@ public final class ProjectEntity
       Instant createdAt,
       List<Member> members,
       List<CanvasEntry> canvases,
-      List<InvitationView> invitations)
+      List<InvitationView> invitations,
+      long revision)
       implements CborSerializable {}
 
   /** An invitation as shown, without its token hash. */
@@ -228,6 +240,12 @@ public final class ProjectEntity
   /** A canvas left the catalog. */
   public record CanvasRemoved(String canvasId, String byUserId, Instant at) implements Event {}
 
+  /**
+   * {@code byUserId} edited canvas {@code canvasId} at {@code at} (and maybe more often within the
+   * edit interval that followed).
+   */
+  public record CanvasEdited(String canvasId, String byUserId, Instant at) implements Event {}
+
   // ---- state ----------------------------------------------------------------------------------
 
   /** Where a project is in its life. */
@@ -283,7 +301,10 @@ public final class ProjectEntity
     }
   }
 
-  /** The project; immutable. Maps are keyed by user, invitation and canvas id. */
+  /**
+   * The project; immutable. Maps are keyed by user, invitation and canvas id; {@code editsNoted}
+   * holds when each user's edits of each canvas were last recorded, keyed by {@link #editKey}.
+   */
   public record State(
       Status status,
       String name,
@@ -292,15 +313,22 @@ public final class ProjectEntity
       Instant createdAt,
       Map<String, Member> members,
       Map<String, Invitation> invitations,
-      Map<String, CanvasEntry> canvases)
+      Map<String, CanvasEntry> canvases,
+      Map<String, Instant> editsNoted)
       implements CborSerializable {
     public static final State NEW =
-        new State(Status.NEW, null, null, false, null, null, null, null);
+        new State(Status.NEW, null, null, false, null, null, null, null, null);
 
     public State {
       members = frozen(members);
       invitations = frozen(invitations);
       canvases = frozen(canvases);
+      editsNoted = frozen(editsNoted);
+    }
+
+    /** The key of {@code editsNoted} for a canvas and a user (canvas ids hold no '/'). */
+    static String editKey(String canvasId, String userId) {
+      return canvasId + "/" + userId;
     }
 
     /** The role of {@code userId}, or null if it is not a member. */
@@ -319,16 +347,26 @@ public final class ProjectEntity
     }
 
     State withName(String name) {
-      return new State(status, name, orgId, archived, createdAt, members, invitations, canvases);
+      return new State(
+          status, name, orgId, archived, createdAt, members, invitations, canvases, editsNoted);
     }
 
     State withArchived(boolean archived) {
-      return new State(status, name, orgId, archived, createdAt, members, invitations, canvases);
+      return new State(
+          status, name, orgId, archived, createdAt, members, invitations, canvases, editsNoted);
     }
 
     State deleted() {
       return new State(
-          Status.DELETED, name, orgId, archived, createdAt, members, invitations, canvases);
+          Status.DELETED,
+          name,
+          orgId,
+          archived,
+          createdAt,
+          members,
+          invitations,
+          canvases,
+          editsNoted);
     }
 
     State withMember(String userId, ProjectRole role, Instant at) {
@@ -342,12 +380,21 @@ public final class ProjectEntity
           createdAt,
           put(members, userId, member),
           invitations,
-          canvases);
+          canvases,
+          editsNoted);
     }
 
     State withoutMember(String userId) {
       return new State(
-          status, name, orgId, archived, createdAt, remove(members, userId), invitations, canvases);
+          status,
+          name,
+          orgId,
+          archived,
+          createdAt,
+          remove(members, userId),
+          invitations,
+          canvases,
+          editsNoted);
     }
 
     State withInvitation(Invitation invitation) {
@@ -359,7 +406,8 @@ public final class ProjectEntity
           createdAt,
           members,
           put(invitations, invitation.inviteId(), invitation),
-          canvases);
+          canvases,
+          editsNoted);
     }
 
     State withoutInvitation(String inviteId) {
@@ -371,7 +419,8 @@ public final class ProjectEntity
           createdAt,
           members,
           remove(invitations, inviteId),
-          canvases);
+          canvases,
+          editsNoted);
     }
 
     State withCanvas(CanvasEntry canvas) {
@@ -383,10 +432,13 @@ public final class ProjectEntity
           createdAt,
           members,
           invitations,
-          put(canvases, canvas.canvasId(), canvas));
+          put(canvases, canvas.canvasId(), canvas),
+          editsNoted);
     }
 
     State withoutCanvas(String canvasId) {
+      Map<String, Instant> edits = new LinkedHashMap<>(editsNoted);
+      edits.keySet().removeIf(key -> key.startsWith(canvasId + "/"));
       return new State(
           status,
           name,
@@ -395,10 +447,24 @@ public final class ProjectEntity
           createdAt,
           members,
           invitations,
-          remove(canvases, canvasId));
+          remove(canvases, canvasId),
+          edits);
     }
 
-    ProjectView view(String projectId) {
+    State withEditNoted(String canvasId, String userId, Instant at) {
+      return new State(
+          status,
+          name,
+          orgId,
+          archived,
+          createdAt,
+          members,
+          invitations,
+          canvases,
+          put(editsNoted, editKey(canvasId, userId), at));
+    }
+
+    ProjectView view(String projectId, long revision) {
       List<Member> sortedMembers = new ArrayList<>(members.values());
       sortedMembers.sort(Comparator.comparing(Member::role).thenComparing(Member::userId));
       List<InvitationView> invites = new ArrayList<>();
@@ -412,7 +478,8 @@ public final class ProjectEntity
           createdAt,
           sortedMembers,
           List.copyOf(canvases.values()),
-          invites);
+          invites,
+          revision);
     }
 
     private static <V> Map<String, V> frozen(Map<String, V> map) {
@@ -435,19 +502,33 @@ public final class ProjectEntity
   // ---- wiring ---------------------------------------------------------------------------------
 
   private final String projectId;
+  private final ActorContext<Command> context;
+  private final Duration editInterval;
 
   /** Starts sharding for projects on nodes with the {@code core} role. */
   public static void init(ActorSystem<?> system) {
     Entities.shardOnCore(system, KEY, id -> create(id));
   }
 
+  /** The project {@code projectId}; settings from {@code easel.projects}. */
   public static Behavior<Command> create(String projectId) {
-    return Behaviors.setup(context -> new ProjectEntity(projectId));
+    return Behaviors.setup(
+        context ->
+            new ProjectEntity(
+                projectId,
+                context,
+                context
+                    .getSystem()
+                    .settings()
+                    .config()
+                    .getDuration("easel.projects.activity-edit-interval")));
   }
 
-  private ProjectEntity(String projectId) {
+  private ProjectEntity(String projectId, ActorContext<Command> context, Duration editInterval) {
     super(PersistenceId.of(KEY.name(), projectId), Entities.restartWithBackoff());
     this.projectId = projectId;
+    this.context = context;
+    this.editInterval = editInterval;
   }
 
   @Override
@@ -474,7 +555,9 @@ public final class ProjectEntity
 
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
     return switch (command) {
-      case Get get -> Effect().reply(get.replyTo(), state.view(projectId));
+      case Get get ->
+          Effect().reply(get.replyTo(), state.view(projectId, lastSequenceNumber(context)));
+      case RecordCanvasEdit edit -> onRecordCanvasEdit(state, edit);
       case Change change when state.status() == Status.DELETED ->
           refuse(change, ProjectError.PROJECT_DELETED, "The project was deleted");
       case Create create -> onCreate(state, create);
@@ -671,6 +754,20 @@ public final class ProjectEntity
     return persist(remove, new CanvasRemoved(remove.canvasId(), remove.byUserId(), Instant.now()));
   }
 
+  private ReplyEffect<Event, State> onRecordCanvasEdit(State state, RecordCanvasEdit edit) {
+    if (state.status() != Status.ACTIVE
+        || blank(edit.userId())
+        || edit.at() == null
+        || !state.canvases().containsKey(edit.canvasId())) {
+      return Effect().noReply();
+    }
+    Instant last = state.editsNoted().get(State.editKey(edit.canvasId(), edit.userId()));
+    if (last != null && edit.at().isBefore(last.plus(editInterval))) return Effect().noReply();
+    return Effect()
+        .persist(new CanvasEdited(edit.canvasId(), edit.userId(), edit.at()))
+        .thenNoReply();
+  }
+
   private ReplyEffect<Event, State> persist(Change change, Event event) {
     return Effect().persist(event).thenReply(change.replyTo(), state -> new Accepted());
   }
@@ -721,7 +818,7 @@ public final class ProjectEntity
   static State apply(State state, Event event) {
     return switch (event) {
       case ProjectCreated e ->
-          new State(Status.ACTIVE, e.name(), e.orgId(), false, e.at(), null, null, null)
+          new State(Status.ACTIVE, e.name(), e.orgId(), false, e.at(), null, null, null, null)
               .withMember(e.byUserId(), ProjectRole.OWNER, e.at());
       case ProjectRenamed e -> state.withName(e.name());
       case ProjectArchived e -> state.withArchived(true);
@@ -754,6 +851,7 @@ public final class ProjectEntity
       case CanvasAdded e ->
           state.withCanvas(new CanvasEntry(e.canvasId(), e.title(), e.byUserId(), e.at()));
       case CanvasRemoved e -> state.withoutCanvas(e.canvasId());
+      case CanvasEdited e -> state.withEditNoted(e.canvasId(), e.byUserId(), e.at());
     };
   }
 }

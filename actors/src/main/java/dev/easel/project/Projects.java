@@ -12,21 +12,27 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
- * Projects as their members use them, across the entities: creating a project makes its creator the
- * owner; members are added by the email of their account; canvases are created through {@link
- * Canvases} and then entered in the project's catalog. After each change to a {@link ProjectEntity}
- * the user's {@link MembershipEntity} is updated before the change is answered, so that "my
- * projects" lists it at once.
+ * Projects as their members use them, across the entities: creating a project (alone or in an
+ * organization) makes its creator the owner; members are added by the email of their account, get
+ * other roles, leave or are removed; ownership is handed over; projects are renamed, archived and
+ * deleted; canvases are created through {@link Canvases} and then entered in the project's catalog.
+ * After each change to a {@link ProjectEntity} the users' {@link MembershipEntity} indexes are
+ * updated before the change is answered, so that "my projects" lists it at once.
  *
  * <p>Who may do what is decided by {@link ProjectPolicy}; a caller who may not even read a project
  * is told that it does not exist, so that project ids cannot be probed.
@@ -74,20 +80,34 @@ public final class Projects {
     }
   }
 
-  /** A project as one member sees it: the project and that member's role in it. */
-  public record MemberView(ProjectEntity.ProjectView project, ProjectRole role) {}
+  /**
+   * A project as one caller sees it: the project, the caller's role in it (null for an admin of its
+   * organization who is not a member) and the people among its members, by user id.
+   */
+  public record MemberView(
+      ProjectEntity.ProjectView project, ProjectRole role, Map<String, People.Person> people) {}
 
   /** A canvas created in a project; {@code version} is the canvas's version after creation. */
   public record ProjectCanvas(String canvasId, String projectId, String title, long version) {}
 
+  /** The project as the caller may act on it: its view and where the caller stands. */
+  record Access(ProjectEntity.ProjectView view, ProjectPolicy.Standing standing) {}
+
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Canvases canvases;
+  private final People people;
 
-  public Projects(ActorSystem<?> system, Canvases canvases) {
+  public Projects(ActorSystem<?> system, Canvases canvases, People people) {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
     this.canvases = canvases;
+    this.people = people;
+  }
+
+  /** Who is who: names and addresses of users. */
+  People people() {
+    return people;
   }
 
   /** The role as written on the wire: {@code owner}, {@code editor}, ... */
@@ -109,16 +129,37 @@ public final class Projects {
     throw invalid("role must be one of owner, editor, commenter, viewer");
   }
 
-  /** Creates a project owned by {@code userId}. */
-  public CompletionStage<MemberView> create(String userId, String name) {
+  /**
+   * Creates a project owned by {@code userId}, in organization {@code orgId} (null or empty: none)
+   * of which the caller must be a member.
+   */
+  public CompletionStage<MemberView> create(String userId, String name, String orgId) {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
       return failed(invalid("name is required, at most " + MAX_NAME + " characters"));
     }
+    String org = orgId == null || orgId.isBlank() ? null : orgId.strip();
+    if (org != null && !ID.matcher(org).matches()) {
+      return failed(invalid("orgId must be 1 to 128 letters, digits, '-', '_' or '.'"));
+    }
     String projectId = "p_" + randomHex(12);
-    return project(projectId)
-        .<ProjectEntity.Result>ask(
-            replyTo -> new ProjectEntity.Create(stripped, userId, null, replyTo), askTimeout)
+    CompletionStage<Void> allowed =
+        org == null
+            ? CompletableFuture.completedFuture(null)
+            : sharding
+                .entityRefFor(OrganizationEntity.KEY, org)
+                .<OrganizationEntity.OrganizationView>ask(OrganizationEntity.Get::new, askTimeout)
+                .thenAccept(
+                    view ->
+                        Organizations.require(
+                            view, userId, ProjectPolicy.OrganizationAction.CREATE_PROJECT));
+    return allowed
+        .thenCompose(
+            ok ->
+                project(projectId)
+                    .<ProjectEntity.Result>ask(
+                        replyTo -> new ProjectEntity.Create(stripped, userId, org, replyTo),
+                        askTimeout))
         .thenCompose(
             created -> {
               accepted(created);
@@ -138,24 +179,147 @@ public final class Projects {
                 views.add(view(membership.projectId()).toCompletableFuture());
               }
               return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
-                  .thenApply(
+                  .thenCompose(
                       done -> {
                         // The project is the authority: the index may lag behind a removal.
-                        List<MemberView> visible = new ArrayList<>();
+                        List<Access> visible = new ArrayList<>();
+                        Set<String> members = new LinkedHashSet<>();
                         for (CompletableFuture<ProjectEntity.ProjectView> view : views) {
-                          ProjectRole role = roleOf(view.join(), userId);
-                          if (ProjectPolicy.allows(role, ProjectPolicy.Action.READ)) {
-                            visible.add(new MemberView(view.join(), role));
+                          ProjectEntity.ProjectView project = view.join();
+                          ProjectPolicy.Standing standing = standingOf(project, userId, false);
+                          if (ProjectPolicy.decide(standing, ProjectPolicy.Action.READ)
+                              == ProjectPolicy.Decision.ALLOWED) {
+                            visible.add(new Access(project, standing));
+                            project.members().forEach(m -> members.add(m.userId()));
                           }
                         }
-                        return visible;
+                        return people
+                            .lookUp(members)
+                            .thenApply(
+                                found ->
+                                    visible.stream()
+                                        .map(
+                                            a ->
+                                                new MemberView(
+                                                    a.view(), a.standing().role(), found))
+                                        .toList());
                       });
             });
   }
 
   /** The project, for a caller who may read it. */
   public CompletionStage<MemberView> get(String userId, String projectId) {
-    return authorized(userId, projectId, ProjectPolicy.Action.READ);
+    return authorized(userId, projectId, ProjectPolicy.Action.READ).thenCompose(this::shown);
+  }
+
+  /** Renames the project. */
+  public CompletionStage<MemberView> rename(String userId, String projectId, String name) {
+    String stripped = name == null ? "" : name.strip();
+    if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
+      return failed(invalid("name is required, at most " + MAX_NAME + " characters"));
+    }
+    return change(
+            userId,
+            projectId,
+            ProjectPolicy.Action.RENAME,
+            replyTo -> new ProjectEntity.Rename(stripped, userId, replyTo))
+        .thenCompose(done -> get(userId, projectId));
+  }
+
+  /**
+   * Archives ({@code archived} true) or unarchives the project. An archived project is read-only:
+   * its name and canvases cannot change and no canvas can be created in it.
+   */
+  public CompletionStage<MemberView> setArchived(
+      String userId, String projectId, boolean archived) {
+    return change(
+            userId,
+            projectId,
+            ProjectPolicy.Action.ARCHIVE,
+            replyTo ->
+                archived
+                    ? new ProjectEntity.Archive(userId, replyTo)
+                    : new ProjectEntity.Unarchive(userId, replyTo))
+        .thenCompose(done -> get(userId, projectId));
+  }
+
+  /**
+   * Deletes the project: from then on it, its members and its canvases are not found by anyone, and
+   * it leaves its members' lists of projects.
+   */
+  public CompletionStage<Void> delete(String userId, String projectId) {
+    return authorized(userId, projectId, ProjectPolicy.Action.DELETE)
+        .thenCompose(
+            access ->
+                project(projectId)
+                    .<ProjectEntity.Result>ask(
+                        replyTo -> new ProjectEntity.Delete(userId, replyTo), askTimeout)
+                    .thenCompose(
+                        deleted -> {
+                          accepted(deleted);
+                          List<CompletableFuture<Void>> left = new ArrayList<>();
+                          for (ProjectEntity.Member member : access.view().members()) {
+                            left.add(leave(member.userId(), projectId).toCompletableFuture());
+                          }
+                          return CompletableFuture.allOf(left.toArray(CompletableFuture[]::new));
+                        }));
+  }
+
+  /** Gives member {@code memberId} the role {@code role} (a wire name). */
+  public CompletionStage<MemberView> changeRole(
+      String userId, String projectId, String memberId, String role) {
+    ProjectRole newRole;
+    try {
+      newRole = parseRole(role);
+      checkUserId(memberId);
+    } catch (Refusal refusal) {
+      return failed(refusal);
+    }
+    return change(
+            userId,
+            projectId,
+            ProjectPolicy.Action.CHANGE_ROLE,
+            replyTo -> new ProjectEntity.ChangeRole(memberId, newRole, userId, replyTo))
+        .thenCompose(done -> join(memberId, projectId, newRole))
+        .thenCompose(done -> get(userId, projectId));
+  }
+
+  /**
+   * Removes member {@code memberId}: owners (and admins of the project's organization) may remove
+   * anyone, any member may remove itself (leave). The last owner can do neither.
+   */
+  public CompletionStage<Void> removeMember(String userId, String projectId, String memberId) {
+    try {
+      checkUserId(memberId);
+    } catch (Refusal refusal) {
+      return failed(refusal);
+    }
+    ProjectPolicy.Action action =
+        memberId.equals(userId) ? ProjectPolicy.Action.LEAVE : ProjectPolicy.Action.REMOVE_MEMBER;
+    return change(
+            userId,
+            projectId,
+            action,
+            replyTo -> new ProjectEntity.RemoveMember(memberId, userId, replyTo))
+        .thenCompose(done -> leave(memberId, projectId));
+  }
+
+  /** The caller, an owner, makes member {@code toUserId} an owner and becomes an editor. */
+  public CompletionStage<MemberView> transferOwnership(
+      String userId, String projectId, String toUserId) {
+    try {
+      checkUserId(toUserId);
+    } catch (Refusal refusal) {
+      return failed(refusal);
+    }
+    return change(
+            userId,
+            projectId,
+            ProjectPolicy.Action.TRANSFER_OWNERSHIP,
+            replyTo -> new ProjectEntity.TransferOwnership(toUserId, userId, replyTo))
+        .thenCompose(done -> join(toUserId, projectId, ProjectRole.OWNER))
+        .thenCompose(done -> join(userId, projectId, ProjectRole.EDITOR))
+        .thenCompose(done -> get(userId, projectId));
   }
 
   /** Adds the account that uses {@code email} to the project with {@code role} (a wire name). */
@@ -172,37 +336,18 @@ public final class Projects {
       return failed(refusal);
     }
     return authorized(userId, projectId, ProjectPolicy.Action.ADD_MEMBER)
+        .thenCompose(allowed -> accountOf(address))
         .thenCompose(
-            allowed ->
-                sharding
-                    .entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(address))
-                    .<EmailIndexEntity.Holder>ask(EmailIndexEntity.Lookup::new, askTimeout))
-        .thenCompose(
-            holder ->
-                holder.userId() == null
-                    ? CompletableFuture.completedFuture(null)
-                    : sharding
-                        .entityRefFor(UserEntity.KEY, holder.userId())
-                        .<UserEntity.UserView>ask(UserEntity.Get::new, askTimeout))
-        .thenCompose(
-            account -> {
-              if (account == null || account.status() != UserEntity.Status.ACTIVE) {
-                throw new Refusal(
-                    Refusal.Kind.NOT_FOUND,
-                    "USER_NOT_FOUND",
-                    "No Easel account uses this email address; ask them to sign up first");
-              }
-              String memberId = account.userId();
-              return project(projectId)
-                  .<ProjectEntity.Result>ask(
-                      replyTo -> new ProjectEntity.AddMember(memberId, newRole, userId, replyTo),
-                      askTimeout)
-                  .thenCompose(
-                      added -> {
-                        accepted(added);
-                        return join(memberId, projectId, newRole);
-                      });
-            })
+            memberId ->
+                project(projectId)
+                    .<ProjectEntity.Result>ask(
+                        replyTo -> new ProjectEntity.AddMember(memberId, newRole, userId, replyTo),
+                        askTimeout)
+                    .thenCompose(
+                        added -> {
+                          accepted(added);
+                          return join(memberId, projectId, newRole);
+                        }))
         .thenCompose(joined -> get(userId, projectId));
   }
 
@@ -226,18 +371,10 @@ public final class Projects {
     if (problem != null) return failed(invalid(problem));
     String canvasId = chosenId == null ? newCanvasId() : chosenId;
     JsonNode data = Json0.toJson(CanvasSchema.emptyDocument(canvasTitle));
+    // An archived project is refused here, before the canvas exists, so that no canvas is left
+    // outside its project.
     return authorized(userId, projectId, ProjectPolicy.Action.CREATE_CANVAS)
-        .thenCompose(
-            allowed -> {
-              // Checked first so that an archived project does not leave a canvas outside it.
-              if (allowed.project().archived()) {
-                throw new Refusal(
-                    Refusal.Kind.FAILED_PRECONDITION,
-                    ProjectError.PROJECT_ARCHIVED.name(),
-                    "The project is archived; unarchive it");
-              }
-              return canvases.create(canvasId, projectId, data, userId);
-            })
+        .thenCompose(allowed -> canvases.create(canvasId, projectId, data, userId))
         .thenCompose(
             submitted ->
                 switch (submitted) {
@@ -269,42 +406,48 @@ public final class Projects {
   /**
    * The caller's role in the project of canvas {@code canvasId}, if {@link ProjectPolicy} allows
    * {@code action} there. A canvas the caller may not read (no such canvas, not in a project, not a
-   * member) is refused as not found, so that canvas ids cannot be probed.
+   * member) is refused as not found, so that canvas ids cannot be probed; a change to a canvas of
+   * an archived project is refused as a failed precondition.
    */
   public CompletionStage<ProjectRole> authorizeCanvas(
       String userId, String canvasId, ProjectPolicy.Action action) {
-    return canvasRole(userId, canvasId).thenApply(role -> check(canvasId, role, action));
+    return canvasStanding(userId, canvasId)
+        .thenApply(standing -> check(canvasId, standing, action).role());
   }
 
   /**
-   * Checks a role already looked up with {@link #canvasRole}: returns it when {@code action} is
-   * allowed, else throws the refusal {@link #authorizeCanvas} would.
+   * Checks a standing already looked up with {@link #canvasStanding}: returns it when {@code
+   * action} is allowed, else throws the refusal {@link #authorizeCanvas} would.
    */
-  public static ProjectRole check(String canvasId, ProjectRole role, ProjectPolicy.Action action) {
-    if (!ProjectPolicy.allows(role, ProjectPolicy.Action.CANVAS_READ)) {
+  public static ProjectPolicy.Standing check(
+      String canvasId, ProjectPolicy.Standing standing, ProjectPolicy.Action action) {
+    if (ProjectPolicy.decide(standing, ProjectPolicy.Action.CANVAS_READ)
+        != ProjectPolicy.Decision.ALLOWED) {
       throw canvasNotFound(canvasId);
     }
-    if (!ProjectPolicy.allows(role, action)) {
-      throw new Refusal(
-          Refusal.Kind.PERMISSION_DENIED,
-          "PERMISSION_DENIED",
-          "A " + wireName(role) + " of this project may not " + describe(action));
-    }
-    return role;
+    return switch (ProjectPolicy.decide(standing, action)) {
+      case ALLOWED -> standing;
+      case HIDDEN -> throw canvasNotFound(canvasId);
+      case DENIED -> throw denied(standing, action);
+      case ARCHIVED -> throw archived(action);
+    };
   }
 
   /**
-   * The caller's role in the project of canvas {@code canvasId}; null when the canvas does not
-   * exist, is in no project, or the caller is not a member.
+   * Where the caller stands in the project of canvas {@code canvasId}: {@link
+   * ProjectPolicy.Standing#OUTSIDER} when the canvas does not exist, is in no project, the project
+   * is gone or the caller is not a member. Admins of the project's organization who are not members
+   * see none of its canvases, so the organization is not consulted.
    */
-  public CompletionStage<ProjectRole> canvasRole(String userId, String canvasId) {
+  public CompletionStage<ProjectPolicy.Standing> canvasStanding(String userId, String canvasId) {
     return canvases
         .snapshot(canvasId)
         .thenCompose(
             snapshot ->
                 snapshot.projectId() == null
-                    ? CompletableFuture.completedFuture(null)
-                    : view(snapshot.projectId()).thenApply(view -> roleOf(view, userId)));
+                    ? CompletableFuture.completedFuture(ProjectPolicy.Standing.OUTSIDER)
+                    : view(snapshot.projectId())
+                        .thenApply(view -> standingOf(view, userId, false)));
   }
 
   private static Refusal canvasNotFound(String canvasId) {
@@ -315,43 +458,91 @@ public final class Projects {
   // ---- helpers --------------------------------------------------------------------------------
 
   /**
-   * The project and the caller's role, if {@link ProjectPolicy} allows {@code action}: refused as
-   * not found for a caller who may not read it, as permission denied for a member whose role is too
-   * low.
+   * The project and where the caller stands, if {@link ProjectPolicy} allows {@code action}:
+   * refused as not found for a caller who may not see it, as permission denied for one whose role
+   * is too low, as a failed precondition for a change that the archive forbids. The project's
+   * organization is asked only when the caller's role alone does not allow the action.
    */
-  private CompletionStage<MemberView> authorized(
-      String userId, String projectId, ProjectPolicy.Action action) {
+  CompletionStage<Access> authorized(String userId, String projectId, ProjectPolicy.Action action) {
     if (projectId == null || !ID.matcher(projectId).matches()) {
       return failed(invalid("project id must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     return view(projectId)
-        .thenApply(
+        .thenCompose(
             view -> {
-              ProjectRole role = roleOf(view, userId);
-              if (!ProjectPolicy.allows(role, ProjectPolicy.Action.READ)) {
-                throw new Refusal(
-                    Refusal.Kind.NOT_FOUND,
-                    ProjectError.PROJECT_NOT_FOUND.name(),
-                    "There is no project " + projectId);
+              ProjectPolicy.Standing standing = standingOf(view, userId, false);
+              ProjectPolicy.Decision decision = ProjectPolicy.decide(standing, action);
+              boolean orgMayMatter =
+                  (decision == ProjectPolicy.Decision.HIDDEN
+                          || decision == ProjectPolicy.Decision.DENIED)
+                      && view.status() == ProjectEntity.Status.ACTIVE
+                      && view.orgId() != null;
+              if (!orgMayMatter) {
+                return CompletableFuture.completedFuture(decided(view, standing, decision, action));
               }
-              if (!ProjectPolicy.allows(role, action)) {
-                throw new Refusal(
-                    Refusal.Kind.PERMISSION_DENIED,
-                    "PERMISSION_DENIED",
-                    "A "
-                        + wireName(role)
-                        + " of this project may not "
-                        + describe(action)
-                        + "; ask an owner");
-              }
-              return new MemberView(view, role);
+              return sharding
+                  .entityRefFor(OrganizationEntity.KEY, view.orgId())
+                  .<OrganizationEntity.OrganizationView>ask(OrganizationEntity.Get::new, askTimeout)
+                  .thenApply(
+                      org -> {
+                        ProjectPolicy.Standing withOrg =
+                            standingOf(view, userId, Organizations.isAdmin(org, userId));
+                        return decided(
+                            view, withOrg, ProjectPolicy.decide(withOrg, action), action);
+                      });
             });
+  }
+
+  private static Access decided(
+      ProjectEntity.ProjectView view,
+      ProjectPolicy.Standing standing,
+      ProjectPolicy.Decision decision,
+      ProjectPolicy.Action action) {
+    return switch (decision) {
+      case ALLOWED -> new Access(view, standing);
+      case HIDDEN ->
+          throw new Refusal(
+              Refusal.Kind.NOT_FOUND,
+              ProjectError.PROJECT_NOT_FOUND.name(),
+              "There is no project " + view.projectId());
+      case DENIED -> throw denied(standing, action);
+      case ARCHIVED -> throw archived(action);
+    };
+  }
+
+  private static Refusal denied(ProjectPolicy.Standing standing, ProjectPolicy.Action action) {
+    String who =
+        standing.role() == null
+            ? "An organization admin who is not a member of this project"
+            : "A " + wireName(standing.role()) + " of this project";
+    return new Refusal(
+        Refusal.Kind.PERMISSION_DENIED,
+        "PERMISSION_DENIED",
+        who + " may not " + describe(action) + "; ask an owner");
+  }
+
+  private static Refusal archived(ProjectPolicy.Action action) {
+    return new Refusal(
+        Refusal.Kind.FAILED_PRECONDITION,
+        ProjectError.PROJECT_ARCHIVED.name(),
+        "The project is archived, so nobody may "
+            + describe(action)
+            + "; an owner can unarchive it");
   }
 
   private static String describe(ProjectPolicy.Action action) {
     return switch (action) {
       case READ -> "read it";
+      case READ_ACTIVITY -> "read its activity";
+      case RENAME -> "rename it";
+      case ARCHIVE -> "archive or unarchive it";
+      case DELETE -> "delete it";
       case ADD_MEMBER -> "add members";
+      case CHANGE_ROLE -> "change members' roles";
+      case REMOVE_MEMBER -> "remove other members";
+      case LEAVE -> "leave it";
+      case TRANSFER_OWNERSHIP -> "hand over its ownership";
+      case INVITE -> "manage its invitations";
       case CREATE_CANVAS -> "create canvases";
       case CANVAS_READ -> "read its canvases";
       case CANVAS_COMMENT -> "comment on its canvases";
@@ -360,34 +551,100 @@ public final class Projects {
     };
   }
 
-  /** The role of {@code userId} in a live project; null if not a member or the project is gone. */
-  private static ProjectRole roleOf(ProjectEntity.ProjectView view, String userId) {
-    if (view.status() != ProjectEntity.Status.ACTIVE) return null;
+  /**
+   * Where {@code userId} stands in a project: no role if it is not a member or the project is not
+   * live, and nothing at all in a project that is not live.
+   */
+  private static ProjectPolicy.Standing standingOf(
+      ProjectEntity.ProjectView view, String userId, boolean orgAdmin) {
+    if (view.status() != ProjectEntity.Status.ACTIVE) return ProjectPolicy.Standing.OUTSIDER;
+    ProjectRole role = null;
     for (ProjectEntity.Member member : view.members()) {
-      if (member.userId().equals(userId)) return member.role();
+      if (member.userId().equals(userId)) role = member.role();
+    }
+    return new ProjectPolicy.Standing(role, orgAdmin, view.archived());
+  }
+
+  /** The project as shown to a caller who may read it, with its members' names. */
+  CompletionStage<MemberView> shown(Access access) {
+    List<String> ids = new ArrayList<>();
+    for (ProjectEntity.Member member : access.view().members()) ids.add(member.userId());
+    return people
+        .lookUp(ids)
+        .thenApply(found -> new MemberView(access.view(), access.standing().role(), found));
+  }
+
+  /**
+   * Asks the project for a change, once the caller may make it; fails with the project's refusal.
+   */
+  private CompletionStage<Access> change(
+      String userId,
+      String projectId,
+      ProjectPolicy.Action action,
+      Function<ActorRef<ProjectEntity.Result>, ProjectEntity.Command> command) {
+    return authorized(userId, projectId, action)
+        .thenCompose(
+            access ->
+                project(projectId)
+                    .<ProjectEntity.Result>ask(command::apply, askTimeout)
+                    .thenApply(
+                        result -> {
+                          accepted(result);
+                          return access;
+                        }));
+  }
+
+  /** The id of the active account that uses {@code email}; refused as not found otherwise. */
+  CompletionStage<String> accountOf(String email) {
+    return sharding
+        .entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(email))
+        .<EmailIndexEntity.Holder>ask(EmailIndexEntity.Lookup::new, askTimeout)
+        .thenCompose(
+            holder ->
+                holder.userId() == null
+                    ? CompletableFuture.completedFuture(null)
+                    : sharding
+                        .entityRefFor(UserEntity.KEY, holder.userId())
+                        .<UserEntity.UserView>ask(UserEntity.Get::new, askTimeout))
+        .thenApply(
+            account -> {
+              if (account == null || account.status() != UserEntity.Status.ACTIVE) {
+                throw new Refusal(
+                    Refusal.Kind.NOT_FOUND,
+                    "USER_NOT_FOUND",
+                    "No Easel account uses this email address; ask them to sign up first");
+              }
+              return account.userId();
+            });
+  }
+
+  CompletionStage<ProjectEntity.ProjectView> view(String projectId) {
+    return project(projectId).ask(ProjectEntity.Get::new, askTimeout);
+  }
+
+  CompletionStage<Void> join(String userId, String projectId, ProjectRole role) {
+    return memberships(userId)
+        .<MembershipEntity.Result>ask(
+            replyTo -> new MembershipEntity.Join(projectId, role, replyTo), askTimeout)
+        .thenApply(Projects::recorded);
+  }
+
+  private CompletionStage<Void> leave(String userId, String projectId) {
+    return memberships(userId)
+        .<MembershipEntity.Result>ask(
+            replyTo -> new MembershipEntity.Leave(projectId, replyTo), askTimeout)
+        .thenApply(Projects::recorded);
+  }
+
+  private static Void recorded(MembershipEntity.Result result) {
+    if (result instanceof MembershipEntity.Refused refused) {
+      throw new IllegalStateException("membership not recorded: " + refused.message());
     }
     return null;
   }
 
-  private CompletionStage<ProjectEntity.ProjectView> view(String projectId) {
-    return project(projectId).ask(ProjectEntity.Get::new, askTimeout);
-  }
-
-  private CompletionStage<Void> join(String userId, String projectId, ProjectRole role) {
-    return memberships(userId)
-        .<MembershipEntity.Result>ask(
-            replyTo -> new MembershipEntity.Join(projectId, role, replyTo), askTimeout)
-        .thenApply(
-            joined -> {
-              if (joined instanceof MembershipEntity.Refused refused) {
-                throw new IllegalStateException("membership not recorded: " + refused.message());
-              }
-              return null;
-            });
-  }
-
   /** Throws the refusal of a project change that was not accepted. */
-  private static void accepted(ProjectEntity.Result result) {
+  static void accepted(ProjectEntity.Result result) {
     if (result instanceof ProjectEntity.Refused refused) throw refusal(refused);
   }
 
@@ -411,7 +668,7 @@ public final class Projects {
     return new Refusal(kind, refused.code().name(), refused.message());
   }
 
-  private EntityRef<ProjectEntity.Command> project(String projectId) {
+  EntityRef<ProjectEntity.Command> project(String projectId) {
     return sharding.entityRefFor(ProjectEntity.KEY, projectId);
   }
 
@@ -419,11 +676,17 @@ public final class Projects {
     return sharding.entityRefFor(MembershipEntity.KEY, userId);
   }
 
-  private static Refusal invalid(String message) {
+  private static void checkUserId(String userId) {
+    if (userId == null || !ID.matcher(userId).matches()) {
+      throw invalid("userId must be 1 to 128 letters, digits, '-', '_' or '.'");
+    }
+  }
+
+  static Refusal invalid(String message) {
     return new Refusal(Refusal.Kind.INVALID, "INVALID_ARGUMENT", message);
   }
 
-  private static <T> CompletionStage<T> failed(Refusal refusal) {
+  static <T> CompletionStage<T> failed(Refusal refusal) {
     return CompletableFuture.failedFuture(refusal);
   }
 
@@ -435,7 +698,7 @@ public final class Projects {
     return id.toString();
   }
 
-  private static String randomHex(int bytes) {
+  static String randomHex(int bytes) {
     byte[] random = new byte[bytes];
     RANDOM.nextBytes(random);
     return HexFormat.of().formatHex(random);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.easel.EntityTestKits;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,15 +33,22 @@ class CanvasEntityTest {
                   + "\"\n easel.canvas.op-window = 3\n easel.canvas.snapshot-every = 4\n"));
 
   EventSourcedBehaviorTestKit<CanvasEntity.Command, CanvasEntity.Event, CanvasEntity.State> canvas;
+  String canvasId;
+
+  /** What the canvas told its project: "project canvas author". */
+  final Queue<String> editsReported = new ConcurrentLinkedQueue<>();
 
   @BeforeEach
   void setUp() {
+    canvasId = "c-" + System.nanoTime();
     canvas =
         EventSourcedBehaviorTestKit.create(
             testKit.system(),
             CanvasEntity.create(
-                "c-" + System.nanoTime(),
-                CanvasEntity.Settings.from(testKit.system().settings().config())),
+                canvasId,
+                CanvasEntity.Settings.from(testKit.system().settings().config()),
+                (projectId, canvas, author, at) ->
+                    editsReported.add(projectId + " " + canvas + " " + author)),
             // The live state is not a message: its snapshot form is checked in SerializationTest.
             EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
   }
@@ -58,6 +67,11 @@ class CanvasEntityTest {
   }
 
   CanvasEntity.SubmitResult submit(String src, long seq, long v, ChangeKind kind, String body) {
+    return submit(src, seq, v, kind, body, "tester");
+  }
+
+  CanvasEntity.SubmitResult submit(
+      String src, long seq, long v, ChangeKind kind, String body, String author) {
     TestProbe<CanvasEntity.SubmitResult> probe = testKit.createTestProbe();
     canvas.runCommand(
         new CanvasEntity.Submit(
@@ -66,7 +80,7 @@ class CanvasEntityTest {
             v,
             kind,
             body == null ? null : json(body),
-            "tester",
+            author,
             kind == ChangeKind.CREATE ? "p1" : null,
             probe.getRef()));
     return probe.receiveMessage();
@@ -100,6 +114,20 @@ class CanvasEntityTest {
     assertThat(submit("a", 4, 3, ChangeKind.DELETE, null)).isInstanceOf(CanvasEntity.Applied.class);
     assertThat(snapshot().exists()).isFalse();
     assertThat(snapshot().v()).isEqualTo(4);
+  }
+
+  @Test
+  void tellsItsProjectWhoEditedAtMostOncePerAuthorPerInterval() {
+    create();
+    assertThat(editsReported).isEmpty(); // creating is not editing
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['title',0],'si':'x'}]");
+    submit("b", 1, 3, ChangeKind.EDIT, "[{'p':['title',0],'si':'y'}]", "ann");
+    submit("a", 4, 4, ChangeKind.EDIT, "[{'p':['title',0],'si':'z'}]");
+    // a refused op is no edit
+    submit("b", 2, 5, ChangeKind.EDIT, "[{'p':['cells','c2'],'oi':{'kind':'bogus'}}]", "bob");
+    assertThat(editsReported)
+        .containsExactly("p1 " + canvasId + " tester", "p1 " + canvasId + " ann");
   }
 
   @Test
@@ -215,7 +243,11 @@ class CanvasEntityTest {
   /** A canvas spawned directly, so that several commands can wait in its mailbox together. */
   ActorRef<CanvasEntity.Command> spawnCanvas(String id) {
     return testKit.spawn(
-        CanvasEntity.create(id, CanvasEntity.Settings.from(testKit.system().settings().config())));
+        CanvasEntity.create(
+            id,
+            CanvasEntity.Settings.from(testKit.system().settings().config()),
+            (projectId, canvas, author, at) ->
+                editsReported.add(projectId + " " + canvas + " " + author)));
   }
 
   static CanvasEntity.Submit titleEdit(int i, TestProbe<Object> replies) {

@@ -196,7 +196,8 @@ class IdentitySerializationTest {
             AT,
             Map.of("ann", owner),
             Map.of("i1", pending, "i2", used),
-            Map.of("c1", canvas));
+            Map.of("c1", canvas),
+            Map.of("c1/ann", AT));
     return List.of(
         new ProjectEntity.Create("Sales", "ann", "org-1", result),
         new ProjectEntity.Create("Sales", "ann", null, result),
@@ -214,6 +215,7 @@ class IdentitySerializationTest {
         new ProjectEntity.TransferOwnership("bob", "ann", result),
         new ProjectEntity.AddCanvas("c1", "Revenue", "ann", result),
         new ProjectEntity.RemoveCanvas("c1", "ann", result),
+        new ProjectEntity.RecordCanvasEdit("c1", "bob", AT),
         new ProjectEntity.Get(ref(ProjectEntity.ProjectView.class)),
         new ProjectEntity.Accepted(),
         new ProjectEntity.Refused(ProjectError.LAST_OWNER, "A project needs at least one owner"),
@@ -228,7 +230,8 @@ class IdentitySerializationTest {
             List.of(canvas),
             List.of(
                 new ProjectEntity.InvitationView(
-                    "i1", "bob@example.com", ProjectRole.EDITOR, LATER, "ann", AT, null, null))),
+                    "i1", "bob@example.com", ProjectRole.EDITOR, LATER, "ann", AT, null, null)),
+            42L),
         new ProjectEntity.ProjectCreated("Sales", "org-1", "ann", AT),
         new ProjectEntity.ProjectRenamed("Sales EU", "ann", AT),
         new ProjectEntity.ProjectArchived("ann", AT),
@@ -245,6 +248,7 @@ class IdentitySerializationTest {
         new ProjectEntity.OwnershipTransferred("bob", "ann", AT),
         new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", AT),
         new ProjectEntity.CanvasRemoved("c1", "ann", AT),
+        new ProjectEntity.CanvasEdited("c1", "bob", LATER),
         state,
         ProjectEntity.State.NEW);
   }

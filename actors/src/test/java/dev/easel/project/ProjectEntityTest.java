@@ -375,6 +375,46 @@ class ProjectEntityTest {
         r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "bob", r));
   }
 
+  List<ProjectEntity.Event> edited(String canvasId, String userId, Instant at) {
+    return project.runCommand(new ProjectEntity.RecordCanvasEdit(canvasId, userId, at)).events();
+  }
+
+  @Test
+  void recordsWhoEditedACanvasAtMostOncePerUserAndInterval() {
+    create();
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
+    accepted(r -> new ProjectEntity.AddCanvas("c2", "Churn", "ann", r));
+    assertThat(edited("c1", "bob", NOW))
+        .containsExactly(new ProjectEntity.CanvasEdited("c1", "bob", NOW));
+    // the default interval is ten minutes
+    assertThat(edited("c1", "bob", NOW.plusSeconds(599))).isEmpty();
+    assertThat(edited("c1", "cy", NOW.plusSeconds(1))).hasSize(1);
+    assertThat(edited("c2", "bob", NOW.plusSeconds(2))).hasSize(1);
+    assertThat(edited("c1", "bob", NOW.plusSeconds(600)))
+        .containsExactly(new ProjectEntity.CanvasEdited("c1", "bob", NOW.plusSeconds(600)));
+    // the last note survives a restart, so a restarted project does not note twice
+    project.restart();
+    assertThat(edited("c1", "bob", NOW.plusSeconds(700))).isEmpty();
+    // canvases outside the catalog, and deleted projects, note nothing
+    assertThat(edited("elsewhere", "bob", NOW)).isEmpty();
+    accepted(r -> new ProjectEntity.RemoveCanvas("c2", "ann", r));
+    assertThat(project.getState().editsNoted()).doesNotContainKey("c2/bob");
+    assertThat(edited("c2", "bob", NOW.plusSeconds(3600))).isEmpty();
+    accepted(r -> new ProjectEntity.Delete("ann", r));
+    assertThat(edited("c1", "bob", NOW.plusSeconds(3600))).isEmpty();
+  }
+
+  @Test
+  void showsItsRevisionTheSequenceNumberOfItsLatestEvent() {
+    assertThat(view().revision()).isZero();
+    create();
+    accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Rename("Sales EU", "ann", r));
+    assertThat(view().revision()).isEqualTo(2);
+    project.restart();
+    assertThat(view().revision()).isEqualTo(2);
+  }
+
   @Test
   void listsMembersByRoleThenId() {
     create();

@@ -50,9 +50,145 @@ class ProjectPolicyTest {
         "NONE,       CANVAS_COMMENT, false",
         "NONE,       CANVAS_EDIT,    false",
         "NONE,       CANVAS_DELETE,  false",
+        "OWNER,      READ_ACTIVITY,      true",
+        "EDITOR,     READ_ACTIVITY,      true",
+        "COMMENTER,  READ_ACTIVITY,      true",
+        "VIEWER,     READ_ACTIVITY,      true",
+        "NONE,       READ_ACTIVITY,      false",
+        "OWNER,      RENAME,             true",
+        "EDITOR,     RENAME,             false",
+        "COMMENTER,  RENAME,             false",
+        "VIEWER,     RENAME,             false",
+        "NONE,       RENAME,             false",
+        "OWNER,      ARCHIVE,            true",
+        "EDITOR,     ARCHIVE,            false",
+        "COMMENTER,  ARCHIVE,            false",
+        "VIEWER,     ARCHIVE,            false",
+        "NONE,       ARCHIVE,            false",
+        "OWNER,      DELETE,             true",
+        "EDITOR,     DELETE,             false",
+        "COMMENTER,  DELETE,             false",
+        "VIEWER,     DELETE,             false",
+        "NONE,       DELETE,             false",
+        "OWNER,      ADD_MEMBER,         true",
+        "EDITOR,     ADD_MEMBER,         false",
+        "COMMENTER,  ADD_MEMBER,         false",
+        "VIEWER,     ADD_MEMBER,         false",
+        "NONE,       ADD_MEMBER,         false",
+        "OWNER,      CHANGE_ROLE,        true",
+        "EDITOR,     CHANGE_ROLE,        false",
+        "COMMENTER,  CHANGE_ROLE,        false",
+        "VIEWER,     CHANGE_ROLE,        false",
+        "NONE,       CHANGE_ROLE,        false",
+        "OWNER,      REMOVE_MEMBER,      true",
+        "EDITOR,     REMOVE_MEMBER,      false",
+        "COMMENTER,  REMOVE_MEMBER,      false",
+        "VIEWER,     REMOVE_MEMBER,      false",
+        "NONE,       REMOVE_MEMBER,      false",
+        "OWNER,      LEAVE,              true",
+        "EDITOR,     LEAVE,              true",
+        "COMMENTER,  LEAVE,              true",
+        "VIEWER,     LEAVE,              true",
+        "NONE,       LEAVE,              false",
+        "OWNER,      TRANSFER_OWNERSHIP, true",
+        "EDITOR,     TRANSFER_OWNERSHIP, false",
+        "COMMENTER,  TRANSFER_OWNERSHIP, false",
+        "VIEWER,     TRANSFER_OWNERSHIP, false",
+        "NONE,       TRANSFER_OWNERSHIP, false",
+        "OWNER,      INVITE,             true",
+        "EDITOR,     INVITE,             false",
+        "COMMENTER,  INVITE,             false",
+        "VIEWER,     INVITE,             false",
+        "NONE,       INVITE,             false",
       })
   void decides(ProjectRole role, ProjectPolicy.Action action, boolean allowed) {
     assertThat(ProjectPolicy.allows(role, action)).isEqualTo(allowed);
+  }
+
+  @Test
+  void adminsOfTheOrganizationManageMembersAndInvitationsWithoutARole() {
+    var admin = new ProjectPolicy.Standing(null, true, false);
+    assertThat(ProjectPolicy.decide(admin, ProjectPolicy.Action.READ))
+        .isEqualTo(ProjectPolicy.Decision.ALLOWED);
+    for (var action :
+        List.of(
+            ProjectPolicy.Action.ADD_MEMBER,
+            ProjectPolicy.Action.CHANGE_ROLE,
+            ProjectPolicy.Action.REMOVE_MEMBER,
+            ProjectPolicy.Action.INVITE)) {
+      assertThat(ProjectPolicy.decide(admin, action)).isEqualTo(ProjectPolicy.Decision.ALLOWED);
+      assertThat(ProjectPolicy.orgAdminsMay(action)).isTrue();
+    }
+    // but they neither run the project's life nor touch its canvases
+    for (var action :
+        List.of(
+            ProjectPolicy.Action.RENAME,
+            ProjectPolicy.Action.ARCHIVE,
+            ProjectPolicy.Action.DELETE,
+            ProjectPolicy.Action.TRANSFER_OWNERSHIP,
+            ProjectPolicy.Action.READ_ACTIVITY,
+            ProjectPolicy.Action.CREATE_CANVAS,
+            ProjectPolicy.Action.CANVAS_READ,
+            ProjectPolicy.Action.CANVAS_EDIT)) {
+      assertThat(ProjectPolicy.decide(admin, action)).isEqualTo(ProjectPolicy.Decision.DENIED);
+    }
+    // a viewer who administers the organization changes roles as an admin, edits as a viewer
+    var viewerAdmin = new ProjectPolicy.Standing(ProjectRole.VIEWER, true, false);
+    assertThat(ProjectPolicy.decide(viewerAdmin, ProjectPolicy.Action.CHANGE_ROLE))
+        .isEqualTo(ProjectPolicy.Decision.ALLOWED);
+    assertThat(ProjectPolicy.decide(viewerAdmin, ProjectPolicy.Action.CANVAS_EDIT))
+        .isEqualTo(ProjectPolicy.Decision.DENIED);
+    assertThat(ProjectPolicy.decide(ProjectPolicy.Standing.OUTSIDER, ProjectPolicy.Action.READ))
+        .isEqualTo(ProjectPolicy.Decision.HIDDEN);
+  }
+
+  @Test
+  void anArchivedProjectIsReadOnly() {
+    var owner = new ProjectPolicy.Standing(ProjectRole.OWNER, false, true);
+    for (var action :
+        List.of(
+            ProjectPolicy.Action.RENAME,
+            ProjectPolicy.Action.CREATE_CANVAS,
+            ProjectPolicy.Action.CANVAS_COMMENT,
+            ProjectPolicy.Action.CANVAS_EDIT,
+            ProjectPolicy.Action.CANVAS_DELETE)) {
+      assertThat(ProjectPolicy.decide(owner, action)).isEqualTo(ProjectPolicy.Decision.ARCHIVED);
+    }
+    // it can be read, unarchived, deleted, and its members managed
+    for (var action :
+        List.of(
+            ProjectPolicy.Action.READ,
+            ProjectPolicy.Action.READ_ACTIVITY,
+            ProjectPolicy.Action.CANVAS_READ,
+            ProjectPolicy.Action.ARCHIVE,
+            ProjectPolicy.Action.DELETE,
+            ProjectPolicy.Action.CHANGE_ROLE,
+            ProjectPolicy.Action.TRANSFER_OWNERSHIP)) {
+      assertThat(ProjectPolicy.decide(owner, action)).isEqualTo(ProjectPolicy.Decision.ALLOWED);
+    }
+    // a role too low is told so first
+    var viewer = new ProjectPolicy.Standing(ProjectRole.VIEWER, false, true);
+    assertThat(ProjectPolicy.decide(viewer, ProjectPolicy.Action.CANVAS_EDIT))
+        .isEqualTo(ProjectPolicy.Decision.DENIED);
+  }
+
+  @Test
+  void organizationsAreSeenByMembersAndManagedByAdmins() {
+    for (var action : ProjectPolicy.OrganizationAction.values()) {
+      assertThat(ProjectPolicy.allowsInOrganization(false, false, action)).isFalse();
+      assertThat(ProjectPolicy.allowsInOrganization(true, true, action)).isTrue();
+    }
+    assertThat(
+            ProjectPolicy.allowsInOrganization(true, false, ProjectPolicy.OrganizationAction.READ))
+        .isTrue();
+    assertThat(
+            ProjectPolicy.allowsInOrganization(
+                true, false, ProjectPolicy.OrganizationAction.CREATE_PROJECT))
+        .isTrue();
+    assertThat(
+            ProjectPolicy.allowsInOrganization(
+                true, false, ProjectPolicy.OrganizationAction.MANAGE_MEMBERS))
+        .isFalse();
   }
 
   @Test

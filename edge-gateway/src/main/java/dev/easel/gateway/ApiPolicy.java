@@ -72,7 +72,39 @@ final class ApiPolicy implements ServerInterceptor {
           Map.entry("easel.v1.CanvasService/SubmitOp", Rule.role(ProjectPolicy.Action.CANVAS_EDIT)),
           Map.entry(
               "easel.v1.CanvasService/StreamOps", Rule.role(ProjectPolicy.Action.CANVAS_READ)),
-          Map.entry("easel.v1.CanvasService/ListCanvases", Rule.signedIn()));
+          Map.entry("easel.v1.CanvasService/ListCanvases", Rule.signedIn()),
+          Map.entry(
+              "easel.v1.ProjectService/RenameProject", Rule.role(ProjectPolicy.Action.RENAME)),
+          Map.entry(
+              "easel.v1.ProjectService/ArchiveProject", Rule.role(ProjectPolicy.Action.ARCHIVE)),
+          Map.entry(
+              "easel.v1.ProjectService/UnarchiveProject", Rule.role(ProjectPolicy.Action.ARCHIVE)),
+          Map.entry(
+              "easel.v1.ProjectService/DeleteProject", Rule.role(ProjectPolicy.Action.DELETE)),
+          Map.entry(
+              "easel.v1.ProjectService/ChangeMemberRole",
+              Rule.role(ProjectPolicy.Action.CHANGE_ROLE)),
+          // Removing oneself is ProjectPolicy.Action.LEAVE, decided by Projects.removeMember.
+          Map.entry(
+              "easel.v1.ProjectService/RemoveMember",
+              Rule.role(ProjectPolicy.Action.REMOVE_MEMBER)),
+          Map.entry(
+              "easel.v1.ProjectService/TransferOwnership",
+              Rule.role(ProjectPolicy.Action.TRANSFER_OWNERSHIP)),
+          Map.entry(
+              "easel.v1.ProjectService/CreateInvitation", Rule.role(ProjectPolicy.Action.INVITE)),
+          Map.entry(
+              "easel.v1.ProjectService/ListInvitations", Rule.role(ProjectPolicy.Action.INVITE)),
+          Map.entry(
+              "easel.v1.ProjectService/RevokeInvitation", Rule.role(ProjectPolicy.Action.INVITE)),
+          Map.entry("easel.v1.ProjectService/AcceptInvitation", Rule.signedIn()),
+          Map.entry(
+              "easel.v1.ProjectService/ListProjectActivity",
+              Rule.role(ProjectPolicy.Action.READ_ACTIVITY)),
+          Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn()),
+          Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn()),
+          Map.entry("easel.v1.OrganizationService/AddOrganizationMember", Rule.signedIn()),
+          Map.entry("easel.v1.OrganizationService/RemoveOrganizationMember", Rule.signedIn()));
 
   private final Callers callers;
 

@@ -6,6 +6,8 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
+import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
@@ -18,6 +20,11 @@ import dev.easel.identity.PasswordHasher;
 import dev.easel.identity.SecretBox;
 import dev.easel.identity.SignInStates;
 import dev.easel.identity.TokenKeys;
+import dev.easel.project.InvitationTokens;
+import dev.easel.project.Invitations;
+import dev.easel.project.Organizations;
+import dev.easel.project.People;
+import dev.easel.project.ProjectActivity;
 import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -69,7 +76,14 @@ public final class EaselServer implements AutoCloseable {
     PasswordHasher passwords = new PasswordHasher();
     Accounts accounts = new Accounts(system, passwords, accessTokens, secrets, Clock.systemUTC());
     AccountSettings settings = new AccountSettings(system, passwords, secrets, Clock.systemUTC());
-    Projects projects = new Projects(system, canvases);
+    People people = new People(system);
+    Projects projects = new Projects(system, canvases, people);
+    Invitations invitations =
+        new Invitations(
+            system,
+            projects,
+            openInvitationTokens(system, identity.getString("issuer")),
+            Clock.systemUTC());
     ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
     Set<String> allowedOrigins =
         Arrays.stream(config.getString("allowed-origins").split(","))
@@ -89,12 +103,24 @@ public final class EaselServer implements AutoCloseable {
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts))
             .addService(new UserServiceImpl(accounts, settings, callers))
-            .addService(new ProjectServiceImpl(projects, callers))
+            .addService(
+                new ProjectServiceImpl(
+                    projects, invitations, new ProjectActivity(system, projects, people), callers))
+            .addService(
+                new OrganizationServiceImpl(new Organizations(system, projects, people), callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .intercept(new ApiPolicy(callers))
-            .enableHttpJsonTranscoding(true)
+            // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
+            // lowerCamelCase (pageSize).
+            .enableHttpJsonTranscoding(
+                HttpJsonTranscodingOptions.builder()
+                    .queryParamMatchRules(
+                        HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
+                        HttpJsonTranscodingQueryParamMatchRule.JSON_NAME,
+                        HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
+                    .build())
             .maxRequestMessageLength((int) config.getMemorySize("max-message-size").toBytes())
             .build();
     Server server =
@@ -201,6 +227,16 @@ public final class EaselServer implements AutoCloseable {
       return SecretBox.open(dir, identity.getString("secrets-key"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the secrets key in " + dir, e);
+    }
+  }
+
+  /** The key that signs invitation links, next to the token signing keys. */
+  private static InvitationTokens openInvitationTokens(ActorSystem<?> system, String issuer) {
+    Path dir = Path.of(system.settings().config().getString("easel.data-dir"), "keys");
+    try {
+      return InvitationTokens.open(dir, issuer, Clock.systemUTC());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the invitation key in " + dir, e);
     }
   }
 

@@ -1,28 +1,58 @@
 package dev.easel.gateway;
 
+import dev.easel.api.v1.AcceptInvitationRequest;
+import dev.easel.api.v1.ActivityEntry;
 import dev.easel.api.v1.AddMemberRequest;
+import dev.easel.api.v1.ArchiveProjectRequest;
+import dev.easel.api.v1.ChangeMemberRoleRequest;
+import dev.easel.api.v1.CreateInvitationRequest;
+import dev.easel.api.v1.CreateInvitationResponse;
 import dev.easel.api.v1.CreateProjectCanvasRequest;
 import dev.easel.api.v1.CreateProjectRequest;
+import dev.easel.api.v1.DeleteProjectRequest;
+import dev.easel.api.v1.DeleteProjectResponse;
 import dev.easel.api.v1.GetProjectRequest;
+import dev.easel.api.v1.Invitation;
+import dev.easel.api.v1.ListInvitationsRequest;
+import dev.easel.api.v1.ListInvitationsResponse;
+import dev.easel.api.v1.ListProjectActivityRequest;
+import dev.easel.api.v1.ListProjectActivityResponse;
 import dev.easel.api.v1.ListProjectsRequest;
 import dev.easel.api.v1.ListProjectsResponse;
 import dev.easel.api.v1.Project;
 import dev.easel.api.v1.ProjectCanvas;
 import dev.easel.api.v1.ProjectServiceGrpc;
+import dev.easel.api.v1.RemoveMemberRequest;
+import dev.easel.api.v1.RemoveMemberResponse;
+import dev.easel.api.v1.RenameProjectRequest;
+import dev.easel.api.v1.RevokeInvitationRequest;
+import dev.easel.api.v1.RevokeInvitationResponse;
+import dev.easel.api.v1.TransferOwnershipRequest;
+import dev.easel.api.v1.UnarchiveProjectRequest;
+import dev.easel.project.Invitations;
+import dev.easel.project.People;
+import dev.easel.project.ProjectActivity;
 import dev.easel.project.ProjectEntity;
+import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
+import java.time.Instant;
 
 /**
  * {@code easel.v1.ProjectService}: projects of the signed-in caller, through {@link Projects},
- * which decides what the caller may do.
+ * {@link Invitations} and {@link ProjectActivity}, which decide what the caller may do.
  */
 final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase {
   private final Projects projects;
+  private final Invitations invitations;
+  private final ProjectActivity activity;
   private final Callers callers;
 
-  ProjectServiceImpl(Projects projects, Callers callers) {
+  ProjectServiceImpl(
+      Projects projects, Invitations invitations, ProjectActivity activity, Callers callers) {
     this.projects = projects;
+    this.invitations = invitations;
+    this.activity = activity;
     this.callers = callers;
   }
 
@@ -31,7 +61,9 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.create(userId, request.getName()), response, ProjectServiceImpl::project);
+        projects.create(userId, request.getName(), request.getOrgId()),
+        response,
+        ProjectServiceImpl::project);
   }
 
   @Override
@@ -84,21 +116,211 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
                 .build());
   }
 
+  @Override
+  public void renameProject(RenameProjectRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.rename(userId, request.getProjectId(), request.getName()),
+        response,
+        ProjectServiceImpl::project);
+  }
+
+  @Override
+  public void archiveProject(ArchiveProjectRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.setArchived(userId, request.getProjectId(), true),
+        response,
+        ProjectServiceImpl::project);
+  }
+
+  @Override
+  public void unarchiveProject(UnarchiveProjectRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.setArchived(userId, request.getProjectId(), false),
+        response,
+        ProjectServiceImpl::project);
+  }
+
+  @Override
+  public void deleteProject(
+      DeleteProjectRequest request, StreamObserver<DeleteProjectResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.delete(userId, request.getProjectId()),
+        response,
+        done -> DeleteProjectResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void changeMemberRole(ChangeMemberRoleRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.changeRole(userId, request.getProjectId(), request.getUserId(), request.getRole()),
+        response,
+        ProjectServiceImpl::project);
+  }
+
+  @Override
+  public void removeMember(
+      RemoveMemberRequest request, StreamObserver<RemoveMemberResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.removeMember(userId, request.getProjectId(), request.getUserId()),
+        response,
+        done -> RemoveMemberResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void transferOwnership(
+      TransferOwnershipRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        projects.transferOwnership(userId, request.getProjectId(), request.getUserId()),
+        response,
+        ProjectServiceImpl::project);
+  }
+
+  @Override
+  public void createInvitation(
+      CreateInvitationRequest request, StreamObserver<CreateInvitationResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        invitations.create(userId, request.getProjectId(), request.getEmail(), request.getRole()),
+        response,
+        created ->
+            CreateInvitationResponse.newBuilder()
+                .setInvitationId(created.invitationId())
+                .setToken(created.token())
+                .setExpiresAt(created.expiresAt().toString())
+                .setAcceptUrl(created.acceptUrl())
+                .build());
+  }
+
+  @Override
+  public void listInvitations(
+      ListInvitationsRequest request, StreamObserver<ListInvitationsResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        invitations.pending(userId, request.getProjectId()),
+        response,
+        pending -> {
+          ListInvitationsResponse.Builder list = ListInvitationsResponse.newBuilder();
+          for (ProjectEntity.InvitationView invitation : pending) {
+            list.addInvitations(
+                Invitation.newBuilder()
+                    .setInvitationId(invitation.inviteId())
+                    .setEmail(invitation.email())
+                    .setRole(Projects.wireName(invitation.role()))
+                    .setExpiresAt(invitation.expiresAt().toString())
+                    .setInvitedAt(invitation.invitedAt().toString())
+                    .setInvitedBy(invitation.invitedBy()));
+          }
+          return list.build();
+        });
+  }
+
+  @Override
+  public void revokeInvitation(
+      RevokeInvitationRequest request, StreamObserver<RevokeInvitationResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        invitations.revoke(userId, request.getProjectId(), request.getInvitationId()),
+        response,
+        done -> RevokeInvitationResponse.getDefaultInstance());
+  }
+
+  @Override
+  public void acceptInvitation(AcceptInvitationRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        invitations.accept(userId, request.getToken()), response, ProjectServiceImpl::project);
+  }
+
+  @Override
+  public void listProjectActivity(
+      ListProjectActivityRequest request, StreamObserver<ListProjectActivityResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        activity.page(
+            userId, request.getProjectId(), request.getPageSize(), request.getPageToken()),
+        response,
+        page -> {
+          ListProjectActivityResponse.Builder list =
+              ListProjectActivityResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (ProjectActivity.Entry entry : page.entries()) {
+            list.addEntries(entry(entry, page));
+          }
+          return list.build();
+        });
+  }
+
+  private static ActivityEntry entry(ProjectActivity.Entry entry, ProjectActivity.Page page) {
+    ActivityEntry.Builder shown =
+        ActivityEntry.newBuilder()
+            .setAt(entry.at().toString())
+            .setActorUserId(entry.actorUserId())
+            .setActorDisplayName(People.of(page.people(), entry.actorUserId()).displayName())
+            .setKind(entry.kind().wireName())
+            .setRole(role(entry.role()))
+            .setPreviousRole(role(entry.previousRole()))
+            .setName(text(entry.name()))
+            .setEmail(text(entry.email()))
+            .setCanvasId(text(entry.canvasId()))
+            .setCanvasTitle(text(entry.canvasTitle()))
+            .setInvitationId(text(entry.invitationId()));
+    if (entry.subjectUserId() != null) {
+      shown
+          .setSubjectUserId(entry.subjectUserId())
+          .setSubjectDisplayName(People.of(page.people(), entry.subjectUserId()).displayName());
+    }
+    return shown.build();
+  }
+
+  private static String role(ProjectRole role) {
+    return role == null ? "" : Projects.wireName(role);
+  }
+
+  private static String text(String value) {
+    return value == null ? "" : value;
+  }
+
+  private static String time(Instant at) {
+    return at == null ? "" : at.toString();
+  }
+
   private static Project project(Projects.MemberView seen) {
     ProjectEntity.ProjectView view = seen.project();
     Project.Builder project =
         Project.newBuilder()
             .setProjectId(view.projectId())
             .setName(view.name())
-            .setRole(Projects.wireName(seen.role()))
-            .setCreatedAt(view.createdAt().toString())
-            .setArchived(view.archived());
+            .setRole(role(seen.role()))
+            .setCreatedAt(time(view.createdAt()))
+            .setArchived(view.archived())
+            .setOrgId(text(view.orgId()));
     for (ProjectEntity.Member member : view.members()) {
+      People.Person person = People.of(seen.people(), member.userId());
       project
           .addMembersBuilder()
           .setUserId(member.userId())
           .setRole(Projects.wireName(member.role()))
-          .setSince(member.since().toString());
+          .setSince(time(member.since()))
+          .setEmail(person.email())
+          .setDisplayName(person.displayName());
     }
     for (ProjectEntity.CanvasEntry canvas : view.canvases()) {
       project
@@ -106,7 +328,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
           .setCanvasId(canvas.canvasId())
           .setTitle(canvas.title())
           .setAddedBy(canvas.addedBy())
-          .setAddedAt(canvas.addedAt().toString());
+          .setAddedAt(time(canvas.addedAt()));
     }
     return project.build();
   }

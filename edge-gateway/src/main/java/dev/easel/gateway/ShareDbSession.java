@@ -13,7 +13,6 @@ import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
 import dev.easel.project.ProjectPolicy;
-import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
@@ -58,7 +57,7 @@ final class ShareDbSession {
   private final String user;
   private final Projects projects;
   private final ArrayDeque<ObjectNode> inbox = new ArrayDeque<>();
-  private final Map<String, KnownRole> roles = new HashMap<>();
+  private final Map<String, KnownStanding> standings = new HashMap<>();
   private boolean checking;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final Map<String, PresenceHub.Registration> presenceChannels = new HashMap<>();
@@ -271,20 +270,24 @@ final class ShareDbSession {
   private boolean allowedFromCache(Access access) {
     long now = System.nanoTime();
     for (String canvasId : access.canvasIds()) {
-      KnownRole known = roles.get(canvasId);
+      KnownStanding known = standings.get(canvasId);
       if (known == null || now - known.checkedAt() > ROLE_TTL_NANOS) return false;
       // A cached refusal is re-checked rather than answered from the cache.
-      if (!ProjectPolicy.allows(known.role(), access.action())) return false;
+      if (ProjectPolicy.decide(known.standing(), access.action())
+          != ProjectPolicy.Decision.ALLOWED) {
+        return false;
+      }
     }
     return true;
   }
 
-  private record KnownRole(ProjectRole role, long checkedAt) {}
+  /** Where the user stood in a canvas's project (role, archive), and when that was checked. */
+  private record KnownStanding(ProjectPolicy.Standing standing, long checkedAt) {}
 
   private void check(Access access, ObjectNode request) {
-    List<CompletableFuture<ProjectRole>> lookups = new ArrayList<>();
+    List<CompletableFuture<ProjectPolicy.Standing>> lookups = new ArrayList<>();
     for (String canvasId : access.canvasIds()) {
-      lookups.add(projects.canvasRole(user, canvasId).toCompletableFuture());
+      lookups.add(projects.canvasStanding(user, canvasId).toCompletableFuture());
     }
     CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
         .whenCompleteAsync(
@@ -297,17 +300,19 @@ final class ShareDbSession {
                 try {
                   for (int i = 0; i < lookups.size(); i++) {
                     String canvasId = access.canvasIds().get(i);
-                    ProjectRole role = lookups.get(i).join();
-                    roles.put(canvasId, new KnownRole(role, System.nanoTime()));
-                    Projects.check(canvasId, role, access.action());
+                    ProjectPolicy.Standing standing = lookups.get(i).join();
+                    standings.put(canvasId, new KnownStanding(standing, System.nanoTime()));
+                    Projects.check(canvasId, standing, access.action());
                   }
                   handle(request);
                 } catch (Projects.Refusal refusal) {
                   error(
                       request,
-                      refusal.kind() == Projects.Refusal.Kind.NOT_FOUND
-                          ? "ERR_DOC_DOES_NOT_EXIST"
-                          : "ERR_PERMISSION_DENIED",
+                      switch (refusal.kind()) {
+                        case NOT_FOUND -> "ERR_DOC_DOES_NOT_EXIST";
+                        case FAILED_PRECONDITION -> "ERR_PROJECT_ARCHIVED";
+                        default -> "ERR_PERMISSION_DENIED";
+                      },
                       refusal.getMessage());
                 } catch (BadRequest e) {
                   error(request, e.code, e.getMessage());

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * by the {@link SecretBox}; recovery codes are shown once and stored as digests. A password change
  * ends every other sign-in of the account (its {@link UserSessionsEntity}); deletion erases the
  * account ({@link UserEntity.Delete}), releases its email address and ends every sign-in.
+ *
+ * <p>Each change is recorded in the account's {@link SecurityLog} with the {@link RequestOrigin}
+ * the edge passes, before it is answered (deletion closes and erases the log); the methods without
+ * an origin record one from nowhere known.
  */
 public final class AccountSettings {
   /** A wrong password or code where the caller had to confirm who they are. */
@@ -70,6 +74,7 @@ public final class AccountSettings {
   private final Totp totp = new Totp();
   private final SecondFactorCheck secondFactors;
   private final Executor hashing;
+  private final SecurityLog securityLog;
 
   public AccountSettings(
       ActorSystem<?> system, PasswordHasher passwords, SecretBox secrets, Clock clock) {
@@ -78,6 +83,7 @@ public final class AccountSettings {
     this.passwords = passwords;
     this.secondFactors = new SecondFactorCheck(secrets, totp, clock);
     this.hashing = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.securityLog = new SecurityLog(system, clock);
   }
 
   // ---- profile --------------------------------------------------------------------------------
@@ -88,6 +94,12 @@ public final class AccountSettings {
    */
   public CompletionStage<UserEntity.UserView> updateProfile(
       String userId, String displayName, String avatarUrl) {
+    return updateProfile(userId, displayName, avatarUrl, RequestOrigin.UNKNOWN);
+  }
+
+  /** Changes the profile as {@link #updateProfile(String, String, String)}, recorded. */
+  public CompletionStage<UserEntity.UserView> updateProfile(
+      String userId, String displayName, String avatarUrl, RequestOrigin origin) {
     String name;
     String avatar;
     try {
@@ -106,6 +118,13 @@ public final class AccountSettings {
                             name != null ? name : current.displayName(),
                             avatarUrl != null ? avatar : current.avatarUrl(),
                             replyTo)))
+        .thenCompose(
+            changed ->
+                record(
+                    userId,
+                    SecurityLogEntity.Kind.PROFILE_CHANGED,
+                    changedFields(name, avatarUrl),
+                    origin))
         .thenCompose(changed -> view(userId));
   }
 
@@ -118,6 +137,20 @@ public final class AccountSettings {
    */
   public CompletionStage<Void> changePassword(
       String userId, String currentPassword, String newPassword, String keepSessionId) {
+    return changePassword(
+        userId, currentPassword, newPassword, keepSessionId, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Replaces the password as {@link #changePassword(String, String, String, String)} does, and
+   * records it with {@code origin}.
+   */
+  public CompletionStage<Void> changePassword(
+      String userId,
+      String currentPassword,
+      String newPassword,
+      String keepSessionId,
+      RequestOrigin origin) {
     if (currentPassword == null || currentPassword.isEmpty()) {
       return refused(Accounts.Refusal.Kind.INVALID, "currentPassword is required");
     }
@@ -146,7 +179,14 @@ public final class AccountSettings {
               return change(userId, replyTo -> new UserEntity.ChangePassword(hash, replyTo));
             },
             hashing)
-        .thenCompose(changed -> endSignIns(userId, keepSessionId, "password changed"));
+        .thenCompose(changed -> endSignIns(userId, keepSessionId, "password changed"))
+        .thenCompose(
+            ended ->
+                record(
+                    userId,
+                    SecurityLogEntity.Kind.PASSWORD_CHANGED,
+                    "every other sign-in was ended",
+                    origin));
   }
 
   // ---- deletion -------------------------------------------------------------------------------
@@ -158,6 +198,15 @@ public final class AccountSettings {
    * refused wherever the account is looked up.
    */
   public CompletionStage<Void> delete(String userId, String password, String totpCode) {
+    return delete(userId, password, totpCode, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Deletes the account as {@link #delete(String, String, String)} does; its security log records
+   * the deletion with {@code origin}, is closed (nobody reads it again) and its events are deleted.
+   */
+  public CompletionStage<Void> delete(
+      String userId, String password, String totpCode, RequestOrigin origin) {
     String code;
     try {
       code = SecondFactorCheck.totpCode(totpCode, "totpCode");
@@ -174,7 +223,8 @@ public final class AccountSettings {
                         deleted ->
                             releaseEmail(userId, credentials.email())
                                 .thenCompose(
-                                    released -> endSignIns(userId, null, "account deleted"))));
+                                    released -> endSignIns(userId, null, "account deleted"))
+                                .thenCompose(ended -> securityLog.accountDeleted(userId, origin))));
   }
 
   private CompletionStage<Void> releaseEmail(String userId, String email) {
@@ -203,6 +253,14 @@ public final class AccountSettings {
    * first code.
    */
   public CompletionStage<TotpEnrollment> enrollTotp(String userId) {
+    return enrollTotp(userId, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Starts enrolling as {@link #enrollTotp(String)} does; the secret is answered only once the
+   * enrollment is recorded.
+   */
+  public CompletionStage<TotpEnrollment> enrollTotp(String userId, RequestOrigin origin) {
     return activeCredentials(userId)
         .thenCompose(
             credentials -> {
@@ -220,7 +278,14 @@ public final class AccountSettings {
               TotpEnrollment enrollment =
                   new TotpEnrollment(secret, totp.otpauthUri(label, secret));
               return change(userId, replyTo -> new UserEntity.EnrollTotp(sealed, replyTo))
-                  .thenApply(enrolled -> enrollment);
+                  .thenCompose(
+                      enrolled ->
+                          record(
+                              userId,
+                              SecurityLogEntity.Kind.MFA_ENROLLED,
+                              "an authenticator app, not yet confirmed",
+                              origin))
+                  .thenApply(recorded -> enrollment);
             });
   }
 
@@ -229,6 +294,15 @@ public final class AccountSettings {
    * recovery codes, to show once.
    */
   public CompletionStage<IssuedRecoveryCodes> confirmTotp(String userId, String typedCode) {
+    return confirmTotp(userId, typedCode, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Turns two-step sign-in on as {@link #confirmTotp(String, String)} does; the recovery codes are
+   * answered only once it is recorded.
+   */
+  public CompletionStage<IssuedRecoveryCodes> confirmTotp(
+      String userId, String typedCode, RequestOrigin origin) {
     String code;
     try {
       code = requiredCode(typedCode, "code");
@@ -263,7 +337,15 @@ public final class AccountSettings {
             })
         // Two-step sign-in is on from here; should storing the codes fail, the user makes new
         // ones with a code of the authenticator.
-        .thenCompose(confirmed -> issueRecoveryCodes(userId));
+        .thenCompose(confirmed -> issueRecoveryCodes(userId))
+        .thenCompose(
+            issued ->
+                record(
+                        userId,
+                        SecurityLogEntity.Kind.MFA_ENABLED,
+                        issued.codes().size() + " recovery codes issued",
+                        origin)
+                    .thenApply(recorded -> issued));
   }
 
   /**
@@ -271,6 +353,12 @@ public final class AccountSettings {
    * confirmed who they are: the password, or a code of the authenticator.
    */
   public CompletionStage<Void> disableTotp(String userId, String password, String totpCode) {
+    return disableTotp(userId, password, totpCode, RequestOrigin.UNKNOWN);
+  }
+
+  /** Turns two-step sign-in off as {@link #disableTotp(String, String, String)} does, recorded. */
+  public CompletionStage<Void> disableTotp(
+      String userId, String password, String totpCode, RequestOrigin origin) {
     String code;
     try {
       code = SecondFactorCheck.totpCode(totpCode, "totpCode");
@@ -284,7 +372,15 @@ public final class AccountSettings {
               return reauthenticate(credentials, password, code);
             })
         .thenCompose(confirmed -> change(userId, UserEntity.DisableTotp::new))
-        .thenApply(disabled -> null);
+        .thenCompose(
+            disabled ->
+                record(
+                    userId,
+                    SecurityLogEntity.Kind.MFA_DISABLED,
+                    code != null
+                        ? "confirmed with an authenticator code"
+                        : "confirmed with the password",
+                    origin));
   }
 
   /**
@@ -293,6 +389,15 @@ public final class AccountSettings {
    */
   public CompletionStage<IssuedRecoveryCodes> regenerateRecoveryCodes(
       String userId, String totpCode) {
+    return regenerateRecoveryCodes(userId, totpCode, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Replaces the recovery codes as {@link #regenerateRecoveryCodes(String, String)} does; the new
+   * codes are answered only once it is recorded.
+   */
+  public CompletionStage<IssuedRecoveryCodes> regenerateRecoveryCodes(
+      String userId, String totpCode, RequestOrigin origin) {
     String code;
     try {
       code = requiredCode(totpCode, "totpCode");
@@ -305,7 +410,15 @@ public final class AccountSettings {
               if (!credentials.totpEnabled()) throw notEnabled();
               return reauthenticate(credentials, null, code);
             })
-        .thenCompose(confirmed -> issueRecoveryCodes(userId));
+        .thenCompose(confirmed -> issueRecoveryCodes(userId))
+        .thenCompose(
+            issued ->
+                record(
+                        userId,
+                        SecurityLogEntity.Kind.RECOVERY_CODES_REGENERATED,
+                        issued.codes().size() + " new codes; the earlier ones stopped working",
+                        origin)
+                    .thenApply(recorded -> issued));
   }
 
   private CompletionStage<IssuedRecoveryCodes> issueRecoveryCodes(String userId) {
@@ -316,6 +429,20 @@ public final class AccountSettings {
   }
 
   // ---- shared ---------------------------------------------------------------------------------
+
+  /** Records a change in the account's security log; fails if it cannot be recorded. */
+  private CompletionStage<Void> record(
+      String userId, SecurityLogEntity.Kind kind, String detail, RequestOrigin origin) {
+    return securityLog.record(userId, kind, detail, origin);
+  }
+
+  /** Which profile fields a change set, by name (never their values). */
+  private static String changedFields(String displayName, String avatarUrl) {
+    List<String> fields = new ArrayList<>();
+    if (displayName != null) fields.add("displayName");
+    if (avatarUrl != null) fields.add(avatarUrl.isEmpty() ? "avatarUrl removed" : "avatarUrl");
+    return fields.isEmpty() ? "nothing" : String.join(", ", fields);
+  }
 
   /**
    * Checks that the caller is the account's owner: every credential sent must be right, and at

@@ -26,6 +26,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * ends it if the account was deleted. Password hashing runs on the blocking dispatcher, never on a
  * connection's event loop. What a signed-in user changes about their account is {@link
  * AccountSettings}.
+ *
+ * <p>Registering, signing in (and failing to: a wrong password or second factor of an existing
+ * account), signing out and a refresh token presented twice are recorded in the account's {@link
+ * SecurityLog}, with the {@link RequestOrigin} the edge passes; tokens are answered only once their
+ * sign-in is recorded.
  */
 public final class Accounts {
   static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}\\.[^@\\s.]{2,63}");
@@ -36,6 +41,9 @@ public final class Accounts {
 
   /** The longest password looked at when checking one; choosing one allows far less. */
   static final int MAX_TYPED_PASSWORD = 1024;
+
+  /** The security log's reason for a sign-in with an existing account's wrong password. */
+  public static final String WRONG_PASSWORD = "WRONG_PASSWORD";
 
   /** The access-token claim that names the sign-in (refresh-token family) it belongs to. */
   public static final String SESSION_CLAIM = "sid";
@@ -110,6 +118,7 @@ public final class Accounts {
 
   private final Duration sessionLifetime;
   private final SecondFactorCheck secondFactors;
+  private final SecurityLog securityLog;
 
   /**
    * @param secrets opens the sealed TOTP secrets that sign-in checks codes against
@@ -130,6 +139,7 @@ public final class Accounts {
     this.sessionLifetime =
         system.settings().config().getDuration("easel.identity.session.absolute-lifetime");
     this.secondFactors = new SecondFactorCheck(secrets, new Totp(), clock);
+    this.securityLog = new SecurityLog(system, clock);
   }
 
   public AccessTokens accessTokens() {
@@ -138,6 +148,12 @@ public final class Accounts {
 
   /** Creates an account and returns its user id. */
   public CompletionStage<String> register(String email, String password, String displayName) {
+    return register(email, password, displayName, RequestOrigin.UNKNOWN);
+  }
+
+  /** Creates an account, records it in its security log, and returns its user id. */
+  public CompletionStage<String> register(
+      String email, String password, String displayName, RequestOrigin origin) {
     String normalized = email == null ? "" : EmailIndexEntity.normalize(email);
     if (!EMAIL.matcher(normalized).matches()) {
       return refused(Refusal.Kind.INVALID, "email is not a valid address");
@@ -183,7 +199,16 @@ public final class Accounts {
                             throw new Refusal(Refusal.Kind.INVALID, refused.message());
                           }
                           return userId;
-                        }));
+                        }))
+        .thenCompose(
+            registered ->
+                securityLog
+                    .record(
+                        registered,
+                        SecurityLogEntity.Kind.ACCOUNT_CREATED,
+                        "with a password",
+                        origin)
+                    .thenApply(recorded -> registered));
   }
 
   /**
@@ -237,6 +262,16 @@ public final class Accounts {
    */
   public CompletionStage<Tokens> login(
       String email, String password, String totpCode, String recoveryCode) {
+    return login(email, password, totpCode, recoveryCode, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Signs in as {@link #login(String, String, String, String)} does, and records the sign-in (or,
+   * for an existing account, the wrong password or second factor) in the account's security log
+   * with {@code origin}.
+   */
+  public CompletionStage<Tokens> login(
+      String email, String password, String totpCode, String recoveryCode, RequestOrigin origin) {
     String normalized = email == null ? "" : EmailIndexEntity.normalize(email);
     if (password == null || password.isEmpty() || normalized.isEmpty()) {
       return refused(Refusal.Kind.INVALID, "email and password are required");
@@ -273,18 +308,40 @@ public final class Accounts {
                   passwords.verify(
                       password.toCharArray(), active ? credentials.passwordHash() : null);
               if (!active || !matches) {
+                if (active) {
+                  securityLog.recordInBackground(
+                      credentials.userId(),
+                      SecurityLogEntity.Kind.SIGN_IN_FAILED,
+                      WRONG_PASSWORD,
+                      origin);
+                }
                 throw new Refusal(Refusal.Kind.UNAUTHENTICATED, "wrong email or password");
               }
-              if (!credentials.totpEnabled()) return startSession(credentials.userId());
-              return passSecondFactor(credentials, totp, recovery)
-                  .thenCompose(passed -> startSession(credentials.userId()));
+              if (!credentials.totpEnabled()) {
+                return startSession(
+                    credentials.userId(), SecurityLogEntity.Kind.SIGNED_IN, "password", origin);
+              }
+              return passSecondFactor(credentials, totp, recovery, origin)
+                  .thenCompose(
+                      method ->
+                          startSession(
+                              credentials.userId(),
+                              SecurityLogEntity.Kind.SIGNED_IN,
+                              "password and " + method,
+                              origin));
             },
             hashing);
   }
 
-  /** Checks and uses up the second factor of a sign-in; fails with the refusal to answer. */
-  private CompletionStage<Void> passSecondFactor(
-      UserEntity.Credentials credentials, String totpCode, String recoveryCode) {
+  /**
+   * Checks and uses up the second factor of a sign-in and answers which it was; fails with the
+   * refusal to answer, after recording a wrong or reused code.
+   */
+  private CompletionStage<String> passSecondFactor(
+      UserEntity.Credentials credentials,
+      String totpCode,
+      String recoveryCode,
+      RequestOrigin origin) {
     if (totpCode == null && recoveryCode == null) {
       throw new Refusal(
           Refusal.Kind.UNAUTHENTICATED,
@@ -296,32 +353,45 @@ public final class Accounts {
         totpCode != null
             ? secondFactors.checkTotp(credentials, totpCode)
             : secondFactors.checkRecoveryCode(credentials, recoveryCode);
+    String userId = credentials.userId();
     return switch (outcome) {
       case SecondFactorCheck.Failed failed ->
-          throw new Refusal(Refusal.Kind.UNAUTHENTICATED, failed.reason(), failed.message());
+          signInFailed(
+              userId,
+              new Refusal(Refusal.Kind.UNAUTHENTICATED, failed.reason(), failed.message()),
+              origin);
       case SecondFactorCheck.TotpMatched matched ->
-          change(
-                  credentials.userId(),
-                  replyTo -> new UserEntity.RecordTotpStep(matched.step(), replyTo))
-              .thenApply(
-                  result -> {
-                    if (result instanceof UserEntity.Refused refused) {
-                      throw secondFactorRefused(refused);
-                    }
-                    return null;
-                  });
+          change(userId, replyTo -> new UserEntity.RecordTotpStep(matched.step(), replyTo))
+              .thenCompose(
+                  result ->
+                      result instanceof UserEntity.Refused refused
+                          ? signInFailed(userId, secondFactorRefused(refused), origin)
+                          : CompletableFuture.completedFuture("authenticator code"));
       case SecondFactorCheck.RecoveryCodeMatched matched ->
-          change(
-                  credentials.userId(),
-                  replyTo -> new UserEntity.UseRecoveryCode(matched.hash(), replyTo))
-              .thenApply(
-                  result -> {
-                    if (result instanceof UserEntity.Refused refused) {
-                      throw secondFactorRefused(refused);
-                    }
-                    return null;
-                  });
+          change(userId, replyTo -> new UserEntity.UseRecoveryCode(matched.hash(), replyTo))
+              .thenCompose(
+                  result ->
+                      result instanceof UserEntity.Refused refused
+                          ? signInFailed(userId, secondFactorRefused(refused), origin)
+                          : securityLog
+                              .record(
+                                  userId,
+                                  SecurityLogEntity.Kind.RECOVERY_CODE_USED,
+                                  "at sign-in",
+                                  origin)
+                              .thenApply(recorded -> "recovery code"));
     };
+  }
+
+  /** Records a sign-in refused at its second factor, then fails with the refusal. */
+  private <T> CompletionStage<T> signInFailed(
+      String userId, Refusal refusal, RequestOrigin origin) {
+    return securityLog
+        .recordRegardless(userId, SecurityLogEntity.Kind.SIGN_IN_FAILED, refusal.reason(), origin)
+        .thenApply(
+            recorded -> {
+              throw refusal;
+            });
   }
 
   /** A second factor that matched but was used up meanwhile (two sign-ins racing), or similar. */
@@ -342,13 +412,39 @@ public final class Accounts {
   }
 
   /**
-   * Starts a session for an account whose holder was authenticated already (by password here, or by
-   * an identity provider through {@link FederatedSignIn}): a new refresh-token family, recorded in
-   * the account's {@link UserSessionsEntity} first so that a password change or deletion can end
-   * it, and an access token.
+   * Starts a session for an account whose holder was authenticated already, recorded in its
+   * security log as {@link SecurityLogEntity.Kind#SIGNED_IN} from nowhere known; callers that know
+   * how and from where use {@link #startSession(String, SecurityLogEntity.Kind, String,
+   * RequestOrigin)}.
    */
   public CompletionStage<Tokens> startSession(String userId) {
+    return startSession(userId, SecurityLogEntity.Kind.SIGNED_IN, null, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Starts a session for an account whose holder was authenticated already (by password here, or by
+   * an identity provider through {@link FederatedSignIn}), and records it in the account's security
+   * log as {@code kind} with {@code detail}; the tokens are answered only once it is recorded (a
+   * sign-in that could not be recorded fails with {@link SecurityLog.Unavailable}, and its tokens
+   * are never shown).
+   */
+  public CompletionStage<Tokens> startSession(
+      String userId, SecurityLogEntity.Kind kind, String detail, RequestOrigin origin) {
     RefreshTokens.Issued refresh = RefreshTokens.startFamily();
+    return openSession(userId, refresh)
+        .thenCompose(
+            tokens ->
+                securityLog
+                    .record(userId, kind, detail, origin.withSession(refresh.familyId()))
+                    .thenApply(recorded -> tokens));
+  }
+
+  /**
+   * Opens the refresh-token family {@code refresh} for {@code userId}: recorded in the account's
+   * {@link UserSessionsEntity} first so that a password change or deletion can end it, then
+   * started, with an access token.
+   */
+  private CompletionStage<Tokens> openSession(String userId, RefreshTokens.Issued refresh) {
     Instant expiresAt = clock.instant().plus(sessionLifetime);
     return sharding
         .entityRefFor(UserSessionsEntity.KEY, userId)
@@ -379,6 +475,14 @@ public final class Accounts {
 
   /** Rotates a refresh token: a new pair for a current token, refusal for anything else. */
   public CompletionStage<Tokens> refresh(String refreshToken) {
+    return refresh(refreshToken, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Rotates a refresh token; a spent one presented again ends its sign-in, which is recorded in the
+   * account's security log with {@code origin} before the refusal is answered.
+   */
+  public CompletionStage<Tokens> refresh(String refreshToken, RequestOrigin origin) {
     RefreshTokens.Presented presented;
     try {
       presented = RefreshTokens.parse(refreshToken);
@@ -402,9 +506,19 @@ public final class Accounts {
                               active ->
                                   tokens(rotated.userId(), presented.familyId(), next.plaintext()));
                   case SessionEntity.ReuseDetected reuse ->
-                      throw new Refusal(
-                          Refusal.Kind.UNAUTHENTICATED,
-                          "refresh token was already used: this sign-in has been revoked");
+                      securityLog
+                          .recordRegardless(
+                              reuse.userId(),
+                              SecurityLogEntity.Kind.SESSION_REVOKED_ON_REUSE,
+                              "a spent refresh token was presented again",
+                              origin.withSession(presented.familyId()))
+                          .thenApply(
+                              recorded -> {
+                                throw new Refusal(
+                                    Refusal.Kind.UNAUTHENTICATED,
+                                    "refresh token was already used: this sign-in has been"
+                                        + " revoked");
+                              });
                   case SessionEntity.Refused refused ->
                       throw new Refusal(Refusal.Kind.UNAUTHENTICATED, refused.message());
                 });
@@ -436,6 +550,14 @@ public final class Accounts {
 
   /** Ends the session family of a refresh token. */
   public CompletionStage<Void> logout(String refreshToken) {
+    return logout(refreshToken, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Ends the session family of a refresh token and records it in the account's security log with
+   * {@code origin} (once: ending an ended sign-in records nothing).
+   */
+  public CompletionStage<Void> logout(String refreshToken, RequestOrigin origin) {
     RefreshTokens.Presented presented;
     try {
       presented = RefreshTokens.parse(refreshToken);
@@ -451,8 +573,18 @@ public final class Accounts {
               if (view.userId() == null) {
                 throw new Refusal(Refusal.Kind.UNAUTHENTICATED, "unknown refresh token");
               }
-              return session.<SessionEntity.Result>ask(
-                  replyTo -> new SessionEntity.Revoke("logout", replyTo), askTimeout);
+              return session
+                  .<SessionEntity.Result>ask(
+                      replyTo -> new SessionEntity.Revoke("logout", replyTo), askTimeout)
+                  .thenCompose(
+                      revoked ->
+                          view.revoked() || !(revoked instanceof SessionEntity.Accepted)
+                              ? CompletableFuture.<Void>completedFuture(null)
+                              : securityLog.record(
+                                  view.userId(),
+                                  SecurityLogEntity.Kind.SIGNED_OUT,
+                                  null,
+                                  origin.withSession(presented.familyId())));
             })
         .thenApply(revoked -> null);
   }

@@ -37,11 +37,13 @@ public final class ApiKeys {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Clock clock;
+  private final SecurityLog securityLog;
 
   public ApiKeys(ActorSystem<?> system, Clock clock) {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
     this.clock = clock;
+    this.securityLog = new SecurityLog(system, clock);
   }
 
   /**
@@ -72,6 +74,11 @@ public final class ApiKeys {
 
   /** Creates a key for {@code userId}. */
   public CompletionStage<Created> create(String userId, Spec spec) {
+    return create(userId, spec, RequestOrigin.UNKNOWN);
+  }
+
+  /** Creates a key for {@code userId}; it is answered once recorded in the security log. */
+  public CompletionStage<Created> create(String userId, Spec spec, RequestOrigin origin) {
     ApiKeySecrets.Issued issued = ApiKeySecrets.generate();
     var createdAt = clock.instant();
     return user(userId)
@@ -98,7 +105,8 @@ public final class ApiKeys {
                       spec.projectId(),
                       createdAt,
                       null));
-            });
+            })
+        .thenCompose(created -> securityLog.recordApiKeyCreated(userId, created, origin));
   }
 
   /** The keys of {@code userId}, the oldest first; never a secret. */
@@ -114,6 +122,11 @@ public final class ApiKeys {
 
   /** Revokes key {@code keyId} of {@code userId}: it no longer signs anything in. */
   public CompletionStage<Void> revoke(String userId, String keyId) {
+    return revoke(userId, keyId, RequestOrigin.UNKNOWN);
+  }
+
+  /** Revokes key {@code keyId} of {@code userId}, recorded in its security log. */
+  public CompletionStage<Void> revoke(String userId, String keyId, RequestOrigin origin) {
     if (keyId == null || keyId.isBlank()) {
       return CompletableFuture.failedFuture(invalid("a key id is required"));
     }
@@ -123,7 +136,8 @@ public final class ApiKeys {
             result -> {
               if (result instanceof UserEntity.Refused refused) throw refusal(refused);
               return null;
-            });
+            })
+        .thenCompose(revoked -> securityLog.recordApiKeyRevoked(userId, keyId, origin));
   }
 
   private static Accounts.Refusal refusal(UserEntity.Refused refused) {

@@ -1,5 +1,6 @@
 package dev.easel.identity;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,6 +23,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * controls such an identity could type someone else's address, take over their account, or keep
  * them from signing up. Two first sign-ins racing for the same identity or address end in one
  * account: the index entities grant each to one account, and the loser starts over once.
+ *
+ * <p>The account's {@link SecurityLog} records a new account ({@link
+ * SecurityLogEntity.Kind#ACCOUNT_CREATED}), a new link ({@link
+ * SecurityLogEntity.Kind#IDENTITY_LINKED}) and every sign-in ({@link
+ * SecurityLogEntity.Kind#SIGNED_IN_WITH_PROVIDER}), each naming the provider.
  */
 public final class FederatedSignIn {
   private static final int MAX_SUBJECT = 255;
@@ -73,37 +79,48 @@ public final class FederatedSignIn {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Accounts accounts;
+  private final SecurityLog securityLog;
 
   public FederatedSignIn(ActorSystem<?> system, Accounts accounts) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
     this.accounts = accounts;
+    this.securityLog = new SecurityLog(system, Clock.systemUTC());
   }
 
   /** Finds, links or creates the account of {@code identity} and starts a session for it. */
   public CompletionStage<Accounts.Tokens> signIn(ExternalIdentity identity) {
+    return signIn(identity, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * Finds, links or creates the account of {@code identity} and starts a session for it, recorded
+   * in the account's security log with {@code origin}.
+   */
+  public CompletionStage<Accounts.Tokens> signIn(ExternalIdentity identity, RequestOrigin origin) {
     if (blank(identity.provider()) || blank(identity.subject())) {
       return refused(Refusal.Reason.INVALID, "the provider did not say who signed in (no subject)");
     }
     if (identity.subject().length() > MAX_SUBJECT) {
       return refused(Refusal.Reason.INVALID, "the provider's subject is longer than 255 chars");
     }
-    return signIn(identity, 1);
+    return signIn(identity, 1, origin);
   }
 
-  private CompletionStage<Accounts.Tokens> signIn(ExternalIdentity identity, int retries) {
+  private CompletionStage<Accounts.Tokens> signIn(
+      ExternalIdentity identity, int retries, RequestOrigin origin) {
     var index = identityIndex(identity);
     return index
         .<IdentityIndexEntity.Holder>ask(IdentityIndexEntity.Lookup::new, askTimeout)
         .thenCompose(
             holder -> {
-              if (!holder.claimed()) return linkOrCreate(identity, retries);
+              if (!holder.claimed()) return linkOrCreate(identity, retries, origin);
               return credentials(holder.userId())
                   .thenCompose(
                       account -> {
                         if (account.status() == UserEntity.Status.ACTIVE) {
-                          return accounts.startSession(holder.userId());
+                          return startSession(identity, holder.userId(), origin);
                         }
                         // The account was deleted (or never finished registering): the identity
                         // is free again.
@@ -112,12 +129,13 @@ public final class FederatedSignIn {
                                 replyTo ->
                                     new IdentityIndexEntity.Release(holder.userId(), replyTo),
                                 askTimeout)
-                            .thenCompose(released -> linkOrCreate(identity, retries));
+                            .thenCompose(released -> linkOrCreate(identity, retries, origin));
                       });
             });
   }
 
-  private CompletionStage<Accounts.Tokens> linkOrCreate(ExternalIdentity identity, int retries) {
+  private CompletionStage<Accounts.Tokens> linkOrCreate(
+      ExternalIdentity identity, int retries, RequestOrigin origin) {
     String provider = identity.provider();
     if (blank(identity.email())) {
       return refused(
@@ -145,12 +163,12 @@ public final class FederatedSignIn {
         .thenCompose(
             holder ->
                 holder.claimed()
-                    ? linkExisting(identity, holder.userId(), retries)
-                    : create(identity, email, retries));
+                    ? linkExisting(identity, holder.userId(), retries, origin)
+                    : create(identity, email, retries, origin));
   }
 
   private CompletionStage<Accounts.Tokens> linkExisting(
-      ExternalIdentity identity, String userId, int retries) {
+      ExternalIdentity identity, String userId, int retries, RequestOrigin origin) {
     return credentials(userId)
         .thenCompose(
             account -> {
@@ -163,19 +181,20 @@ public final class FederatedSignIn {
             })
         .thenCompose(
             claimed -> {
-              if (!claimed) return retry(identity, retries);
-              return link(identity, userId).thenCompose(linked -> accounts.startSession(userId));
+              if (!claimed) return retry(identity, retries, origin);
+              return link(identity, userId, origin)
+                  .thenCompose(linked -> startSession(identity, userId, origin));
             });
   }
 
   private CompletionStage<Accounts.Tokens> create(
-      ExternalIdentity identity, String email, int retries) {
+      ExternalIdentity identity, String email, int retries, RequestOrigin origin) {
     String userId = Accounts.newUserId();
     var emailIndex = sharding.entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(email));
     return claimIdentity(identity, userId)
         .thenCompose(
             identityClaimed -> {
-              if (!identityClaimed) return retry(identity, retries);
+              if (!identityClaimed) return retry(identity, retries, origin);
               return emailIndex
                   .<EmailIndexEntity.Result>ask(
                       replyTo -> new EmailIndexEntity.Claim(userId, replyTo), askTimeout)
@@ -184,7 +203,7 @@ public final class FederatedSignIn {
                         if (emailClaimed instanceof EmailIndexEntity.Refused) {
                           // Someone signed up with the address meanwhile: start over, to link.
                           return releaseIdentity(identity, userId)
-                              .thenCompose(released -> retry(identity, retries));
+                              .thenCompose(released -> retry(identity, retries, origin));
                         }
                         return user(userId)
                             .<UserEntity.Result>ask(
@@ -203,9 +222,14 @@ public final class FederatedSignIn {
                                                 userId, system.ignoreRef()));
                                     throw new Refusal(Refusal.Reason.INVALID, refused.message());
                                   }
-                                  return link(identity, userId);
+                                  return securityLog.record(
+                                      userId,
+                                      SecurityLogEntity.Kind.ACCOUNT_CREATED,
+                                      "with " + identity.provider(),
+                                      origin);
                                 })
-                            .thenCompose(linked -> accounts.startSession(userId));
+                            .thenCompose(created -> link(identity, userId, origin))
+                            .thenCompose(linked -> startSession(identity, userId, origin));
                       });
             });
   }
@@ -224,8 +248,12 @@ public final class FederatedSignIn {
         .ask(replyTo -> new IdentityIndexEntity.Release(userId, replyTo), askTimeout);
   }
 
-  /** Records the link in the account; refuses (and frees the index) if it has another one. */
-  private CompletionStage<Void> link(ExternalIdentity identity, String userId) {
+  /**
+   * Records the link in the account and its security log; refuses (and frees the index) if it has
+   * another one.
+   */
+  private CompletionStage<Void> link(
+      ExternalIdentity identity, String userId, RequestOrigin origin) {
     return user(userId)
         .<UserEntity.Result>ask(
             replyTo ->
@@ -234,7 +262,8 @@ public final class FederatedSignIn {
         .thenCompose(
             linked -> {
               if (!(linked instanceof UserEntity.Refused refused)) {
-                return CompletableFuture.<Void>completedFuture(null);
+                return securityLog.record(
+                    userId, SecurityLogEntity.Kind.IDENTITY_LINKED, identity.provider(), origin);
               }
               return releaseIdentity(identity, userId)
                   .thenApply(
@@ -250,13 +279,21 @@ public final class FederatedSignIn {
             });
   }
 
-  private CompletionStage<Accounts.Tokens> retry(ExternalIdentity identity, int retries) {
+  /** Starts a session for the account, recorded as a sign-in with the identity's provider. */
+  private CompletionStage<Accounts.Tokens> startSession(
+      ExternalIdentity identity, String userId, RequestOrigin origin) {
+    return accounts.startSession(
+        userId, SecurityLogEntity.Kind.SIGNED_IN_WITH_PROVIDER, identity.provider(), origin);
+  }
+
+  private CompletionStage<Accounts.Tokens> retry(
+      ExternalIdentity identity, int retries, RequestOrigin origin) {
     if (retries <= 0) {
       return refused(
           Refusal.Reason.UNAVAILABLE,
           "another sign-in with this identity or email is under way; try again");
     }
-    return signIn(identity, retries - 1);
+    return signIn(identity, retries - 1, origin);
   }
 
   private CompletionStage<UserEntity.Credentials> credentials(String userId) {

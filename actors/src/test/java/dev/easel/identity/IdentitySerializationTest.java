@@ -177,6 +177,37 @@ class IdentitySerializationTest {
         UserSessionsEntity.State.EMPTY);
   }
 
+  static List<CborSerializable> securityLogSamples() {
+    ActorRef<SecurityLogEntity.Result> result = ref(SecurityLogEntity.Result.class);
+    SecurityLogEntity.Entry full =
+        new SecurityLogEntity.Entry(
+            AT,
+            SecurityLogEntity.Kind.API_KEY_CREATED,
+            "k1 \"CI ✓\" read,write",
+            "2001:db8::1",
+            "Mozilla/5.0 (X11; Linux) 😀",
+            "f-1");
+    SecurityLogEntity.Entry bare =
+        new SecurityLogEntity.Entry(AT, SecurityLogEntity.Kind.SIGNED_OUT, null, null, null, null);
+    return List.of(
+        new SecurityLogEntity.Record(full, result),
+        new SecurityLogEntity.Record(bare, result),
+        new SecurityLogEntity.Close(AT, result),
+        new SecurityLogEntity.GetStatus(ref(SecurityLogEntity.LogStatus.class)),
+        new SecurityLogEntity.Recorded(42),
+        new SecurityLogEntity.Closed(),
+        new SecurityLogEntity.Refused(IdentityError.USER_DELETED, "The log is closed"),
+        new SecurityLogEntity.NotErased("SQLException"),
+        new SecurityLogEntity.LogStatus(42, null),
+        new SecurityLogEntity.LogStatus(42, LATER),
+        new SecurityLogEntity.SecurityEventRecorded(full),
+        new SecurityLogEntity.SecurityEventRecorded(bare),
+        new SecurityLogEntity.SecurityLogClosed(LATER),
+        new SecurityLogEntity.State(42, null),
+        new SecurityLogEntity.State(42, LATER),
+        SecurityLogEntity.State.EMPTY);
+  }
+
   static List<CborSerializable> projectSamples() {
     ActorRef<ProjectEntity.Result> result = ref(ProjectEntity.Result.class);
     ProjectEntity.Member owner = new ProjectEntity.Member("ann", ProjectRole.OWNER, AT);
@@ -299,6 +330,7 @@ class IdentitySerializationTest {
     samples.addAll(identityIndexSamples());
     samples.addAll(sessionSamples());
     samples.addAll(userSessionsSamples());
+    samples.addAll(securityLogSamples());
     samples.addAll(projectSamples());
     samples.addAll(organizationSamples());
     samples.addAll(membershipSamples());
@@ -334,6 +366,9 @@ class IdentitySerializationTest {
                     UserSessionsEntity.Command.class,
                     UserSessionsEntity.Result.class,
                     UserSessionsEntity.Event.class,
+                    SecurityLogEntity.Command.class,
+                    SecurityLogEntity.Result.class,
+                    SecurityLogEntity.Event.class,
                     ProjectEntity.Command.class,
                     ProjectEntity.Result.class,
                     ProjectEntity.Event.class,
@@ -356,6 +391,8 @@ class IdentitySerializationTest {
             SessionEntity.State.class,
             UserSessionsEntity.Sessions.class,
             UserSessionsEntity.State.class,
+            SecurityLogEntity.LogStatus.class,
+            SecurityLogEntity.State.class,
             ProjectEntity.ProjectView.class,
             ProjectEntity.State.class,
             OrganizationEntity.OrganizationView.class,

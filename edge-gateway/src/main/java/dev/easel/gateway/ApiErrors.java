@@ -5,6 +5,7 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.identity.Accounts;
+import dev.easel.identity.SecurityLog;
 import dev.easel.project.Projects;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -90,6 +91,9 @@ final class ApiErrors {
             case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
           };
       return status(code, refusal.reason(), refusal.getMessage());
+    }
+    if (cause instanceof SecurityLog.Unavailable unavailable) {
+      return status(Code.UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable.getMessage());
     }
     if (cause instanceof TimeoutException) {
       return status(Code.UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");

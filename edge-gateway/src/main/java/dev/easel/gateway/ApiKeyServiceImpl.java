@@ -1,5 +1,6 @@
 package dev.easel.gateway;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.ApiKey;
 import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.CreateApiKeyRequest;
@@ -9,6 +10,7 @@ import dev.easel.api.v1.ListApiKeysResponse;
 import dev.easel.api.v1.RevokeApiKeyRequest;
 import dev.easel.api.v1.RevokeApiKeyResponse;
 import dev.easel.identity.ApiKeys;
+import dev.easel.identity.RequestOrigin;
 import dev.easel.identity.UserEntity;
 import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
@@ -35,6 +37,7 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
       CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> response) {
     String userId;
     ApiKeys.Spec spec;
+    RequestOrigin origin = signedInOrigin();
     try {
       userId = callers.signedInUser();
       spec = ApiKeys.check(request.getName(), request.getScopesList(), request.getProjectId());
@@ -47,7 +50,7 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
             ? CompletableFuture.completedFuture(null)
             : projects.get(userId, spec.projectId());
     Replies.reply(
-        allowed.thenCompose(member -> apiKeys.create(userId, spec)),
+        allowed.thenCompose(member -> apiKeys.create(userId, spec, origin)),
         response,
         created ->
             CreateApiKeyResponse.newBuilder()
@@ -78,9 +81,19 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        apiKeys.revoke(userId, request.getKeyId()),
+        apiKeys.revoke(userId, request.getKeyId(), signedInOrigin()),
         response,
         done -> RevokeApiKeyResponse.getDefaultInstance());
+  }
+
+  /** The request's origin for the security log, within the caller's sign-in when known. */
+  private RequestOrigin signedInOrigin() {
+    try {
+      return RequestOrigins.current(
+          callers.verify(ServiceRequestContext.current().request().headers()));
+    } catch (RuntimeException e) {
+      return RequestOrigins.current();
+    }
   }
 
   private static ApiKey apiKey(UserEntity.ApiKeyView key) {

@@ -54,6 +54,7 @@ final class ApiPolicy implements ServerInterceptor {
           Map.entry("easel.v1.UserService/ConfirmTotp", Rule.signedIn()),
           Map.entry("easel.v1.UserService/DisableTotp", Rule.signedIn()),
           Map.entry("easel.v1.UserService/RegenerateRecoveryCodes", Rule.signedIn()),
+          Map.entry("easel.v1.UserService/ListSecurityEvents", Rule.signedIn()),
           Map.entry("easel.v1.ApiKeyService/CreateApiKey", Rule.signedIn()),
           Map.entry("easel.v1.ApiKeyService/ListApiKeys", Rule.signedIn()),
           Map.entry("easel.v1.ApiKeyService/RevokeApiKey", Rule.signedIn()),

@@ -11,7 +11,10 @@ import dev.easel.api.v1.TokenPair;
 import dev.easel.identity.Accounts;
 import io.grpc.stub.StreamObserver;
 
-/** {@code easel.v1.AuthService}: register, log in, refresh and log out through {@link Accounts}. */
+/**
+ * {@code easel.v1.AuthService}: register, log in, refresh and log out through {@link Accounts},
+ * each with the request's {@link RequestOrigins origin} for the account's security log.
+ */
 final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
   private final Accounts accounts;
 
@@ -22,7 +25,11 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
     Replies.reply(
-        accounts.register(request.getEmail(), request.getPassword(), request.getDisplayName()),
+        accounts.register(
+            request.getEmail(),
+            request.getPassword(),
+            request.getDisplayName(),
+            RequestOrigins.current()),
         response,
         userId -> RegisterResponse.newBuilder().setUserId(userId).build());
   }
@@ -34,20 +41,24 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
             request.getEmail(),
             request.getPassword(),
             request.getTotpCode(),
-            request.getRecoveryCode()),
+            request.getRecoveryCode(),
+            RequestOrigins.current()),
         response,
         AuthServiceImpl::pair);
   }
 
   @Override
   public void refresh(RefreshRequest request, StreamObserver<TokenPair> response) {
-    Replies.reply(accounts.refresh(request.getRefreshToken()), response, AuthServiceImpl::pair);
+    Replies.reply(
+        accounts.refresh(request.getRefreshToken(), RequestOrigins.current()),
+        response,
+        AuthServiceImpl::pair);
   }
 
   @Override
   public void logout(LogoutRequest request, StreamObserver<LogoutResponse> response) {
     Replies.reply(
-        accounts.logout(request.getRefreshToken()),
+        accounts.logout(request.getRefreshToken(), RequestOrigins.current()),
         response,
         done -> LogoutResponse.getDefaultInstance());
   }

@@ -94,7 +94,8 @@ final class BrowserSessions {
             email.asText(),
             password.asText(),
             totpCode.isTextual() ? totpCode.asText() : null,
-            recoveryCode.isTextual() ? recoveryCode.asText() : null)
+            recoveryCode.isTextual() ? recoveryCode.asText() : null,
+            RequestOrigins.of(ctx))
         .thenApply(
             tokens -> signedIn(ctx, request.headers(), tokens, BrowserCookies.newCsrfToken()));
   }
@@ -116,7 +117,7 @@ final class BrowserSessions {
       String keptCsrf = BrowserCookies.isCsrfToken(csrf) ? csrf : BrowserCookies.newCsrfToken();
       return HttpResponse.of(
           accounts
-              .refresh(refreshToken)
+              .refresh(refreshToken, RequestOrigins.of(ctx))
               .thenApply(tokens -> signedIn(ctx, headers, tokens, keptCsrf))
               .exceptionally(
                   failure -> {
@@ -141,7 +142,7 @@ final class BrowserSessions {
       if (refreshToken == null) return HttpReplies.json(HttpStatus.OK, done, cleared);
       return HttpResponse.of(
           accounts
-              .logout(refreshToken)
+              .logout(refreshToken, RequestOrigins.of(ctx))
               .thenApply(revoked -> HttpReplies.json(HttpStatus.OK, done, cleared))
               .exceptionally(
                   failure -> {

@@ -18,6 +18,7 @@ import dev.easel.identity.ApiKeys;
 import dev.easel.identity.FederatedSignIn;
 import dev.easel.identity.PasswordHasher;
 import dev.easel.identity.SecretBox;
+import dev.easel.identity.SecurityLog;
 import dev.easel.identity.SignInStates;
 import dev.easel.identity.TokenKeys;
 import dev.easel.project.InvitationTokens;
@@ -85,6 +86,8 @@ public final class EaselServer implements AutoCloseable {
             openInvitationTokens(system, identity.getString("issuer")),
             Clock.systemUTC());
     ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
+    SecurityLog securityLog = new SecurityLog(system, Clock.systemUTC());
+    TrustedProxies proxies = TrustedProxies.parse(config.getString("trusted-proxies"));
     Set<String> allowedOrigins =
         Arrays.stream(config.getString("allowed-origins").split(","))
             .map(String::strip)
@@ -102,7 +105,7 @@ public final class EaselServer implements AutoCloseable {
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts))
-            .addService(new UserServiceImpl(accounts, settings, callers))
+            .addService(new UserServiceImpl(accounts, settings, securityLog, callers))
             .addService(
                 new ProjectServiceImpl(
                     projects, invitations, new ProjectActivity(system, projects, people), callers))
@@ -153,6 +156,7 @@ public final class EaselServer implements AutoCloseable {
             .build(browserSessions.logout())
             .service(grpc)
             .decorator(new CsrfGuard(allowedOrigins))
+            .decorator(proxies.decorator())
             .build();
     server.start().join();
     return new EaselServer(server);

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.FederatedSignIn;
+import dev.easel.identity.SecurityLog;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -116,6 +117,10 @@ final class HttpReplies {
       return provider.refused()
           ? new Failure(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", provider.getMessage())
           : new Failure(HttpStatus.BAD_GATEWAY, "PROVIDER_UNAVAILABLE", provider.getMessage());
+    }
+    if (cause instanceof SecurityLog.Unavailable unavailable) {
+      return new Failure(
+          HttpStatus.SERVICE_UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable.getMessage());
     }
     if (cause instanceof TimeoutException) {
       return new Failure(

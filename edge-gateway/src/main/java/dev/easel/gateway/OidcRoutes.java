@@ -189,7 +189,7 @@ final class OidcRoutes {
                     }
                   },
                   ctx.blockingTaskExecutor())
-              .thenCompose(signIn::signIn)
+              .thenCompose(identity -> signIn.signIn(identity, RequestOrigins.of(ctx)))
               .thenApply(
                   tokens -> {
                     List<String> set = new ArrayList<>(clear);

@@ -12,13 +12,18 @@ import dev.easel.api.v1.DisableTotpResponse;
 import dev.easel.api.v1.EnrollTotpRequest;
 import dev.easel.api.v1.EnrollTotpResponse;
 import dev.easel.api.v1.GetMeRequest;
+import dev.easel.api.v1.ListSecurityEventsRequest;
+import dev.easel.api.v1.ListSecurityEventsResponse;
 import dev.easel.api.v1.RegenerateRecoveryCodesRequest;
 import dev.easel.api.v1.RegenerateRecoveryCodesResponse;
+import dev.easel.api.v1.SecurityEvent;
 import dev.easel.api.v1.UpdateMeRequest;
 import dev.easel.api.v1.User;
 import dev.easel.api.v1.UserServiceGrpc;
 import dev.easel.identity.AccountSettings;
 import dev.easel.identity.Accounts;
+import dev.easel.identity.SecurityLog;
+import dev.easel.identity.SecurityLogEntity;
 import dev.easel.identity.UserEntity;
 import dev.easel.identity.VerifiedToken;
 import io.grpc.stub.StreamObserver;
@@ -26,16 +31,20 @@ import io.grpc.stub.StreamObserver;
 /**
  * {@code easel.v1.UserService}: the signed-in user, from the access token of the call, and what
  * they change about their own account through {@link AccountSettings}: profile, password, two-step
- * sign-in, deletion.
+ * sign-in, deletion; and the account's security log ({@link SecurityLog}). Each change passes the
+ * request's {@link RequestOrigins origin} and the caller's sign-in, for the log.
  */
 final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   private final Accounts accounts;
   private final AccountSettings settings;
+  private final SecurityLog securityLog;
   private final Callers callers;
 
-  UserServiceImpl(Accounts accounts, AccountSettings settings, Callers callers) {
+  UserServiceImpl(
+      Accounts accounts, AccountSettings settings, SecurityLog securityLog, Callers callers) {
     this.accounts = accounts;
     this.settings = settings;
+    this.securityLog = securityLog;
     this.callers = callers;
   }
 
@@ -48,13 +57,14 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
 
   @Override
   public void updateMe(UpdateMeRequest request, StreamObserver<User> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
         settings.updateProfile(
-            userId,
+            caller.subject(),
             request.hasDisplayName() ? request.getDisplayName() : null,
-            request.hasAvatarUrl() ? request.getAvatarUrl() : null),
+            request.hasAvatarUrl() ? request.getAvatarUrl() : null,
+            RequestOrigins.current(caller)),
         response,
         UserServiceImpl::user);
   }
@@ -62,40 +72,39 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   @Override
   public void changePassword(
       ChangePasswordRequest request, StreamObserver<ChangePasswordResponse> response) {
-    VerifiedToken caller;
-    try {
-      caller = callers.verify(ServiceRequestContext.current().request().headers());
-    } catch (RuntimeException e) {
-      response.onError(ApiErrors.from(e));
-      return;
-    }
-    Object session = caller.claims().get(Accounts.SESSION_CLAIM);
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
         settings.changePassword(
             caller.subject(),
             request.getCurrentPassword(),
             request.getNewPassword(),
-            session instanceof String familyId ? familyId : null),
+            RequestOrigins.sessionOf(caller),
+            RequestOrigins.current(caller)),
         response,
         done -> ChangePasswordResponse.getDefaultInstance());
   }
 
   @Override
   public void deleteMe(DeleteMeRequest request, StreamObserver<DeleteMeResponse> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
-        settings.delete(userId, request.getPassword(), request.getTotpCode()),
+        settings.delete(
+            caller.subject(),
+            request.getPassword(),
+            request.getTotpCode(),
+            RequestOrigins.current(caller)),
         response,
         done -> DeleteMeResponse.getDefaultInstance());
   }
 
   @Override
   public void enrollTotp(EnrollTotpRequest request, StreamObserver<EnrollTotpResponse> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
-        settings.enrollTotp(userId),
+        settings.enrollTotp(caller.subject(), RequestOrigins.current(caller)),
         response,
         enrollment ->
             EnrollTotpResponse.newBuilder()
@@ -107,10 +116,10 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   @Override
   public void confirmTotp(
       ConfirmTotpRequest request, StreamObserver<ConfirmTotpResponse> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
-        settings.confirmTotp(userId, request.getCode()),
+        settings.confirmTotp(caller.subject(), request.getCode(), RequestOrigins.current(caller)),
         response,
         issued -> ConfirmTotpResponse.newBuilder().addAllRecoveryCodes(issued.codes()).build());
   }
@@ -118,10 +127,14 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   @Override
   public void disableTotp(
       DisableTotpRequest request, StreamObserver<DisableTotpResponse> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
-        settings.disableTotp(userId, request.getPassword(), request.getTotpCode()),
+        settings.disableTotp(
+            caller.subject(),
+            request.getPassword(),
+            request.getTotpCode(),
+            RequestOrigins.current(caller)),
         response,
         done -> DisableTotpResponse.getDefaultInstance());
   }
@@ -130,15 +143,52 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   public void regenerateRecoveryCodes(
       RegenerateRecoveryCodesRequest request,
       StreamObserver<RegenerateRecoveryCodesResponse> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    VerifiedToken caller = caller(response);
+    if (caller == null) return;
     Replies.reply(
-        settings.regenerateRecoveryCodes(userId, request.getTotpCode()),
+        settings.regenerateRecoveryCodes(
+            caller.subject(), request.getTotpCode(), RequestOrigins.current(caller)),
         response,
         issued ->
             RegenerateRecoveryCodesResponse.newBuilder()
                 .addAllRecoveryCodes(issued.codes())
                 .build());
+  }
+
+  @Override
+  public void listSecurityEvents(
+      ListSecurityEventsRequest request, StreamObserver<ListSecurityEventsResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        securityLog.list(userId, request.getPageSize(), request.getPageToken()),
+        response,
+        page -> {
+          ListSecurityEventsResponse.Builder reply =
+              ListSecurityEventsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (SecurityLogEntity.Entry entry : page.entries()) reply.addEvents(event(entry));
+          return reply.build();
+        });
+  }
+
+  /** The verified access token of the call, or null after answering the call with the refusal. */
+  private VerifiedToken caller(StreamObserver<?> response) {
+    try {
+      return callers.verify(ServiceRequestContext.current().request().headers());
+    } catch (RuntimeException e) {
+      response.onError(ApiErrors.from(e));
+      return null;
+    }
+  }
+
+  private static SecurityEvent event(SecurityLogEntity.Entry entry) {
+    return SecurityEvent.newBuilder()
+        .setAt(entry.at().toString())
+        .setKind(entry.kind().name())
+        .setDetail(entry.detail() == null ? "" : entry.detail())
+        .setClientAddress(entry.clientAddress() == null ? "" : entry.clientAddress())
+        .setUserAgent(entry.userAgent() == null ? "" : entry.userAgent())
+        .build();
   }
 
   private static User user(UserEntity.UserView view) {

@@ -7,6 +7,7 @@ import dev.easel.canvas.CanvasEntity;
 import dev.easel.gateway.EaselServer;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.IdentityIndexEntity;
+import dev.easel.identity.SecurityLogEntity;
 import dev.easel.identity.SessionEntity;
 import dev.easel.identity.UserEntity;
 import dev.easel.identity.UserSessionsEntity;
@@ -96,6 +97,7 @@ public final class EaselNode implements AutoCloseable {
         IdentityIndexEntity.init(system);
         SessionEntity.init(system);
         UserSessionsEntity.init(system);
+        SecurityLogEntity.init(system);
         ProjectEntity.init(system);
         OrganizationEntity.init(system);
         MembershipEntity.init(system);

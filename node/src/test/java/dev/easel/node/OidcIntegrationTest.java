@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,6 +185,22 @@ class OidcIntegrationTest {
     return JSON.readTree(me.body());
   }
 
+  /** The kinds and details of the security log of the account signed in, newest first. */
+  static List<String> securityLog(HttpResponse<String> signedIn) throws Exception {
+    var cookies = SetCookies.of(signedIn);
+    var log =
+        get(
+            easel("/v1/users/me/securityLog"),
+            SetCookies.header(cookies.get("easel_access")),
+            null);
+    assertThat(log.statusCode()).as(log.body()).isEqualTo(200);
+    List<String> entries = new ArrayList<>();
+    for (JsonNode event : JSON.readTree(log.body()).path("events")) {
+      entries.add(event.path("kind").asText() + " " + event.path("detail").asText());
+    }
+    return entries;
+  }
+
   static String register(String email, String password) throws Exception {
     var registered =
         Http.post(
@@ -237,6 +254,12 @@ class OidcIntegrationTest {
     assertThat(again.statusCode()).as(again.body()).isEqualTo(302);
     assertThat(location(again)).isEqualTo("/");
     assertThat(me(again).path("userId").asText()).isEqualTo(account.path("userId").asText());
+    assertThat(securityLog(again))
+        .containsExactly(
+            "SIGNED_IN_WITH_PROVIDER mock",
+            "SIGNED_IN_WITH_PROVIDER mock",
+            "IDENTITY_LINKED mock",
+            "ACCOUNT_CREATED with mock");
   }
 
   @Test
@@ -256,6 +279,12 @@ class OidcIntegrationTest {
     var other = signIn(person("bob-2", "bob@example.org", true, "Not Bob"), "/");
     assertThat(other.statusCode()).isEqualTo(409);
     assertThat(other.body()).contains("linked to another mock account");
+    assertThat(securityLog(signedIn))
+        .containsExactly(
+            "SIGNED_IN password",
+            "SIGNED_IN_WITH_PROVIDER mock",
+            "IDENTITY_LINKED mock",
+            "ACCOUNT_CREATED with a password");
   }
 
   @Test

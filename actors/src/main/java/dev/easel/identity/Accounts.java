@@ -589,6 +589,24 @@ public final class Accounts {
         .thenApply(revoked -> null);
   }
 
+  /**
+   * Whether sign-in {@code sessionId} (the {@value #SESSION_CLAIM} of an access token) of {@code
+   * userId} still stands: not revoked (logout, reuse of a spent refresh token, password change,
+   * account deletion) and not past its absolute lifetime. Open connections ask this to close within
+   * seconds of a revocation, well before their access token expires.
+   */
+  public CompletionStage<Boolean> signInActive(String userId, String sessionId) {
+    return sharding
+        .entityRefFor(SessionEntity.KEY, sessionId)
+        .<SessionEntity.SessionView>ask(SessionEntity.Get::new, askTimeout)
+        .thenApply(
+            view ->
+                userId.equals(view.userId())
+                    && !view.revoked()
+                    && (view.absoluteExpiry() == null
+                        || clock.instant().isBefore(view.absoluteExpiry())));
+  }
+
   /** The account behind a verified access token. */
   public CompletionStage<UserEntity.UserView> me(String userId) {
     return user(userId)

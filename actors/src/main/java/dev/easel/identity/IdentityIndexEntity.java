@@ -20,11 +20,13 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 
 /**
- * One identity at an external provider (the {@code sub} of an OpenID provider, the numeric id of a
- * GitHub user), and the account it signs in to: the single writer that lets each identity sign in
- * to one account only. Signing in through a provider claims the identity for the account before
- * linking it there ({@link UserEntity.LinkIdentity}); the claim is released when that fails or the
- * account is gone.
+ * One identity that signs in to an account, and that account: an identity at an external provider
+ * (the {@code sub} of an OpenID provider, the numeric id of a GitHub user), or the id of one of
+ * Easel's own API keys. It is the single writer that lets each identity sign in to one account
+ * only. Signing in through a provider claims the identity for the account before linking it there
+ * ({@link UserEntity.LinkIdentity}); the claim is released when that fails or the account is gone.
+ * Creating an API key claims its id for the account first, so that a presented key is checked by
+ * exactly one account ({@link ApiKeys#authenticate}).
  *
  * <p>The entity id is {@link #entityId(String, String)}: a hash of provider and subject, so that no
  * subject appears in persistence ids, which outlive a GDPR erasure of the events.
@@ -50,6 +52,14 @@ public final class IdentityIndexEntity
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
+  }
+
+  /**
+   * The id of the entity that indexes API key {@code keyId}: {@link #entityId(String, String)} of a
+   * provider name that no configured provider can have (those are {@code [a-z0-9-]}).
+   */
+  public static String apiKeyEntityId(String keyId) {
+    return entityId("easel api key", keyId);
   }
 
   // ---- commands -------------------------------------------------------------------------------

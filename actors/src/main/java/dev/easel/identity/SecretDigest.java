@@ -38,6 +38,24 @@ final class SecretDigest {
     return MessageDigest.isEqual(sha256(secret), expected);
   }
 
+  /**
+   * Whether two stored-form digests (64 hex characters) are the same, compared in constant time; a
+   * malformed one never matches.
+   */
+  static boolean sameDigest(String presentedDigest, String storedDigest) {
+    if (presentedDigest == null
+        || storedDigest == null
+        || presentedDigest.length() != DIGEST_HEX_CHARS
+        || storedDigest.length() != DIGEST_HEX_CHARS) {
+      return false;
+    }
+    try {
+      return MessageDigest.isEqual(HEX.parseHex(presentedDigest), HEX.parseHex(storedDigest));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private static byte[] sha256(String secret) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));

@@ -100,8 +100,19 @@ public final class UserEntity
   /** Revoke an API key: it no longer signs anything in. */
   public record RevokeApiKey(String keyId, ActorRef<Result> replyTo) implements Change {}
 
-  /** An API key was used at {@code at}; recorded at most once per key per touch interval. */
-  public record TouchApiKey(String keyId, Instant at, ActorRef<Result> replyTo) implements Change {}
+  /**
+   * Sign in with API key {@code keyId}, whose secret part has the SHA-256 digest {@code
+   * secretDigest} (lower-case hex; compared in constant time): answered with {@link ApiKeyUsable}
+   * when the key is active and the digest matches. The use at {@code at} is recorded at most once
+   * per key per touch interval.
+   */
+  public record UseApiKey(String keyId, String secretDigest, Instant at, ActorRef<Result> replyTo)
+      implements Change {
+    @Override
+    public String toString() {
+      return "UseApiKey[keyId=" + keyId + ", secretDigest=<redacted>, at=" + at + "]";
+    }
+  }
 
   /** Link the account to an OIDC identity: the {@code subject} of {@code provider}. */
   public record LinkIdentity(String provider, String subject, ActorRef<Result> replyTo)
@@ -126,6 +137,18 @@ public final class UserEntity
 
   /** Refused: nothing was changed or persisted. */
   public record Refused(IdentityError code, String message) implements Result {}
+
+  /**
+   * The answer to a {@link UseApiKey} whose key is active and whose secret matched: what the key
+   * may do, as stored ({@code scopes} as {@link Scope} wire names, {@code projectId} null for every
+   * project of the account).
+   */
+  public record ApiKeyUsable(String userId, String keyId, List<String> scopes, String projectId)
+      implements Result {
+    public ApiKeyUsable {
+      scopes = List.copyOf(scopes);
+    }
+  }
 
   /** What may be shown of an account; all but {@code status} empty unless it is active. */
   public record UserView(
@@ -517,7 +540,7 @@ public final class UserEntity
       case DisableTotp disable -> onDisableTotp(state, disable);
       case AddApiKey add -> onAddApiKey(state, add);
       case RevokeApiKey revoke -> onRevokeApiKey(state, revoke);
-      case TouchApiKey touch -> onTouchApiKey(state, touch);
+      case UseApiKey use -> onUseApiKey(state, use);
       case LinkIdentity link -> onLinkIdentity(state, link);
       case Delete delete -> persist(delete, new UserDeleted(Instant.now()));
     };
@@ -652,16 +675,21 @@ public final class UserEntity
     return persist(revoke, new ApiKeyRevoked(revoke.keyId(), Instant.now()));
   }
 
-  private ReplyEffect<Event, State> onTouchApiKey(State state, TouchApiKey touch) {
-    ApiKey key = state.apiKeys().get(touch.keyId());
-    if (key == null) return apiKeyNotFound(touch);
-    if (touch.at() == null) return invalid(touch, "The time of use is missing");
-    Instant last = key.lastUsedAt();
-    if (last != null && touch.at().isBefore(last.plus(settings.apiKeyTouchInterval()))) {
-      // recorded recently enough: the last-use time shown is at most one interval old
-      return accept(touch);
+  private ReplyEffect<Event, State> onUseApiKey(State state, UseApiKey use) {
+    ApiKey key = state.apiKeys().get(use.keyId());
+    if (key == null || !SecretDigest.sameDigest(use.secretDigest(), key.secretHash())) {
+      return apiKeyNotFound(use);
     }
-    return persist(touch, new ApiKeyUsed(touch.keyId(), touch.at()));
+    if (use.at() == null) return invalid(use, "The time of use is missing");
+    ApiKeyUsable usable = new ApiKeyUsable(userId, key.keyId(), key.scopes(), key.projectId());
+    Instant last = key.lastUsedAt();
+    if (last != null && use.at().isBefore(last.plus(settings.apiKeyTouchInterval()))) {
+      // recorded recently enough: the last-use time shown is at most one interval old
+      return Effect().reply(use.replyTo(), usable);
+    }
+    return Effect()
+        .persist(new ApiKeyUsed(use.keyId(), use.at()))
+        .thenReply(use.replyTo(), next -> usable);
   }
 
   private ReplyEffect<Event, State> onLinkIdentity(State state, LinkIdentity link) {

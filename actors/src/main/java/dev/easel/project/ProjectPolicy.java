@@ -1,5 +1,6 @@
 package dev.easel.project;
 
+import dev.easel.identity.Scope;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -134,6 +135,27 @@ public final class ProjectPolicy {
     return switch (action) {
       case READ, CREATE_PROJECT -> true;
       case MANAGE_MEMBERS -> admin;
+    };
+  }
+
+  /**
+   * The API key scope {@code action} needs, besides the role: reading needs {@code read}, changing
+   * the project's content {@code write}, managing the project and its members {@code admin}.
+   */
+  public static Scope scopeFor(Action action) {
+    return switch (action) {
+      case READ, READ_ACTIVITY, CANVAS_READ -> Scope.READ;
+      case RENAME, CREATE_CANVAS, CANVAS_COMMENT, CANVAS_EDIT -> Scope.WRITE;
+      case ARCHIVE,
+          DELETE,
+          ADD_MEMBER,
+          CHANGE_ROLE,
+          REMOVE_MEMBER,
+          LEAVE,
+          TRANSFER_OWNERSHIP,
+          INVITE,
+          CANVAS_DELETE ->
+          Scope.ADMIN;
     };
   }
 

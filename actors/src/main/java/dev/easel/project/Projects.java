@@ -440,11 +440,22 @@ public final class Projects {
    * see none of its canvases, so the organization is not consulted.
    */
   public CompletionStage<ProjectPolicy.Standing> canvasStanding(String userId, String canvasId) {
+    return canvasStanding(userId, canvasId, null);
+  }
+
+  /**
+   * Like {@link #canvasStanding(String, String)} for a caller limited to project {@code
+   * onlyProject} (an API key of one project; null: no limit): a canvas of any other project is
+   * {@link ProjectPolicy.Standing#OUTSIDER}, hidden like one the caller may not see.
+   */
+  public CompletionStage<ProjectPolicy.Standing> canvasStanding(
+      String userId, String canvasId, String onlyProject) {
     return canvases
         .snapshot(canvasId)
         .thenCompose(
             snapshot ->
                 snapshot.projectId() == null
+                        || (onlyProject != null && !onlyProject.equals(snapshot.projectId()))
                     ? CompletableFuture.completedFuture(ProjectPolicy.Standing.OUTSIDER)
                     : view(snapshot.projectId())
                         .thenApply(view -> standingOf(view, userId, false)));

@@ -97,7 +97,26 @@ class UserEntityTest {
 
   static UserEntity.AddApiKey apiKey(String keyId, ActorRef<UserEntity.Result> replyTo) {
     return new UserEntity.AddApiKey(
-        keyId, "CI", List.of("read", "write"), "p-1", "sha256:" + keyId, T0, replyTo);
+        keyId,
+        "CI",
+        List.of("read", "write"),
+        "p-1",
+        SecretDigest.of("secret-" + keyId),
+        T0,
+        replyTo);
+  }
+
+  /** Signs in with key {@code keyId} and the secret {@link #apiKey} gave it. */
+  static UserEntity.UseApiKey use(String keyId, Instant at, ActorRef<UserEntity.Result> replyTo) {
+    return new UserEntity.UseApiKey(keyId, SecretDigest.of("secret-" + keyId), at, replyTo);
+  }
+
+  /** Runs a {@link UserEntity.UseApiKey} that must be answered as usable. */
+  UserEntity.ApiKeyUsable usable(
+      Function<ActorRef<UserEntity.Result>, UserEntity.Command> command) {
+    var result = run(command);
+    assertThat(result.reply()).isInstanceOf(UserEntity.ApiKeyUsable.class);
+    return (UserEntity.ApiKeyUsable) result.reply();
   }
 
   @Test
@@ -241,25 +260,32 @@ class UserEntityTest {
         .containsExactly(
             new UserEntity.ApiKeyView("k1", "CI", List.of("read", "write"), "p-1", T0, null),
             new UserEntity.ApiKeyView("k2", "Laptop", List.of("read"), null, T0, null));
-    assertThat(view.toString()).doesNotContain("sha256:k1");
+    assertThat(view.toString()).doesNotContain(SecretDigest.of("secret-k1"));
     assertThat(credentials().apiKeys())
         .extracting(UserEntity.ApiKey::secretHash)
-        .containsExactly("sha256:k1", "s2");
+        .containsExactly(SecretDigest.of("secret-k1"), "s2");
 
     Instant used = T0.plusSeconds(3600);
-    assertThat(accepted(r -> new UserEntity.TouchApiKey("k1", used, r)))
-        .isEqualTo(new UserEntity.ApiKeyUsed("k1", used));
-    // within a minute of the last recorded use: nothing is persisted
-    acceptedWithoutEvent(r -> new UserEntity.TouchApiKey("k1", used.plusSeconds(59), r));
-    acceptedWithoutEvent(r -> new UserEntity.TouchApiKey("k1", used.minusSeconds(10), r));
-    accepted(r -> new UserEntity.TouchApiKey("k1", used.plusSeconds(60), r));
+    var first = run(r -> use("k1", used, r));
+    assertThat(first.reply())
+        .isEqualTo(new UserEntity.ApiKeyUsable(userId, "k1", List.of("read", "write"), "p-1"));
+    assertThat(first.events()).containsExactly(new UserEntity.ApiKeyUsed("k1", used));
+    // within a minute of the last recorded use: usable, and nothing is persisted
+    assertThat(run(r -> use("k1", used.plusSeconds(59), r)).hasNoEvents()).isTrue();
+    assertThat(run(r -> use("k1", used.minusSeconds(10), r)).hasNoEvents()).isTrue();
+    usable(r -> use("k1", used.plusSeconds(60), r));
     assertThat(view().apiKeys().get(0).lastUsedAt()).isEqualTo(used.plusSeconds(60));
-    refused(IdentityError.API_KEY_NOT_FOUND, r -> new UserEntity.TouchApiKey("k9", used, r));
-    refused(IdentityError.INVALID_ARGUMENT, r -> new UserEntity.TouchApiKey("k1", null, r));
+    // a wrong secret, a malformed digest, an unknown key: all the same refusal
+    refused(
+        IdentityError.API_KEY_NOT_FOUND,
+        r -> new UserEntity.UseApiKey("k1", SecretDigest.of("guess"), used, r));
+    refused(IdentityError.API_KEY_NOT_FOUND, r -> new UserEntity.UseApiKey("k1", "s2", used, r));
+    refused(IdentityError.API_KEY_NOT_FOUND, r -> use("k9", used, r));
+    refused(IdentityError.INVALID_ARGUMENT, r -> use("k1", null, r));
 
     accepted(r -> new UserEntity.RevokeApiKey("k1", r));
     refused(IdentityError.API_KEY_NOT_FOUND, r -> new UserEntity.RevokeApiKey("k1", r));
-    refused(IdentityError.API_KEY_NOT_FOUND, r -> new UserEntity.TouchApiKey("k1", used, r));
+    refused(IdentityError.API_KEY_NOT_FOUND, r -> use("k1", used, r));
     assertThat(credentials().apiKeys()).extracting(UserEntity.ApiKey::keyId).containsExactly("k2");
   }
 
@@ -330,7 +356,7 @@ class UserEntityTest {
     refused(IdentityError.USER_DELETED, UserEntity.DisableTotp::new);
     refused(IdentityError.USER_DELETED, r -> apiKey("k2", r));
     refused(IdentityError.USER_DELETED, r -> new UserEntity.RevokeApiKey("k1", r));
-    refused(IdentityError.USER_DELETED, r -> new UserEntity.TouchApiKey("k1", T0, r));
+    refused(IdentityError.USER_DELETED, r -> use("k1", T0, r));
     refused(IdentityError.USER_DELETED, r -> new UserEntity.LinkIdentity("github", "1", r));
     refused(IdentityError.USER_DELETED, UserEntity.Delete::new);
 
@@ -350,7 +376,7 @@ class UserEntityTest {
     accepted(r -> new UserEntity.SetRecoveryCodes(List.of("h1", "h2"), r));
     accepted(r -> new UserEntity.UseRecoveryCode("h1", r));
     accepted(r -> apiKey("k1", r));
-    accepted(r -> new UserEntity.TouchApiKey("k1", T0.plusSeconds(120), r));
+    usable(r -> use("k1", T0.plusSeconds(120), r));
     accepted(r -> new UserEntity.LinkIdentity("google", "sub-1", r));
     accepted(r -> new UserEntity.ChangeProfile("Ada L.", null, r));
     UserEntity.State before = user.getState();
@@ -358,6 +384,6 @@ class UserEntityTest {
     // the rules still hold after recovery
     refused(IdentityError.TOTP_STEP_REUSED, r -> new UserEntity.RecordTotpStep(1001, r));
     refused(IdentityError.RECOVERY_CODE_INVALID, r -> new UserEntity.UseRecoveryCode("h1", r));
-    acceptedWithoutEvent(r -> new UserEntity.TouchApiKey("k1", T0.plusSeconds(150), r));
+    assertThat(run(r -> use("k1", T0.plusSeconds(150), r)).hasNoEvents()).isTrue();
   }
 }

@@ -1,6 +1,5 @@
 package dev.easel.gateway;
 
-import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.ApiKey;
 import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.CreateApiKeyRequest;
@@ -89,8 +88,7 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
   /** The request's origin for the security log, within the caller's sign-in when known. */
   private RequestOrigin signedInOrigin() {
     try {
-      return RequestOrigins.current(
-          callers.verify(ServiceRequestContext.current().request().headers()));
+      return RequestOrigins.current(callers.current());
     } catch (RuntimeException e) {
       return RequestOrigins.current();
     }

@@ -1,20 +1,36 @@
 package dev.easel.gateway;
 
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import com.google.rpc.Code;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.grpc.AsyncServerInterceptor;
+import dev.easel.identity.Scope;
 import dev.easel.project.ProjectPolicy;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The one declared table of what each public RPC needs, enforced for every call (gRPC and the REST
- * transcoded from it) before the service runs. An RPC missing from the table is refused, and {@code
- * ApiPolicyTest} fails the build when the API has an RPC without an entry. The project role an RPC
- * needs is decided per resource by {@link ProjectPolicy}; the table names which.
+ * transcoded from it) before the service runs: it authenticates the caller ({@link Callers}), and
+ * weighs the credential against the RPC. An RPC missing from the table is refused, and {@code
+ * ApiPolicyTest} fails the build when the API has an RPC without an entry.
+ *
+ * <p>Two things are declared per RPC: who may call it ({@link Requirement}, with the project action
+ * whose role {@link ProjectPolicy} then decides per resource), and what an API key needs to call
+ * it: a {@link Scope}, or none for calls only a person may make (account settings, API keys,
+ * accepting invitations). A key limited to one project reaches only that project: a call naming
+ * another project, or a canvas of another project, is answered as not found, as for a non-member;
+ * listings show that project only; calls that name no project are refused.
  */
-final class ApiPolicy implements ServerInterceptor {
+final class ApiPolicy implements AsyncServerInterceptor {
   /** What a caller must be to make a call. */
   enum Requirement {
     /** Anyone: sign-up, sign-in, token refresh and logout (which carry their own secret). */
@@ -25,18 +41,39 @@ final class ApiPolicy implements ServerInterceptor {
     PROJECT_ROLE
   }
 
-  /** One row: the requirement, and for {@link Requirement#PROJECT_ROLE} the action checked. */
-  record Rule(Requirement requirement, ProjectPolicy.Action action) {
+  /**
+   * One row: the requirement; for {@link Requirement#PROJECT_ROLE} the action checked; the scope an
+   * API key needs (null: keys may not make the call); whether a key limited to one project may make
+   * it ({@code withinOneProject}: the call names its project or canvas, or lists only what the
+   * caller may see).
+   */
+  record Rule(
+      Requirement requirement,
+      ProjectPolicy.Action action,
+      Scope keyScope,
+      boolean withinOneProject) {
     static Rule publicCall() {
-      return new Rule(Requirement.PUBLIC, null);
+      return new Rule(Requirement.PUBLIC, null, null, false);
     }
 
-    static Rule signedIn() {
-      return new Rule(Requirement.SIGNED_IN, null);
+    /** A signed-in person or an API key with {@code keyScope} of every project. */
+    static Rule signedIn(Scope keyScope) {
+      return new Rule(Requirement.SIGNED_IN, null, keyScope, false);
     }
 
+    /** A signed-in person only: no API key. */
+    static Rule personOnly() {
+      return new Rule(Requirement.SIGNED_IN, null, null, false);
+    }
+
+    /** A listing of what the caller may read; a key of one project sees that project only. */
+    static Rule listing() {
+      return new Rule(Requirement.SIGNED_IN, null, Scope.READ, true);
+    }
+
+    /** The role for {@code action} in the project or canvas the request names. */
     static Rule role(ProjectPolicy.Action action) {
-      return new Rule(Requirement.PROJECT_ROLE, action);
+      return new Rule(Requirement.PROJECT_ROLE, action, ProjectPolicy.scopeFor(action), true);
     }
   }
 
@@ -46,20 +83,20 @@ final class ApiPolicy implements ServerInterceptor {
           Map.entry("easel.v1.AuthService/Login", Rule.publicCall()),
           Map.entry("easel.v1.AuthService/Refresh", Rule.publicCall()),
           Map.entry("easel.v1.AuthService/Logout", Rule.publicCall()),
-          Map.entry("easel.v1.UserService/GetMe", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/UpdateMe", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/ChangePassword", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/DeleteMe", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/EnrollTotp", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/ConfirmTotp", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/DisableTotp", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/RegenerateRecoveryCodes", Rule.signedIn()),
-          Map.entry("easel.v1.UserService/ListSecurityEvents", Rule.signedIn()),
-          Map.entry("easel.v1.ApiKeyService/CreateApiKey", Rule.signedIn()),
-          Map.entry("easel.v1.ApiKeyService/ListApiKeys", Rule.signedIn()),
-          Map.entry("easel.v1.ApiKeyService/RevokeApiKey", Rule.signedIn()),
-          Map.entry("easel.v1.ProjectService/CreateProject", Rule.signedIn()),
-          Map.entry("easel.v1.ProjectService/ListProjects", Rule.signedIn()),
+          Map.entry("easel.v1.UserService/GetMe", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/UpdateMe", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/ChangePassword", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/DeleteMe", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/EnrollTotp", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/ConfirmTotp", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/DisableTotp", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/RegenerateRecoveryCodes", Rule.personOnly()),
+          Map.entry("easel.v1.UserService/ListSecurityEvents", Rule.personOnly()),
+          Map.entry("easel.v1.ApiKeyService/CreateApiKey", Rule.personOnly()),
+          Map.entry("easel.v1.ApiKeyService/ListApiKeys", Rule.personOnly()),
+          Map.entry("easel.v1.ApiKeyService/RevokeApiKey", Rule.personOnly()),
+          Map.entry("easel.v1.ProjectService/CreateProject", Rule.signedIn(Scope.WRITE)),
+          Map.entry("easel.v1.ProjectService/ListProjects", Rule.listing()),
           Map.entry("easel.v1.ProjectService/GetProject", Rule.role(ProjectPolicy.Action.READ)),
           Map.entry(
               "easel.v1.ProjectService/AddMember", Rule.role(ProjectPolicy.Action.ADD_MEMBER)),
@@ -73,7 +110,7 @@ final class ApiPolicy implements ServerInterceptor {
           Map.entry("easel.v1.CanvasService/SubmitOp", Rule.role(ProjectPolicy.Action.CANVAS_EDIT)),
           Map.entry(
               "easel.v1.CanvasService/StreamOps", Rule.role(ProjectPolicy.Action.CANVAS_READ)),
-          Map.entry("easel.v1.CanvasService/ListCanvases", Rule.signedIn()),
+          Map.entry("easel.v1.CanvasService/ListCanvases", Rule.listing()),
           Map.entry(
               "easel.v1.ProjectService/RenameProject", Rule.role(ProjectPolicy.Action.RENAME)),
           Map.entry(
@@ -98,19 +135,27 @@ final class ApiPolicy implements ServerInterceptor {
               "easel.v1.ProjectService/ListInvitations", Rule.role(ProjectPolicy.Action.INVITE)),
           Map.entry(
               "easel.v1.ProjectService/RevokeInvitation", Rule.role(ProjectPolicy.Action.INVITE)),
-          Map.entry("easel.v1.ProjectService/AcceptInvitation", Rule.signedIn()),
+          Map.entry("easel.v1.ProjectService/AcceptInvitation", Rule.personOnly()),
           Map.entry(
               "easel.v1.ProjectService/ListProjectActivity",
               Rule.role(ProjectPolicy.Action.READ_ACTIVITY)),
-          Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn()),
-          Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn()),
-          Map.entry("easel.v1.OrganizationService/AddOrganizationMember", Rule.signedIn()),
-          Map.entry("easel.v1.OrganizationService/RemoveOrganizationMember", Rule.signedIn()));
+          Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn(Scope.ADMIN)),
+          Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn(Scope.READ)),
+          Map.entry(
+              "easel.v1.OrganizationService/AddOrganizationMember", Rule.signedIn(Scope.ADMIN)),
+          Map.entry(
+              "easel.v1.OrganizationService/RemoveOrganizationMember", Rule.signedIn(Scope.ADMIN)));
 
   private final Callers callers;
+  private final Function<String, CompletionStage<String>> projectOfCanvas;
 
-  ApiPolicy(Callers callers) {
+  /**
+   * @param projectOfCanvas the project a canvas belongs to (null when none), to keep a key of one
+   *     project inside it
+   */
+  ApiPolicy(Callers callers, Function<String, CompletionStage<String>> projectOfCanvas) {
     this.callers = callers;
+    this.projectOfCanvas = projectOfCanvas;
   }
 
   /** The rule for an RPC of Easel's API, or null when it has none (then it is refused). */
@@ -118,24 +163,188 @@ final class ApiPolicy implements ServerInterceptor {
     return RULES.get(fullMethodName);
   }
 
+  /**
+   * Why {@code caller} may not make a call under {@code rule} whatever it names, or null when it
+   * may (the project role is decided later, per resource).
+   */
+  static String refusalFor(Rule rule, Caller caller, String method) {
+    if (!caller.viaApiKey()) return null;
+    if (rule.keyScope() == null) {
+      return method + " needs a signed-in person; API keys cannot make this call";
+    }
+    if (!caller.allows(rule.keyScope())) {
+      return method
+          + " needs the "
+          + rule.keyScope().wireName()
+          + " scope, which this API key lacks";
+    }
+    if (caller.onlyProject() != null && !rule.withinOneProject()) {
+      return "this API key is limited to project "
+          + caller.onlyProject()
+          + " and "
+          + method
+          + " is not about one project";
+    }
+    return null;
+  }
+
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(
-      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <I, O> CompletableFuture<ServerCall.Listener<I>> asyncInterceptCall(
+      ServerCall<I, O> call, Metadata headers, ServerCallHandler<I, O> next) {
     String method = call.getMethodDescriptor().getFullMethodName();
-    if (!method.startsWith("easel.")) return next.startCall(call, headers); // reflection, health
+    if (!method.startsWith("easel.")) { // reflection, health
+      return CompletableFuture.completedFuture(next.startCall(call, headers));
+    }
     Rule rule = ruleFor(method);
     if (rule == null) {
-      call.close(Status.PERMISSION_DENIED.withDescription("no access rule for " + method), headers);
-      return new ServerCall.Listener<>() {};
+      return refuse(
+          call,
+          ApiErrors.status(
+              Code.PERMISSION_DENIED, "NO_ACCESS_RULE", "no access rule for " + method));
     }
-    if (rule.requirement() != Requirement.PUBLIC) {
-      try {
-        callers.signedInUser();
-      } catch (RuntimeException e) {
-        call.close(ApiErrors.from(e).getStatus(), new Metadata());
-        return new ServerCall.Listener<>() {};
+    if (rule.requirement() == Requirement.PUBLIC) {
+      return CompletableFuture.completedFuture(next.startCall(call, headers));
+    }
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    return callers
+        .authenticate(ctx.request().headers())
+        .toCompletableFuture()
+        .handleAsync(
+            (caller, failure) -> {
+              if (failure != null) return refuse(call, ApiErrors.from(failure)).join();
+              String refusal = refusalFor(rule, caller, method);
+              if (refusal != null) {
+                return refuse(
+                        call,
+                        ApiErrors.status(Code.PERMISSION_DENIED, "API_KEY_NOT_ALLOWED", refusal))
+                    .join();
+              }
+              ctx.setAttr(Callers.CALLER, caller);
+              ServerCall.Listener<I> listener = next.startCall(call, headers);
+              if (caller.onlyProject() != null && rule.requirement() == Requirement.PROJECT_ROLE) {
+                return new OneProject<>(listener, call, caller.onlyProject(), ctx);
+              }
+              return listener;
+            },
+            ctx.eventLoop());
+  }
+
+  private static <I> CompletableFuture<ServerCall.Listener<I>> refuse(
+      ServerCall<I, ?> call, StatusRuntimeException refusal) {
+    close(call, refusal);
+    return CompletableFuture.completedFuture(new ServerCall.Listener<>() {});
+  }
+
+  private static void close(ServerCall<?, ?> call, StatusRuntimeException refusal) {
+    Metadata trailers = refusal.getTrailers();
+    call.close(refusal.getStatus(), trailers == null ? new Metadata() : trailers);
+  }
+
+  /**
+   * The project or canvas a request names: its {@code project_id} field, else its {@code canvas_id}
+   * field; null when it has neither.
+   */
+  record Resource(String projectId, String canvasId) {
+    static Resource of(Object request) {
+      if (!(request instanceof Message message)) return null;
+      String project = field(message, "project_id");
+      if (project != null) return new Resource(project, null);
+      String canvas = field(message, "canvas_id");
+      return canvas == null ? null : new Resource(null, canvas);
+    }
+
+    private static String field(Message message, String name) {
+      Descriptors.FieldDescriptor field = message.getDescriptorForType().findFieldByName(name);
+      if (field == null || field.getJavaType() != Descriptors.FieldDescriptor.JavaType.STRING) {
+        return null;
+      }
+      String value = (String) message.getField(field);
+      return value.isEmpty() ? null : value;
+    }
+  }
+
+  /**
+   * Passes a request of a key limited to one project on to the service only when it names that
+   * project or a canvas of it; any other is answered as not found, so nothing outside the project
+   * can be probed with the key. The half-close waits for the check.
+   */
+  private final class OneProject<I> extends ForwardingServerCallListener<I> {
+    private final ServerCall.Listener<I> delegate;
+    private final ServerCall<I, ?> call;
+    private final String project;
+    private final ServiceRequestContext ctx;
+    private boolean checking;
+    private boolean halfClosed;
+    private boolean refused;
+
+    OneProject(
+        ServerCall.Listener<I> delegate,
+        ServerCall<I, ?> call,
+        String project,
+        ServiceRequestContext ctx) {
+      this.delegate = delegate;
+      this.call = call;
+      this.project = project;
+      this.ctx = ctx;
+    }
+
+    @Override
+    protected ServerCall.Listener<I> delegate() {
+      return delegate;
+    }
+
+    @Override
+    public void onMessage(I message) {
+      if (refused) return;
+      Resource resource = Resource.of(message);
+      if (resource == null) {
+        close(
+            call,
+            ApiErrors.status(
+                Code.PERMISSION_DENIED,
+                "API_KEY_NOT_ALLOWED",
+                "this API key is limited to project " + project));
+        refused = true;
+      } else if (resource.projectId() != null) {
+        if (project.equals(resource.projectId())) delegate.onMessage(message);
+        else {
+          notFound(
+              ApiErrors.status(
+                  Code.NOT_FOUND,
+                  "PROJECT_NOT_FOUND",
+                  "There is no project " + resource.projectId()));
+        }
+      } else {
+        checking = true;
+        projectOfCanvas
+            .apply(resource.canvasId())
+            .whenCompleteAsync(
+                (owner, failure) -> {
+                  checking = false;
+                  if (failure != null) {
+                    refused = true;
+                    close(call, ApiErrors.from(failure));
+                  } else if (!project.equals(owner)) {
+                    notFound(ApiErrors.notFound(resource.canvasId()));
+                  } else {
+                    delegate.onMessage(message);
+                    if (halfClosed) delegate.onHalfClose();
+                  }
+                },
+                ctx.eventLoop());
       }
     }
-    return next.startCall(call, headers);
+
+    @Override
+    public void onHalfClose() {
+      if (refused) return;
+      if (checking) halfClosed = true;
+      else delegate.onHalfClose();
+    }
+
+    private void notFound(StatusRuntimeException refusal) {
+      refused = true;
+      close(call, refusal);
+    }
   }
 }

@@ -276,17 +276,18 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       response.onError(ApiErrors.invalid("page_size must be at most 1000"));
       return;
     }
-    String user = callers.signedInUser(response);
-    if (user == null) return;
-    // The caller's canvases: those of every project they belong to, newest first, with their
-    // current title and version from the canvases themselves.
+    Caller caller = callers.current(response);
+    if (caller == null) return;
+    // The caller's canvases: those of every project they belong to (that the credential reaches),
+    // newest first, with their current title and version from the canvases themselves.
     Replies.reply(
         projects
-            .listFor(user)
+            .listFor(caller.userId())
             .thenCompose(
                 memberships -> {
                   List<ProjectEntity.CanvasEntry> entries =
                       memberships.stream()
+                          .filter(m -> caller.reaches(m.project().projectId()))
                           .flatMap(m -> m.project().canvases().stream())
                           .sorted(
                               Comparator.comparing(ProjectEntity.CanvasEntry::addedAt).reversed())

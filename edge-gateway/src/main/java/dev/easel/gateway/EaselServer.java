@@ -9,6 +9,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 import com.typesafe.config.Config;
+import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
 import dev.easel.identity.AccessTokens;
@@ -72,10 +73,11 @@ public final class EaselServer implements AutoCloseable {
             identity.getString("audience"),
             identity.getDuration("access-token-lifetime"),
             Clock.systemUTC());
-    Callers callers = new Callers(accessTokens);
     SecretBox secrets = openSecrets(system, identity);
     PasswordHasher passwords = new PasswordHasher();
     Accounts accounts = new Accounts(system, passwords, accessTokens, secrets, Clock.systemUTC());
+    ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
+    Callers callers = new Callers(accessTokens, apiKeys, accounts);
     AccountSettings settings = new AccountSettings(system, passwords, secrets, Clock.systemUTC());
     People people = new People(system);
     Projects projects = new Projects(system, canvases, people);
@@ -85,7 +87,6 @@ public final class EaselServer implements AutoCloseable {
             projects,
             openInvitationTokens(system, identity.getString("issuer")),
             Clock.systemUTC());
-    ApiKeys apiKeys = new ApiKeys(system, Clock.systemUTC());
     SecurityLog securityLog = new SecurityLog(system, Clock.systemUTC());
     TrustedProxies proxies = TrustedProxies.parse(config.getString("trusted-proxies"));
     Set<String> allowedOrigins =
@@ -114,7 +115,11 @@ public final class EaselServer implements AutoCloseable {
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
-            .intercept(new ApiPolicy(callers))
+            .intercept(
+                new ApiPolicy(
+                    callers,
+                    canvasId ->
+                        canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId)))
             // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
             // lowerCamelCase (pageSize).
             .enableHttpJsonTranscoding(
@@ -132,7 +137,13 @@ public final class EaselServer implements AutoCloseable {
             .service(
                 "/ws",
                 ShareDbSocket.service(
-                    new ShareDbSocket(mapper, canvases, feeds, projects, callers),
+                    new ShareDbSocket(
+                        mapper,
+                        canvases,
+                        feeds,
+                        projects,
+                        callers,
+                        config.getDuration("socket-recheck-interval")),
                     (int) config.getMemorySize("max-frame-size").toBytes(),
                     allowedOrigins))
             .service("/health", new Health(system, grpcHealth))

@@ -69,14 +69,16 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
   @Override
   public void listProjects(
       ListProjectsRequest request, StreamObserver<ListProjectsResponse> response) {
-    String userId = callers.signedInUser(response);
-    if (userId == null) return;
+    Caller caller = callers.current(response);
+    if (caller == null) return;
     Replies.reply(
-        projects.listFor(userId),
+        projects.listFor(caller.userId()),
         response,
         list -> {
           ListProjectsResponse.Builder reply = ListProjectsResponse.newBuilder();
-          for (Projects.MemberView seen : list) reply.addProjects(project(seen));
+          for (Projects.MemberView seen : list) {
+            if (caller.reaches(seen.project().projectId())) reply.addProjects(project(seen));
+          }
           return reply.build();
         });
   }

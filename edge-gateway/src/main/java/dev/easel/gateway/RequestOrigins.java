@@ -2,9 +2,7 @@ package dev.easel.gateway;
 
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import dev.easel.identity.Accounts;
 import dev.easel.identity.RequestOrigin;
-import dev.easel.identity.VerifiedToken;
 
 /**
  * The {@link RequestOrigin} of a request, for the account's security log: the client's address (the
@@ -19,9 +17,9 @@ final class RequestOrigins {
     return of(ServiceRequestContext.current());
   }
 
-  /** The origin of the request being served, within the sign-in of {@code caller}'s token. */
-  static RequestOrigin current(VerifiedToken caller) {
-    return current().withSession(sessionOf(caller));
+  /** The origin of the request being served, within the sign-in of {@code caller}, if any. */
+  static RequestOrigin current(Caller caller) {
+    return current().withSession(caller.sessionId());
   }
 
   /** The origin of the request of {@code ctx}, outside any sign-in. */
@@ -29,10 +27,5 @@ final class RequestOrigins {
     return new RequestOrigin(
         TrustedProxies.clientOf(ctx).getHostAddress(),
         ctx.request().headers().get(HttpHeaderNames.USER_AGENT));
-  }
-
-  /** The sign-in (refresh-token family) an access token belongs to, or null. */
-  static String sessionOf(VerifiedToken caller) {
-    return caller.claims().get(Accounts.SESSION_CLAIM) instanceof String sid ? sid : null;
   }
 }

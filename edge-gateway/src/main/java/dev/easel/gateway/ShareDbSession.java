@@ -12,6 +12,7 @@ import dev.easel.canvas.CanvasOp;
 import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
+import dev.easel.identity.Scope;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
 import java.security.SecureRandom;
@@ -54,6 +55,7 @@ final class ShareDbSession {
   private final PresenceHub presence;
   private final Executor executor;
   private final Consumer<String> send;
+  private final Caller caller;
   private final String user;
   private final Projects projects;
   private final ArrayDeque<ObjectNode> inbox = new ArrayDeque<>();
@@ -76,7 +78,7 @@ final class ShareDbSession {
       Executor executor,
       Consumer<String> send,
       Projects projects,
-      String user) {
+      Caller caller) {
     this.mapper = mapper;
     this.canvases = canvases;
     this.feeds = feeds;
@@ -84,7 +86,8 @@ final class ShareDbSession {
     this.executor = executor;
     this.send = send;
     this.projects = projects;
-    this.user = user;
+    this.caller = caller;
+    this.user = caller.userId();
   }
 
   private static byte[] randomBytes() {
@@ -187,6 +190,7 @@ final class ShareDbSession {
       ObjectNode request = inbox.poll();
       try {
         Access access = accessFor(request);
+        if (access != null) checkScope(access);
         if (access == null || allowedFromCache(access)) {
           handle(request);
         } else {
@@ -231,6 +235,16 @@ final class ShareDbSession {
           new Access(List.of(presenceCanvas(request)), ProjectPolicy.Action.CANVAS_READ);
       default -> null;
     };
+  }
+
+  /** Refuses what the caller's API key has no scope for (a person's token has every scope). */
+  private void checkScope(Access access) {
+    Scope needed = ProjectPolicy.scopeFor(access.action());
+    if (!caller.allows(needed)) {
+      throw new BadRequest(
+          "ERR_PERMISSION_DENIED",
+          "this needs the " + needed.wireName() + " scope, which this API key lacks");
+    }
   }
 
   private List<String> bulkIds(ObjectNode request) {
@@ -287,7 +301,8 @@ final class ShareDbSession {
   private void check(Access access, ObjectNode request) {
     List<CompletableFuture<ProjectPolicy.Standing>> lookups = new ArrayList<>();
     for (String canvasId : access.canvasIds()) {
-      lookups.add(projects.canvasStanding(user, canvasId).toCompletableFuture());
+      lookups.add(
+          projects.canvasStanding(user, canvasId, caller.onlyProject()).toCompletableFuture());
     }
     CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new))
         .whenCompleteAsync(

@@ -16,22 +16,24 @@ import com.linecorp.armeria.server.websocket.WebSocketService;
 import com.linecorp.armeria.server.websocket.WebSocketServiceHandler;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
-import dev.easel.identity.Accounts;
-import dev.easel.identity.VerifiedToken;
 import dev.easel.project.Projects;
-import io.netty.util.AttributeKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
 /**
  * The collaboration socket on {@code /ws}: each WebSocket is one {@link ShareDbSession} of a
- * signed-in user, run on the connection's event loop, closed when its access token expires. Frames
- * larger than the configured limit close the socket with 1009 (message too big), which the sharedb
- * client reports and reconnects from.
+ * signed-in user or an API key, run on the connection's event loop, closed when its access token
+ * expires or within {@code easel.http.socket-recheck-interval} of its sign-in or key being revoked
+ * (close code 1008, policy violation, with the reason). Frames larger than the configured limit
+ * close the socket with 1009 (message too big), which the sharedb client reports and reconnects
+ * from.
  */
 final class ShareDbSocket implements WebSocketServiceHandler {
   private final ObjectMapper mapper;
@@ -40,13 +42,16 @@ final class ShareDbSocket implements WebSocketServiceHandler {
   private final PresenceHub presence = new PresenceHub();
   private final Projects projects;
   private final Callers callers;
+  private final Duration recheckInterval;
 
   ShareDbSocket(
       ObjectMapper mapper,
       Canvases canvases,
       CanvasFeeds feeds,
       Projects projects,
-      Callers callers) {
+      Callers callers,
+      Duration recheckInterval) {
+    this.recheckInterval = recheckInterval;
     this.mapper = mapper;
     this.canvases = canvases;
     this.feeds = feeds;
@@ -55,8 +60,8 @@ final class ShareDbSocket implements WebSocketServiceHandler {
   }
 
   /**
-   * The socket service: the upgrade needs a valid access token (header or cookie), refused with 401
-   * and the reason otherwise.
+   * The socket service: the upgrade needs a valid credential (an access token in the header or
+   * cookie, or an API key), refused with 401 and the reason otherwise.
    */
   static HttpService service(ShareDbSocket socket, int maxFrameBytes, Set<String> allowedOrigins) {
     WebSocketService webSocket =
@@ -80,17 +85,29 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                             + " may not open this socket; see easel.http.allowed-origins")
                     + "}");
           }
-          try {
-            ctx.setAttr(CALLER, socket.callers.verify(req.headers()));
-          } catch (Accounts.Refusal refusal) {
-            return HttpResponse.of(
-                HttpStatus.UNAUTHORIZED,
-                MediaType.JSON_UTF_8,
-                "{\"code\":\"UNAUTHENTICATED\",\"message\":"
-                    + socket.mapper.valueToTree(refusal.getMessage())
-                    + "}");
-          }
-          return delegate.serve(ctx, req);
+          return HttpResponse.of(
+              socket
+                  .callers
+                  .authenticate(req.headers())
+                  .handleAsync(
+                      (caller, failure) -> {
+                        if (failure != null) {
+                          return HttpResponse.of(
+                              HttpStatus.UNAUTHORIZED,
+                              MediaType.JSON_UTF_8,
+                              "{\"code\":\"UNAUTHENTICATED\",\"message\":"
+                                  + socket.mapper.valueToTree(
+                                      ApiErrors.from(failure).getStatus().getDescription())
+                                  + "}");
+                        }
+                        ctx.setAttr(Callers.CALLER, caller);
+                        try {
+                          return delegate.serve(ctx, req);
+                        } catch (Exception e) {
+                          return HttpResponse.ofFailure(e);
+                        }
+                      },
+                      ctx.eventLoop()));
         });
   }
 
@@ -102,29 +119,59 @@ final class ShareDbSocket implements WebSocketServiceHandler {
     return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
   }
 
-  static final AttributeKey<VerifiedToken> CALLER =
-      AttributeKey.valueOf(ShareDbSocket.class, "CALLER");
-
   @Override
   public WebSocket handle(ServiceRequestContext ctx, WebSocket in) {
     WebSocketWriter out = WebSocket.streaming();
     var executor = ctx.eventLoop();
-    VerifiedToken caller = ctx.attr(CALLER);
+    Caller caller = ctx.attr(Callers.CALLER);
     ShareDbSession session =
         new ShareDbSession(
-            mapper, canvases, feeds, presence, executor, out::tryWrite, projects, caller.subject());
+            mapper, canvases, feeds, presence, executor, out::tryWrite, projects, caller);
     executor.execute(session::open);
-    // The socket lives as long as the access token it was opened with.
-    long untilExpiry = Math.max(0, Duration.between(Instant.now(), caller.expiresAt()).toMillis());
-    executor.schedule(
+    List<ScheduledFuture<?>> timers = new ArrayList<>();
+    Runnable end =
         () -> {
+          timers.forEach(timer -> timer.cancel(false));
           session.close();
-          out.close(
-              WebSocketCloseStatus.POLICY_VIOLATION,
-              "access token expired; reconnect with a fresh one");
-        },
-        untilExpiry,
-        TimeUnit.MILLISECONDS);
+        };
+    // An access token's socket lives as long as the token it was opened with.
+    if (caller.expiresAt() != null) {
+      long untilExpiry =
+          Math.max(0, Duration.between(Instant.now(), caller.expiresAt()).toMillis());
+      timers.add(
+          executor.schedule(
+              () -> {
+                end.run();
+                out.close(
+                    WebSocketCloseStatus.POLICY_VIOLATION,
+                    "access token expired; reconnect with a fresh one");
+              },
+              untilExpiry,
+              TimeUnit.MILLISECONDS));
+    }
+    // Its sign-in or API key is looked at again every few seconds: a revoked one ends it.
+    long every = recheckInterval.toMillis();
+    timers.add(
+        executor.scheduleAtFixedRate(
+            () ->
+                callers
+                    .stillValid(caller)
+                    .whenCompleteAsync(
+                        (valid, failure) -> {
+                          // an unanswered check (a node restarting) is tried again next time
+                          if (Boolean.FALSE.equals(valid)) {
+                            end.run();
+                            out.close(
+                                WebSocketCloseStatus.POLICY_VIOLATION,
+                                caller.viaApiKey()
+                                    ? "API key revoked"
+                                    : "signed out: this sign-in was revoked");
+                          }
+                        },
+                        executor),
+            every,
+            every,
+            TimeUnit.MILLISECONDS));
     in.subscribe(
         new Subscriber<WebSocketFrame>() {
           @Override
@@ -141,7 +188,7 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                       "Binary frames are not part of the ShareDB protocol; send JSON text");
               case PING -> out.tryWrite(WebSocketFrame.ofPong(frame.array()));
               case CLOSE -> {
-                session.close();
+                end.run();
                 out.close(WebSocketCloseStatus.NORMAL_CLOSURE);
               }
               default -> {}
@@ -150,13 +197,13 @@ final class ShareDbSocket implements WebSocketServiceHandler {
 
           @Override
           public void onError(Throwable cause) {
-            session.close();
+            end.run();
             out.close(cause);
           }
 
           @Override
           public void onComplete() {
-            session.close();
+            end.run();
             out.close();
           }
         },

@@ -1,6 +1,5 @@
 package dev.easel.gateway;
 
-import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.ChangePasswordRequest;
 import dev.easel.api.v1.ChangePasswordResponse;
 import dev.easel.api.v1.ConfirmTotpRequest;
@@ -25,7 +24,6 @@ import dev.easel.identity.Accounts;
 import dev.easel.identity.SecurityLog;
 import dev.easel.identity.SecurityLogEntity;
 import dev.easel.identity.UserEntity;
-import dev.easel.identity.VerifiedToken;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -57,11 +55,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
 
   @Override
   public void updateMe(UpdateMeRequest request, StreamObserver<User> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
         settings.updateProfile(
-            caller.subject(),
+            caller.userId(),
             request.hasDisplayName() ? request.getDisplayName() : null,
             request.hasAvatarUrl() ? request.getAvatarUrl() : null,
             RequestOrigins.current(caller)),
@@ -72,14 +70,14 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   @Override
   public void changePassword(
       ChangePasswordRequest request, StreamObserver<ChangePasswordResponse> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
         settings.changePassword(
-            caller.subject(),
+            caller.userId(),
             request.getCurrentPassword(),
             request.getNewPassword(),
-            RequestOrigins.sessionOf(caller),
+            caller.sessionId(),
             RequestOrigins.current(caller)),
         response,
         done -> ChangePasswordResponse.getDefaultInstance());
@@ -87,11 +85,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
 
   @Override
   public void deleteMe(DeleteMeRequest request, StreamObserver<DeleteMeResponse> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
         settings.delete(
-            caller.subject(),
+            caller.userId(),
             request.getPassword(),
             request.getTotpCode(),
             RequestOrigins.current(caller)),
@@ -101,10 +99,10 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
 
   @Override
   public void enrollTotp(EnrollTotpRequest request, StreamObserver<EnrollTotpResponse> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
-        settings.enrollTotp(caller.subject(), RequestOrigins.current(caller)),
+        settings.enrollTotp(caller.userId(), RequestOrigins.current(caller)),
         response,
         enrollment ->
             EnrollTotpResponse.newBuilder()
@@ -116,10 +114,10 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   @Override
   public void confirmTotp(
       ConfirmTotpRequest request, StreamObserver<ConfirmTotpResponse> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
-        settings.confirmTotp(caller.subject(), request.getCode(), RequestOrigins.current(caller)),
+        settings.confirmTotp(caller.userId(), request.getCode(), RequestOrigins.current(caller)),
         response,
         issued -> ConfirmTotpResponse.newBuilder().addAllRecoveryCodes(issued.codes()).build());
   }
@@ -127,11 +125,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   @Override
   public void disableTotp(
       DisableTotpRequest request, StreamObserver<DisableTotpResponse> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
         settings.disableTotp(
-            caller.subject(),
+            caller.userId(),
             request.getPassword(),
             request.getTotpCode(),
             RequestOrigins.current(caller)),
@@ -143,11 +141,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   public void regenerateRecoveryCodes(
       RegenerateRecoveryCodesRequest request,
       StreamObserver<RegenerateRecoveryCodesResponse> response) {
-    VerifiedToken caller = caller(response);
+    Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
         settings.regenerateRecoveryCodes(
-            caller.subject(), request.getTotpCode(), RequestOrigins.current(caller)),
+            caller.userId(), request.getTotpCode(), RequestOrigins.current(caller)),
         response,
         issued ->
             RegenerateRecoveryCodesResponse.newBuilder()
@@ -169,16 +167,6 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
           for (SecurityLogEntity.Entry entry : page.entries()) reply.addEvents(event(entry));
           return reply.build();
         });
-  }
-
-  /** The verified access token of the call, or null after answering the call with the refusal. */
-  private VerifiedToken caller(StreamObserver<?> response) {
-    try {
-      return callers.verify(ServiceRequestContext.current().request().headers());
-    } catch (RuntimeException e) {
-      response.onError(ApiErrors.from(e));
-      return null;
-    }
   }
 
   private static SecurityEvent event(SecurityLogEntity.Entry entry) {

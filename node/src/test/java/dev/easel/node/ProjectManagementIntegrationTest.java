@@ -7,15 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -441,52 +436,21 @@ class ProjectManagementIntegrationTest {
   /** Submits an op over the collaboration socket and returns the answer to it. */
   static JsonNode submitOverSocket(int port, User user, String canvasId, long version)
       throws Exception {
-    BlockingQueue<String> received = new LinkedBlockingQueue<>();
-    WebSocket socket =
-        Http.CLIENT
-            .newWebSocketBuilder()
-            .header("Authorization", "Bearer " + user.token())
-            .buildAsync(
-                URI.create("ws://127.0.0.1:" + port + "/ws"),
-                new WebSocket.Listener() {
-                  final StringBuilder text = new StringBuilder();
-
-                  @Override
-                  public CompletionStage<?> onText(
-                      WebSocket webSocket, CharSequence data, boolean last) {
-                    text.append(data);
-                    if (last) {
-                      received.add(text.toString());
-                      text.setLength(0);
-                    }
-                    webSocket.request(1);
-                    return null;
-                  }
-                })
-            .get(30, TimeUnit.SECONDS);
+    ShareDbTestSocket socket =
+        ShareDbTestSocket.open(port, "Authorization", "Bearer " + user.token());
     try {
-      socket
-          .sendText(
-              JSON.createObjectNode()
-                  .put("a", "op")
-                  .put("c", "canvases")
-                  .put("d", canvasId)
-                  .put("v", version)
-                  .put("src", "jdk-client")
-                  .put("seq", 1)
-                  .set("op", JSON.readTree("[{\"p\":[\"title\",0],\"si\":\"x\"}]"))
-                  .toString(),
-              true)
-          .get(30, TimeUnit.SECONDS);
-      for (int i = 0; i < 10; i++) {
-        String message = received.poll(30, TimeUnit.SECONDS);
-        if (message == null) break;
-        JsonNode reply = JSON.readTree(message);
-        if ("op".equals(reply.path("a").asText())) return reply;
-      }
-      throw new AssertionError("no answer to the op over /ws");
+      return socket.request(
+          JSON.createObjectNode()
+              .put("a", "op")
+              .put("c", "canvases")
+              .put("d", canvasId)
+              .put("v", version)
+              .put("src", "jdk-client")
+              .put("seq", 1)
+              .set("op", JSON.readTree("[{\"p\":[\"title\",0],\"si\":\"x\"}]"))
+              .toString());
     } finally {
-      socket.abort();
+      socket.webSocket().abort();
     }
   }
 

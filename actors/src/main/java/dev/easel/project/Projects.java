@@ -265,6 +265,50 @@ public final class Projects {
                         }));
   }
 
+  /**
+   * The live projects that would be left without an owner if {@code userId} went: it is their only
+   * owner and others are members. An account is not deleted while it has any (its owner hands them
+   * over or deletes them first).
+   */
+  public CompletionStage<List<ProjectEntity.ProjectView>> soleOwnerships(String userId) {
+    return listFor(userId)
+        .thenApply(
+            memberships ->
+                memberships.stream()
+                    .filter(membership -> membership.role() == ProjectRole.OWNER)
+                    .map(MemberView::project)
+                    .filter(
+                        project ->
+                            project.members().size() > 1
+                                && project.members().stream()
+                                        .filter(member -> member.role() == ProjectRole.OWNER)
+                                        .count()
+                                    == 1)
+                    .toList());
+  }
+
+  /**
+   * Takes a deleted account out of its projects: it leaves those that have other members (its edits
+   * stay, attributed to a deleted user) and deletes those it was the only member of. Each project
+   * is tried even when another fails; the stage fails with the first failure.
+   */
+  public CompletionStage<Void> removeAccount(String userId) {
+    return listFor(userId)
+        .thenCompose(
+            memberships -> {
+              List<CompletableFuture<Void>> removed = new ArrayList<>();
+              for (MemberView membership : memberships) {
+                String projectId = membership.project().projectId();
+                removed.add(
+                    (membership.project().members().size() == 1
+                            ? delete(userId, projectId)
+                            : removeMember(userId, projectId, userId))
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(removed.toArray(CompletableFuture[]::new));
+            });
+  }
+
   /** Gives member {@code memberId} the role {@code role} (a wire name). */
   public CompletionStage<MemberView> changeRole(
       String userId, String projectId, String memberId, String role) {

@@ -106,7 +106,7 @@ public final class EaselServer implements AutoCloseable {
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts))
-            .addService(new UserServiceImpl(accounts, settings, securityLog, callers))
+            .addService(new UserServiceImpl(accounts, settings, securityLog, projects, callers))
             .addService(
                 new ProjectServiceImpl(
                     projects, invitations, new ProjectActivity(system, projects, people), callers))

@@ -21,10 +21,17 @@ import dev.easel.api.v1.User;
 import dev.easel.api.v1.UserServiceGrpc;
 import dev.easel.identity.AccountSettings;
 import dev.easel.identity.Accounts;
+import dev.easel.identity.RequestOrigin;
 import dev.easel.identity.SecurityLog;
 import dev.easel.identity.SecurityLogEntity;
 import dev.easel.identity.UserEntity;
+import dev.easel.project.ProjectEntity;
+import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code easel.v1.UserService}: the signed-in user, from the access token of the call, and what
@@ -33,14 +40,21 @@ import io.grpc.stub.StreamObserver;
  * request's {@link RequestOrigins origin} and the caller's sign-in, for the log.
  */
 final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(UserServiceImpl.class);
   private final Accounts accounts;
   private final AccountSettings settings;
   private final SecurityLog securityLog;
+  private final Projects projects;
   private final Callers callers;
 
   UserServiceImpl(
-      Accounts accounts, AccountSettings settings, SecurityLog securityLog, Callers callers) {
+      Accounts accounts,
+      AccountSettings settings,
+      SecurityLog securityLog,
+      Projects projects,
+      Callers callers) {
     this.accounts = accounts;
+    this.projects = projects;
     this.settings = settings;
     this.securityLog = securityLog;
     this.callers = callers;
@@ -87,12 +101,32 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   public void deleteMe(DeleteMeRequest request, StreamObserver<DeleteMeResponse> response) {
     Caller caller = callers.current(response);
     if (caller == null) return;
+    String userId = caller.userId();
+    RequestOrigin origin = RequestOrigins.current(caller);
+    // A project keeps an owner: its only owner hands it over (or deletes it) before leaving.
     Replies.reply(
-        settings.delete(
-            caller.userId(),
-            request.getPassword(),
-            request.getTotpCode(),
-            RequestOrigins.current(caller)),
+        projects
+            .soleOwnerships(userId)
+            .thenCompose(
+                owned -> {
+                  if (!owned.isEmpty()) throw soleOwner(owned);
+                  return settings.delete(
+                      userId, request.getPassword(), request.getTotpCode(), origin);
+                })
+            .thenCompose(
+                deleted ->
+                    projects
+                        .removeAccount(userId)
+                        .exceptionally(
+                            failure -> {
+                              // The account is gone either way; a membership left behind shows
+                              // as a deleted user and can be removed by the project's owners.
+                              log.warn(
+                                  "deleted account {} was not taken out of every project",
+                                  userId,
+                                  failure);
+                              return null;
+                            })),
         response,
         done -> DeleteMeResponse.getDefaultInstance());
   }
@@ -167,6 +201,18 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
           for (SecurityLogEntity.Entry entry : page.entries()) reply.addEvents(event(entry));
           return reply.build();
         });
+  }
+
+  private static Accounts.Refusal soleOwner(List<ProjectEntity.ProjectView> owned) {
+    return new Accounts.Refusal(
+        Accounts.Refusal.Kind.FAILED_PRECONDITION,
+        "SOLE_OWNER",
+        "you are the only owner of "
+            + owned.stream()
+                .map(project -> "\"" + project.name() + "\" (" + project.projectId() + ")")
+                .collect(Collectors.joining(", "))
+            + ", which other people belong to: make another member an owner, or delete it, "
+            + "before deleting your account");
   }
 
   private static SecurityEvent event(SecurityLogEntity.Entry entry) {

@@ -264,6 +264,57 @@ class AccountIntegrationTest {
     }
   }
 
+  @Test
+  void anAccountLeavesItsProjectsWithAnOwnerOrDeletesThoseItAloneBelongsTo() throws Exception {
+    String password = "a long password";
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      int port = node.httpPort();
+      String ownerId = body(register(port, "olga@example.org", password)).path("userId").asText();
+      String owner = signIn(port, "olga@example.org", password).path("accessToken").asText();
+      String memberId = body(register(port, "max@example.org", password)).path("userId").asText();
+      String member = signIn(port, "max@example.org", password).path("accessToken").asText();
+      String shared = Http.createProject(port, owner, "Shared");
+      String alone = Http.createProject(port, owner, "Alone");
+      var added =
+          Http.post(
+              port,
+              "/v1/projects/" + shared + "/members",
+              "{\"email\":\"max@example.org\",\"role\":\"editor\"}",
+              owner);
+      assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+      String deleteMe = "{\"password\":\"" + password + "\"}";
+
+      // The only owner of a project others belong to cannot leave it ownerless.
+      var refused = Http.send(port, "DELETE", "/v1/users/me", deleteMe, owner);
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      assertThat(reason(refused)).isEqualTo("SOLE_OWNER");
+      assertThat(body(refused).path("message").asText())
+          .contains("\"Shared\" (" + shared + ")")
+          .doesNotContain(alone);
+      assertThat(Http.get(port, "/v1/users/me", owner).statusCode()).isEqualTo(200);
+
+      // Once another member is an owner too, the account goes: it leaves the shared project and
+      // the project it alone belonged to is deleted.
+      var promoted =
+          Http.send(
+              port,
+              "PATCH",
+              "/v1/projects/" + shared + "/members/" + memberId,
+              "{\"role\":\"owner\"}",
+              owner);
+      assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+      var deleted = Http.send(port, "DELETE", "/v1/users/me", deleteMe, owner);
+      assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+      JsonNode project = body(Http.get(port, "/v1/projects/" + shared, member));
+      assertThat(project.path("members").toString()).doesNotContain(ownerId).contains(memberId);
+      assertThat(body(Http.get(port, "/v1/projects", member)).path("projects")).hasSize(1);
+      // Nobody can reach the deleted one, not even by id.
+      String stranger = Http.signUp(port, "sam@example.org");
+      assertThat(Http.get(port, "/v1/projects/" + alone, stranger).statusCode()).isEqualTo(404);
+    }
+  }
+
   static void assertRefused(HttpResponse<String> response, String mentioning) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
     assertThat(body(response).path("message").asText()).contains(mentioning);

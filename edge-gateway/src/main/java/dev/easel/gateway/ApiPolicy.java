@@ -6,13 +6,15 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.Map;
 
 /**
  * The one declared table of what each public RPC needs, enforced for every call (gRPC and the REST
  * transcoded from it) before the service runs. An RPC missing from the table is refused, and {@code
  * ApiPolicyTest} fails the build when the API has an RPC without an entry. The project role an RPC
- * needs is decided per resource by {@link ProjectPolicy}; the table names which.
+ * needs is decided per resource by {@link ProjectPolicy}; the table names which. Each call of a
+ * signed-in caller then passes the per-user {@link RateLimits rate limit}.
  */
 final class ApiPolicy implements ServerInterceptor {
   /** What a caller must be to make a call. */
@@ -108,9 +110,11 @@ final class ApiPolicy implements ServerInterceptor {
           Map.entry("easel.v1.OrganizationService/RemoveOrganizationMember", Rule.signedIn()));
 
   private final Callers callers;
+  private final RateLimits limits;
 
-  ApiPolicy(Callers callers) {
+  ApiPolicy(Callers callers, RateLimits limits) {
     this.callers = callers;
+    this.limits = limits;
   }
 
   /** The rule for an RPC of Easel's API, or null when it has none (then it is refused). */
@@ -129,13 +133,27 @@ final class ApiPolicy implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     if (rule.requirement() != Requirement.PUBLIC) {
+      String userId;
       try {
-        callers.signedInUser();
+        userId = callers.signedInUser();
       } catch (RuntimeException e) {
         call.close(ApiErrors.from(e).getStatus(), new Metadata());
         return new ServerCall.Listener<>() {};
       }
+      if (!admitted(call, userId)) return new ServerCall.Listener<>() {};
     }
     return next.startCall(call, headers);
+  }
+
+  /** The caller's request passes the per-user rate limit, or the call is closed with 429. */
+  private boolean admitted(ServerCall<?, ?> call, String userId) {
+    try {
+      limits.admitUser(userId);
+      return true;
+    } catch (RateLimits.Exceeded e) {
+      StatusRuntimeException refusal = ApiErrors.rateLimited(e);
+      call.close(refusal.getStatus(), refusal.getTrailers());
+      return false;
+    }
   }
 }

@@ -98,13 +98,14 @@ public final class EaselServer implements AutoCloseable {
             BrowserCookies.SecureMode.parse(config.getString("secure-cookies")),
             config.getString("public-url"),
             identity.getDuration("session.absolute-lifetime"));
-    BrowserSessions browserSessions = new BrowserSessions(accounts, cookies);
+    RateLimits limits = new RateLimits(RateLimits.Settings.load(config.getConfig("rate-limits")));
+    BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
-            .addService(new AuthServiceImpl(accounts))
+            .addService(new AuthServiceImpl(accounts, limits))
             .addService(new UserServiceImpl(accounts, settings, securityLog, callers))
             .addService(
                 new ProjectServiceImpl(
@@ -114,7 +115,7 @@ public final class EaselServer implements AutoCloseable {
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
-            .intercept(new ApiPolicy(callers))
+            .intercept(new ApiPolicy(callers, limits))
             // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
             // lowerCamelCase (pageSize).
             .enableHttpJsonTranscoding(
@@ -134,7 +135,8 @@ public final class EaselServer implements AutoCloseable {
                 ShareDbSocket.service(
                     new ShareDbSocket(mapper, canvases, feeds, projects, callers),
                     (int) config.getMemorySize("max-frame-size").toBytes(),
-                    allowedOrigins))
+                    allowedOrigins,
+                    limits))
             .service("/health", new Health(system, grpcHealth))
             .service(
                 "/.well-known/jwks.json",

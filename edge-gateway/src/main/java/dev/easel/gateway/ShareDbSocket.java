@@ -56,9 +56,10 @@ final class ShareDbSocket implements WebSocketServiceHandler {
 
   /**
    * The socket service: the upgrade needs a valid access token (header or cookie), refused with 401
-   * and the reason otherwise.
+   * and the reason otherwise, and counts as one request of the user's rate limit (429 over it).
    */
-  static HttpService service(ShareDbSocket socket, int maxFrameBytes, Set<String> allowedOrigins) {
+  static HttpService service(
+      ShareDbSocket socket, int maxFrameBytes, Set<String> allowedOrigins, RateLimits limits) {
     WebSocketService webSocket =
         WebSocketService.builder(socket)
             .maxFramePayloadLength(maxFrameBytes)
@@ -80,8 +81,9 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                             + " may not open this socket; see easel.http.allowed-origins")
                     + "}");
           }
+          VerifiedToken caller;
           try {
-            ctx.setAttr(CALLER, socket.callers.verify(req.headers()));
+            caller = socket.callers.verify(req.headers());
           } catch (Accounts.Refusal refusal) {
             return HttpResponse.of(
                 HttpStatus.UNAUTHORIZED,
@@ -90,6 +92,12 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                     + socket.mapper.valueToTree(refusal.getMessage())
                     + "}");
           }
+          try {
+            limits.admitUser(caller.subject());
+          } catch (RateLimits.Exceeded exceeded) {
+            return HttpReplies.tooMany(exceeded);
+          }
+          ctx.setAttr(CALLER, caller);
           return delegate.serve(ctx, req);
         });
   }

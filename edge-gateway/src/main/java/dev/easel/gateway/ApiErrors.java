@@ -3,6 +3,9 @@ package dev.easel.gateway;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.SecurityLog;
@@ -31,6 +34,39 @@ final class ApiErrors {
             .setMessage(message)
             .addDetails(
                 Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
+            .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  /**
+   * A refusal by a rate limit: {@code RESOURCE_EXHAUSTED} (HTTP 429 over REST) with reason {@code
+   * RATE_LIMITED} naming the limit, a {@code google.rpc.RetryInfo} with the wait, and the {@code
+   * Retry-After} header (whole seconds) on the answer of the request being served.
+   */
+  static StatusRuntimeException rateLimited(RateLimits.Exceeded exceeded) {
+    long seconds = exceeded.retryAfterSeconds();
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    if (ctx != null) {
+      ctx.mutateAdditionalResponseHeaders(
+          headers -> headers.set(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds)));
+    }
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Code.RESOURCE_EXHAUSTED.getNumber())
+            .setMessage(exceeded.getMessage())
+            .addDetails(
+                Any.pack(
+                    ErrorInfo.newBuilder()
+                        .setReason(RateLimits.Exceeded.REASON)
+                        .setDomain(DOMAIN)
+                        .putMetadata("limit", exceeded.kind().key())
+                        .build()))
+            .addDetails(
+                Any.pack(
+                    RetryInfo.newBuilder()
+                        .setRetryDelay(
+                            com.google.protobuf.Duration.newBuilder().setSeconds(seconds))
+                        .build()))
             .build();
     return StatusProto.toStatusRuntimeException(status);
   }
@@ -69,6 +105,7 @@ final class ApiErrors {
       cause = cause.getCause();
     }
     if (cause instanceof StatusRuntimeException status) return status;
+    if (cause instanceof RateLimits.Exceeded exceeded) return rateLimited(exceeded);
     if (cause instanceof Accounts.Refusal refusal) {
       Code code =
           switch (refusal.kind()) {

@@ -28,7 +28,8 @@ import java.util.function.Function;
  * it: a {@link Scope}, or none for calls only a person may make (account settings, API keys,
  * accepting invitations). A key limited to one project reaches only that project: a call naming
  * another project, or a canvas of another project, is answered as not found, as for a non-member;
- * listings show that project only; calls that name no project are refused.
+ * listings show that project only; calls that name no project are refused. Each call of a signed-in
+ * caller then passes the {@link RateLimits rate limit} of its API key, else its user.
  */
 final class ApiPolicy implements AsyncServerInterceptor {
   /** What a caller must be to make a call. */
@@ -147,14 +148,19 @@ final class ApiPolicy implements AsyncServerInterceptor {
               "easel.v1.OrganizationService/RemoveOrganizationMember", Rule.signedIn(Scope.ADMIN)));
 
   private final Callers callers;
+  private final RateLimits limits;
   private final Function<String, CompletionStage<String>> projectOfCanvas;
 
   /**
    * @param projectOfCanvas the project a canvas belongs to (null when none), to keep a key of one
    *     project inside it
    */
-  ApiPolicy(Callers callers, Function<String, CompletionStage<String>> projectOfCanvas) {
+  ApiPolicy(
+      Callers callers,
+      RateLimits limits,
+      Function<String, CompletionStage<String>> projectOfCanvas) {
     this.callers = callers;
+    this.limits = limits;
     this.projectOfCanvas = projectOfCanvas;
   }
 
@@ -218,6 +224,11 @@ final class ApiPolicy implements AsyncServerInterceptor {
                         call,
                         ApiErrors.status(Code.PERMISSION_DENIED, "API_KEY_NOT_ALLOWED", refusal))
                     .join();
+              }
+              try {
+                limits.admit(caller);
+              } catch (RateLimits.Exceeded e) {
+                return refuse(call, ApiErrors.rateLimited(e)).join();
               }
               ctx.setAttr(Callers.CALLER, caller);
               ServerCall.Listener<I> listener = next.startCall(call, headers);

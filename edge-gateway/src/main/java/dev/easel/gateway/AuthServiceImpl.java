@@ -1,5 +1,6 @@
 package dev.easel.gateway;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.AuthServiceGrpc;
 import dev.easel.api.v1.LoginRequest;
 import dev.easel.api.v1.LogoutRequest;
@@ -13,17 +14,26 @@ import io.grpc.stub.StreamObserver;
 
 /**
  * {@code easel.v1.AuthService}: register, log in, refresh and log out through {@link Accounts},
- * each with the request's {@link RequestOrigins origin} for the account's security log.
+ * each with the request's {@link RequestOrigins origin} for the account's security log. Sign-in and
+ * sign-up pass the {@link RateLimits} before any password is hashed.
  */
 final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
   private final Accounts accounts;
+  private final RateLimits limits;
 
-  AuthServiceImpl(Accounts accounts) {
+  AuthServiceImpl(Accounts accounts, RateLimits limits) {
     this.accounts = accounts;
+    this.limits = limits;
   }
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+    try {
+      limits.admitSignUp(TrustedProxies.clientOf(ServiceRequestContext.current()));
+    } catch (RateLimits.Exceeded e) {
+      response.onError(ApiErrors.rateLimited(e));
+      return;
+    }
     Replies.reply(
         accounts.register(
             request.getEmail(),
@@ -36,13 +46,28 @@ final class AuthServiceImpl extends AuthServiceGrpc.AuthServiceImplBase {
 
   @Override
   public void login(LoginRequest request, StreamObserver<TokenPair> response) {
+    RateLimits.Attempt attempt;
+    try {
+      attempt =
+          limits.admitLogin(
+              request.getEmail(), TrustedProxies.clientOf(ServiceRequestContext.current()));
+    } catch (RateLimits.Exceeded e) {
+      response.onError(ApiErrors.rateLimited(e));
+      return;
+    }
     Replies.reply(
-        accounts.login(
-            request.getEmail(),
-            request.getPassword(),
-            request.getTotpCode(),
-            request.getRecoveryCode(),
-            RequestOrigins.current()),
+        accounts
+            .login(
+                request.getEmail(),
+                request.getPassword(),
+                request.getTotpCode(),
+                request.getRecoveryCode(),
+                RequestOrigins.current())
+            .thenApply(
+                tokens -> {
+                  attempt.succeeded();
+                  return tokens;
+                }),
         response,
         AuthServiceImpl::pair);
   }

@@ -20,7 +20,8 @@ import java.util.concurrent.CompletionStage;
  * /v1/auth/browser/refresh} rotates the refresh token of the {@code easel_refresh} cookie, {@code
  * POST /v1/auth/browser/logout} ends the session and clears the cookies. Each answers {@code
  * {expiresIn, csrfToken}}: the access token's lifetime in seconds, and the value to send as {@code
- * X-CSRF-Token} (also readable from the {@code easel_csrf} cookie).
+ * X-CSRF-Token} (also readable from the {@code easel_csrf} cookie). Sign-in passes the {@link
+ * RateLimits} before the password is checked: over a limit it answers 429 with {@code Retry-After}.
  */
 final class BrowserSessions {
   /** Largest request body accepted by these endpoints. */
@@ -28,10 +29,12 @@ final class BrowserSessions {
 
   private final Accounts accounts;
   private final BrowserCookies cookies;
+  private final RateLimits limits;
 
-  BrowserSessions(Accounts accounts, BrowserCookies cookies) {
+  BrowserSessions(Accounts accounts, BrowserCookies cookies, RateLimits limits) {
     this.accounts = accounts;
     this.cookies = cookies;
+    this.limits = limits;
   }
 
   /**
@@ -89,6 +92,12 @@ final class BrowserSessions {
               "INVALID_ARGUMENT",
               "totpCode and recoveryCode, when sent, must be strings"));
     }
+    RateLimits.Attempt attempt;
+    try {
+      attempt = limits.admitLogin(email.asText(), TrustedProxies.clientOf(ctx));
+    } catch (RateLimits.Exceeded e) {
+      return done(HttpReplies.tooMany(e));
+    }
     return accounts
         .login(
             email.asText(),
@@ -97,7 +106,10 @@ final class BrowserSessions {
             recoveryCode.isTextual() ? recoveryCode.asText() : null,
             RequestOrigins.of(ctx))
         .thenApply(
-            tokens -> signedIn(ctx, request.headers(), tokens, BrowserCookies.newCsrfToken()));
+            tokens -> {
+              attempt.succeeded();
+              return signedIn(ctx, request.headers(), tokens, BrowserCookies.newCsrfToken());
+            });
   }
 
   /** {@code POST /v1/auth/browser/refresh}: a new token pair for the refresh cookie. */

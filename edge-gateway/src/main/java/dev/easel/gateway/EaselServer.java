@@ -99,13 +99,14 @@ public final class EaselServer implements AutoCloseable {
             BrowserCookies.SecureMode.parse(config.getString("secure-cookies")),
             config.getString("public-url"),
             identity.getDuration("session.absolute-lifetime"));
-    BrowserSessions browserSessions = new BrowserSessions(accounts, cookies);
+    RateLimits limits = new RateLimits(RateLimits.Settings.load(config.getConfig("rate-limits")));
+    BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
-            .addService(new AuthServiceImpl(accounts))
+            .addService(new AuthServiceImpl(accounts, limits))
             .addService(new UserServiceImpl(accounts, settings, securityLog, projects, callers))
             .addService(
                 new ProjectServiceImpl(
@@ -118,6 +119,7 @@ public final class EaselServer implements AutoCloseable {
             .intercept(
                 new ApiPolicy(
                     callers,
+                    limits,
                     canvasId ->
                         canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId)))
             // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
@@ -145,7 +147,8 @@ public final class EaselServer implements AutoCloseable {
                         callers,
                         config.getDuration("socket-recheck-interval")),
                     (int) config.getMemorySize("max-frame-size").toBytes(),
-                    allowedOrigins))
+                    allowedOrigins,
+                    limits))
             .service("/health", new Health(system, grpcHealth))
             .service(
                 "/.well-known/jwks.json",

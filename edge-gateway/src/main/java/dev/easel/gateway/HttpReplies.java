@@ -47,6 +47,24 @@ final class HttpReplies {
     return json(failure.status(), body, setCookies);
   }
 
+  /**
+   * 429 for a request over a rate limit: {@code Retry-After} in whole seconds and {@code {"code":
+   * "RATE_LIMITED", "limit", "retryAfterSeconds", "message"}}.
+   */
+  static HttpResponse tooMany(RateLimits.Exceeded exceeded) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("code", RateLimits.Exceeded.REASON);
+    body.put("limit", exceeded.kind().key());
+    body.put("retryAfterSeconds", exceeded.retryAfterSeconds());
+    body.put("message", exceeded.getMessage());
+    return HttpResponse.of(
+        headers(HttpStatus.TOO_MANY_REQUESTS, List.of())
+            .set(HttpHeaderNames.RETRY_AFTER, Long.toString(exceeded.retryAfterSeconds()))
+            .contentType(MediaType.JSON_UTF_8)
+            .build(),
+        body(body));
+  }
+
   /** A failure as a small HTML page, for a browser that was sent here by a provider. */
   static HttpResponse page(Failure failure, List<String> setCookies) {
     String html =

@@ -61,9 +61,11 @@ final class ShareDbSocket implements WebSocketServiceHandler {
 
   /**
    * The socket service: the upgrade needs a valid credential (an access token in the header or
-   * cookie, or an API key), refused with 401 and the reason otherwise.
+   * cookie, or an API key), refused with 401 and the reason otherwise, and counts as one request of
+   * the caller's rate limit (429 over it).
    */
-  static HttpService service(ShareDbSocket socket, int maxFrameBytes, Set<String> allowedOrigins) {
+  static HttpService service(
+      ShareDbSocket socket, int maxFrameBytes, Set<String> allowedOrigins, RateLimits limits) {
     WebSocketService webSocket =
         WebSocketService.builder(socket)
             .maxFramePayloadLength(maxFrameBytes)
@@ -99,6 +101,11 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                                   + socket.mapper.valueToTree(
                                       ApiErrors.from(failure).getStatus().getDescription())
                                   + "}");
+                        }
+                        try {
+                          limits.admit(caller);
+                        } catch (RateLimits.Exceeded exceeded) {
+                          return HttpReplies.tooMany(exceeded);
                         }
                         ctx.setAttr(Callers.CALLER, caller);
                         try {

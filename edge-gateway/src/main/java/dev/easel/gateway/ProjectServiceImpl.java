@@ -40,7 +40,8 @@ import java.time.Instant;
 
 /**
  * {@code easel.v1.ProjectService}: projects of the signed-in caller, through {@link Projects},
- * {@link Invitations} and {@link ProjectActivity}, which decide what the caller may do.
+ * {@link Invitations} and {@link ProjectActivity}, which decide what the caller may do. Each change
+ * passes the request's {@link RequestOrigins origin}, which the project's audit log keeps.
  */
 final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase {
   private final Projects projects;
@@ -61,7 +62,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.create(userId, request.getName(), request.getOrgId()),
+        projects.create(userId, request.getName(), request.getOrgId(), RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -94,7 +95,12 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.addMember(userId, request.getProjectId(), request.getEmail(), request.getRole()),
+        projects.addMember(
+            userId,
+            request.getProjectId(),
+            request.getEmail(),
+            request.getRole(),
+            RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -105,7 +111,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.createCanvas(userId, request.getProjectId(), request.getTitle()),
+        projects.createCanvas(
+            userId, request.getProjectId(), request.getTitle(), null, RequestOrigins.current()),
         response,
         canvas ->
             ProjectCanvas.newBuilder()
@@ -121,7 +128,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.rename(userId, request.getProjectId(), request.getName()),
+        projects.rename(
+            userId, request.getProjectId(), request.getName(), RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -131,7 +139,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.setArchived(userId, request.getProjectId(), true),
+        projects.setArchived(userId, request.getProjectId(), true, RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -141,7 +149,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.setArchived(userId, request.getProjectId(), false),
+        projects.setArchived(userId, request.getProjectId(), false, RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -152,7 +160,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.delete(userId, request.getProjectId()),
+        projects.delete(userId, request.getProjectId(), RequestOrigins.current()),
         response,
         done -> DeleteProjectResponse.getDefaultInstance());
   }
@@ -162,7 +170,12 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.changeRole(userId, request.getProjectId(), request.getUserId(), request.getRole()),
+        projects.changeRole(
+            userId,
+            request.getProjectId(),
+            request.getUserId(),
+            request.getRole(),
+            RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -173,7 +186,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.removeMember(userId, request.getProjectId(), request.getUserId()),
+        projects.removeMember(
+            userId, request.getProjectId(), request.getUserId(), RequestOrigins.current()),
         response,
         done -> RemoveMemberResponse.getDefaultInstance());
   }
@@ -184,7 +198,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.transferOwnership(userId, request.getProjectId(), request.getUserId()),
+        projects.transferOwnership(
+            userId, request.getProjectId(), request.getUserId(), RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -195,7 +210,12 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.create(userId, request.getProjectId(), request.getEmail(), request.getRole()),
+        invitations.create(
+            userId,
+            request.getProjectId(),
+            request.getEmail(),
+            request.getRole(),
+            RequestOrigins.current()),
         response,
         created ->
             CreateInvitationResponse.newBuilder()
@@ -236,7 +256,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.revoke(userId, request.getProjectId(), request.getInvitationId()),
+        invitations.revoke(
+            userId, request.getProjectId(), request.getInvitationId(), RequestOrigins.current()),
         response,
         done -> RevokeInvitationResponse.getDefaultInstance());
   }
@@ -246,7 +267,9 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.accept(userId, request.getToken()), response, ProjectServiceImpl::project);
+        invitations.accept(userId, request.getToken(), RequestOrigins.current()),
+        response,
+        ProjectServiceImpl::project);
   }
 
   @Override

@@ -619,6 +619,7 @@ public final class Projects {
     return switch (action) {
       case READ -> "read it";
       case READ_ACTIVITY -> "read its activity";
+      case READ_AUDIT_LOG -> "read its audit log";
       case RENAME -> "rename it";
       case ARCHIVE -> "archive or unarchive it";
       case DELETE -> "delete it";

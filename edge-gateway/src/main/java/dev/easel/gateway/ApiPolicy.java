@@ -102,6 +102,9 @@ final class ApiPolicy implements ServerInterceptor {
           Map.entry(
               "easel.v1.ProjectService/ListProjectActivity",
               Rule.role(ProjectPolicy.Action.READ_ACTIVITY)),
+          Map.entry(
+              "easel.v1.ProjectService/ListProjectAuditEvents",
+              Rule.role(ProjectPolicy.Action.READ_AUDIT_LOG)),
           Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn()),
           Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn()),
           Map.entry("easel.v1.OrganizationService/AddOrganizationMember", Rule.signedIn()),

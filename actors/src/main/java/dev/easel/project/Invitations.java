@@ -2,6 +2,7 @@ package dev.easel.project;
 
 import com.typesafe.config.Config;
 import dev.easel.identity.EmailIndexEntity;
+import dev.easel.identity.RequestOrigin;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * InvitationTokens}); Easel sends no mail, so the owner passes the link on. The signed-in user
  * whose account uses that address accepts it and becomes a member with the invited role (or keeps a
  * higher one). The project keeps only the token's hash and accepts each invitation once, unless it
- * was revoked or expired.
+ * was revoked or expired. Creating, revoking and accepting take the {@link RequestOrigin} of the
+ * request, which the project's audit log shows; the forms without one record none.
  */
 public final class Invitations {
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
@@ -63,6 +65,12 @@ public final class Invitations {
   /** Invites {@code email} to the project with {@code role} (a wire name). */
   public CompletionStage<Created> create(
       String userId, String projectId, String email, String role) {
+    return create(userId, projectId, email, role, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #create(String, String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<Created> create(
+      String userId, String projectId, String email, String role, RequestOrigin origin) {
     String address = email == null ? "" : EmailIndexEntity.normalize(email);
     if (address.length() > Projects.MAX_EMAIL || !EMAIL.matcher(address).matches()) {
       return Projects.failed(
@@ -95,6 +103,7 @@ public final class Invitations {
                               InvitationTokens.hash(token),
                               expiresAt,
                               userId,
+                              ProjectEntity.Origin.of(origin),
                               replyTo),
                       askTimeout)
                   .thenApply(
@@ -127,6 +136,12 @@ public final class Invitations {
 
   /** Withdraws an invitation that was not accepted yet: its link stops working. */
   public CompletionStage<Void> revoke(String userId, String projectId, String invitationId) {
+    return revoke(userId, projectId, invitationId, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #revoke(String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<Void> revoke(
+      String userId, String projectId, String invitationId, RequestOrigin origin) {
     if (invitationId == null || !Projects.ID.matcher(invitationId).matches()) {
       return Projects.failed(
           Projects.invalid("invitationId must be 1 to 128 letters, digits, '-', '_' or '.'"));
@@ -138,7 +153,9 @@ public final class Invitations {
                 projects
                     .project(projectId)
                     .<ProjectEntity.Result>ask(
-                        replyTo -> new ProjectEntity.RevokeInvite(invitationId, userId, replyTo),
+                        replyTo ->
+                            new ProjectEntity.RevokeInvite(
+                                invitationId, userId, ProjectEntity.Origin.of(origin), replyTo),
                         askTimeout))
         .thenAccept(Projects::accepted);
   }
@@ -148,6 +165,12 @@ public final class Invitations {
    * invited address. Returns the project as the new member sees it.
    */
   public CompletionStage<Projects.MemberView> accept(String userId, String token) {
+    return accept(userId, token, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #accept(String, String)}, asked from {@code origin}. */
+  public CompletionStage<Projects.MemberView> accept(
+      String userId, String token, RequestOrigin origin) {
     InvitationTokens.Invitation invitation;
     try {
       invitation = tokens.verify(token);
@@ -186,6 +209,7 @@ public final class Invitations {
                               InvitationTokens.hash(token),
                               userId,
                               clock.instant(),
+                              ProjectEntity.Origin.of(origin),
                               replyTo),
                       askTimeout);
             })

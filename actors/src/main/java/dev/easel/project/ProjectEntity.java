@@ -2,6 +2,7 @@ package dev.easel.project;
 
 import dev.easel.CborSerializable;
 import dev.easel.Entities;
+import dev.easel.identity.RequestOrigin;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -29,9 +30,11 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * One project: its name, members and their roles, invitations, and the catalog of its canvases.
- * Every event names the user who made the change and when: the project's activity feed ({@link
- * ProjectActivity}) is these events, read back from the journal. Its canvases tell it who edited
- * them ({@link RecordCanvasEdit}), which it records at most once per canvas and user per interval.
+ * Every event names the user who made the change, when, and where the request came from ({@link
+ * Origin}, when the edge told it): the project's activity feed ({@link ProjectActivity}) and its
+ * owners' audit log ({@link ProjectAuditLog}) are these events, read back from the journal. Its
+ * canvases tell it who edited them ({@link RecordCanvasEdit}), which it records at most once per
+ * canvas and user per interval.
  *
  * <p>The edge decides who may do what; the entity only keeps its invariants: a project always has
  * at least one owner, an invitation is accepted once, before it expires, with its token. An
@@ -51,40 +54,82 @@ public final class ProjectEntity
 
   public sealed interface Command extends CborSerializable {}
 
-  /** A command that changes the project, answered with a {@link Result}. */
+  /**
+   * A command that changes the project, answered with a {@link Result}; {@code origin} is where the
+   * change was asked from (null when not known: a change made inside Easel), kept in its event.
+   * Every change has a constructor without it.
+   */
   public sealed interface Change extends Command {
+    Origin origin();
+
     ActorRef<Result> replyTo();
   }
 
   /** Create the project, owned by {@code ownerUserId}, in organization {@code orgId} (or none). */
-  public record Create(String name, String ownerUserId, String orgId, ActorRef<Result> replyTo)
-      implements Change {}
+  public record Create(
+      String name, String ownerUserId, String orgId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public Create(String name, String ownerUserId, String orgId, ActorRef<Result> replyTo) {
+      this(name, ownerUserId, orgId, null, replyTo);
+    }
+  }
 
   /** Rename the project. */
-  public record Rename(String name, String byUserId, ActorRef<Result> replyTo) implements Change {}
+  public record Rename(String name, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public Rename(String name, String byUserId, ActorRef<Result> replyTo) {
+      this(name, byUserId, null, replyTo);
+    }
+  }
 
   /** Archive the project: its name, catalog and invitations are frozen. */
-  public record Archive(String byUserId, ActorRef<Result> replyTo) implements Change {}
+  public record Archive(String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public Archive(String byUserId, ActorRef<Result> replyTo) {
+      this(byUserId, null, replyTo);
+    }
+  }
 
   /** Bring an archived project back. */
-  public record Unarchive(String byUserId, ActorRef<Result> replyTo) implements Change {}
+  public record Unarchive(String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public Unarchive(String byUserId, ActorRef<Result> replyTo) {
+      this(byUserId, null, replyTo);
+    }
+  }
 
   /** Delete the project. */
-  public record Delete(String byUserId, ActorRef<Result> replyTo) implements Change {}
+  public record Delete(String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
+    public Delete(String byUserId, ActorRef<Result> replyTo) {
+      this(byUserId, null, replyTo);
+    }
+  }
 
   /** Make {@code userId} a member with {@code role}. */
   public record AddMember(
-      String userId, ProjectRole role, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+      String userId, ProjectRole role, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public AddMember(String userId, ProjectRole role, String byUserId, ActorRef<Result> replyTo) {
+      this(userId, role, byUserId, null, replyTo);
+    }
+  }
 
   /** Give member {@code userId} another role. */
   public record ChangeRole(
-      String userId, ProjectRole role, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+      String userId, ProjectRole role, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public ChangeRole(String userId, ProjectRole role, String byUserId, ActorRef<Result> replyTo) {
+      this(userId, role, byUserId, null, replyTo);
+    }
+  }
 
   /** Remove member {@code userId}. */
-  public record RemoveMember(String userId, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+  public record RemoveMember(
+      String userId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
+    public RemoveMember(String userId, String byUserId, ActorRef<Result> replyTo) {
+      this(userId, byUserId, null, replyTo);
+    }
+  }
 
   /**
    * Invite {@code email} to join with {@code role}; {@code tokenHash} is the hash of the token in
@@ -97,32 +142,71 @@ public final class ProjectEntity
       String tokenHash,
       Instant expiresAt,
       String byUserId,
+      Origin origin,
       ActorRef<Result> replyTo)
-      implements Change {}
+      implements Change {
+    public Invite(
+        String email,
+        ProjectRole role,
+        String inviteId,
+        String tokenHash,
+        Instant expiresAt,
+        String byUserId,
+        ActorRef<Result> replyTo) {
+      this(email, role, inviteId, tokenHash, expiresAt, byUserId, null, replyTo);
+    }
+  }
 
   /** Withdraw an invitation that was not accepted yet. */
-  public record RevokeInvite(String inviteId, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+  public record RevokeInvite(
+      String inviteId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
+    public RevokeInvite(String inviteId, String byUserId, ActorRef<Result> replyTo) {
+      this(inviteId, byUserId, null, replyTo);
+    }
+  }
 
   /**
    * {@code userId} accepts an invitation with its token at {@code now}. A member keeps the higher
    * of its role and the invited one.
    */
   public record AcceptInvite(
-      String inviteId, String tokenHash, String userId, Instant now, ActorRef<Result> replyTo)
-      implements Change {}
+      String inviteId,
+      String tokenHash,
+      String userId,
+      Instant now,
+      Origin origin,
+      ActorRef<Result> replyTo)
+      implements Change {
+    public AcceptInvite(
+        String inviteId, String tokenHash, String userId, Instant now, ActorRef<Result> replyTo) {
+      this(inviteId, tokenHash, userId, now, null, replyTo);
+    }
+  }
 
   /** Owner {@code byUserId} makes member {@code toUserId} an owner and becomes an editor. */
-  public record TransferOwnership(String toUserId, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+  public record TransferOwnership(
+      String toUserId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
+    public TransferOwnership(String toUserId, String byUserId, ActorRef<Result> replyTo) {
+      this(toUserId, byUserId, null, replyTo);
+    }
+  }
 
   /** Add a canvas to the project's catalog. */
-  public record AddCanvas(String canvasId, String title, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+  public record AddCanvas(
+      String canvasId, String title, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {
+    public AddCanvas(String canvasId, String title, String byUserId, ActorRef<Result> replyTo) {
+      this(canvasId, title, byUserId, null, replyTo);
+    }
+  }
 
   /** Remove a canvas from the project's catalog. */
-  public record RemoveCanvas(String canvasId, String byUserId, ActorRef<Result> replyTo)
-      implements Change {}
+  public record RemoveCanvas(
+      String canvasId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
+    public RemoveCanvas(String canvasId, String byUserId, ActorRef<Result> replyTo) {
+      this(canvasId, byUserId, null, replyTo);
+    }
+  }
 
   /**
    * {@code userId} edited canvas {@code canvasId} of the project at {@code at}; told by the canvas.
@@ -176,40 +260,76 @@ public final class ProjectEntity
 
   // ---- events ---------------------------------------------------------------------------------
 
-  /** Something that happened to the project: who did it, and when. */
+  /**
+   * Where a change was asked from, as the edge saw it: the client's address and its {@code
+   * User-Agent}, each null when not known, cleaned and cut as {@link RequestOrigin} does. Shown to
+   * the project's owners in its audit log ({@link ProjectAuditLog}).
+   */
+  public record Origin(String clientAddress, String userAgent) {
+    public Origin {
+      RequestOrigin cleaned = new RequestOrigin(clientAddress, userAgent);
+      clientAddress = cleaned.clientAddress();
+      userAgent = cleaned.userAgent();
+    }
+
+    /** The origin of a request (its sign-in is not kept), or null when nothing of it is known. */
+    public static Origin of(RequestOrigin request) {
+      if (request == null || (request.clientAddress() == null && request.userAgent() == null)) {
+        return null;
+      }
+      return new Origin(request.clientAddress(), request.userAgent());
+    }
+  }
+
+  /**
+   * Something that happened to the project: who did it, when, and from where. Events are never
+   * changed or deleted: the activity feed and the audit log read them back from the journal.
+   */
   public sealed interface Event extends CborSerializable {
     String byUserId();
 
     Instant at();
+
+    /**
+     * Where the change was asked from; null when not known: events written before origins were
+     * recorded (their serialized form lacks the field), changes made inside Easel, and canvas edits
+     * (told by the canvas).
+     */
+    default Origin origin() {
+      return null;
+    }
   }
 
   /** The project was created; {@code byUserId} is its first owner. */
-  public record ProjectCreated(String name, String orgId, String byUserId, Instant at)
-      implements Event {}
+  public record ProjectCreated(
+      String name, String orgId, String byUserId, Instant at, Origin origin) implements Event {}
 
   /** The project was renamed. */
-  public record ProjectRenamed(String name, String byUserId, Instant at) implements Event {}
+  public record ProjectRenamed(String name, String byUserId, Instant at, Origin origin)
+      implements Event {}
 
   /** The project was archived. */
-  public record ProjectArchived(String byUserId, Instant at) implements Event {}
+  public record ProjectArchived(String byUserId, Instant at, Origin origin) implements Event {}
 
   /** The project was unarchived. */
-  public record ProjectUnarchived(String byUserId, Instant at) implements Event {}
+  public record ProjectUnarchived(String byUserId, Instant at, Origin origin) implements Event {}
 
   /** The project was deleted. */
-  public record ProjectDeleted(String byUserId, Instant at) implements Event {}
+  public record ProjectDeleted(String byUserId, Instant at, Origin origin) implements Event {}
 
   /** {@code userId} became a member. */
-  public record MemberAdded(String userId, ProjectRole role, String byUserId, Instant at)
+  public record MemberAdded(
+      String userId, ProjectRole role, String byUserId, Instant at, Origin origin)
       implements Event {}
 
   /** Member {@code userId}'s role changed from {@code from} to {@code to}. */
   public record MemberRoleChanged(
-      String userId, ProjectRole from, ProjectRole to, String byUserId, Instant at)
+      String userId, ProjectRole from, ProjectRole to, String byUserId, Instant at, Origin origin)
       implements Event {}
 
-  /** {@code userId} is no longer a member. */
-  public record MemberRemoved(String userId, String byUserId, Instant at) implements Event {}
+  /** {@code userId} is no longer a member (it left if it is {@code byUserId}). */
+  public record MemberRemoved(String userId, String byUserId, Instant at, Origin origin)
+      implements Event {}
 
   /** {@code email} was invited. */
   public record MemberInvited(
@@ -219,26 +339,33 @@ public final class ProjectEntity
       String tokenHash,
       Instant expiresAt,
       String byUserId,
-      Instant at)
+      Instant at,
+      Origin origin)
       implements Event {}
 
-  /** An invitation was withdrawn. */
-  public record InviteRevoked(String inviteId, String byUserId, Instant at) implements Event {}
+  /**
+   * An invitation of {@code email} was withdrawn ({@code email} is null in events written before it
+   * was recorded).
+   */
+  public record InviteRevoked(
+      String inviteId, String email, String byUserId, Instant at, Origin origin) implements Event {}
 
   /** {@code byUserId} accepted an invitation and is a member with {@code role} now. */
-  public record InviteAccepted(String inviteId, ProjectRole role, String byUserId, Instant at)
+  public record InviteAccepted(
+      String inviteId, ProjectRole role, String byUserId, Instant at, Origin origin)
       implements Event {}
 
   /** {@code toUserId} became an owner; the previous owner {@code byUserId} an editor. */
-  public record OwnershipTransferred(String toUserId, String byUserId, Instant at)
+  public record OwnershipTransferred(String toUserId, String byUserId, Instant at, Origin origin)
       implements Event {}
 
   /** A canvas joined the catalog. */
-  public record CanvasAdded(String canvasId, String title, String byUserId, Instant at)
-      implements Event {}
+  public record CanvasAdded(
+      String canvasId, String title, String byUserId, Instant at, Origin origin) implements Event {}
 
   /** A canvas left the catalog. */
-  public record CanvasRemoved(String canvasId, String byUserId, Instant at) implements Event {}
+  public record CanvasRemoved(String canvasId, String byUserId, Instant at, Origin origin)
+      implements Event {}
 
   /**
    * {@code byUserId} edited canvas {@code canvasId} at {@code at} (and maybe more often within the
@@ -599,7 +726,8 @@ public final class ProjectEntity
     String orgId = blank(create.orgId()) ? null : create.orgId();
     return persist(
         create,
-        new ProjectCreated(create.name().strip(), orgId, create.ownerUserId(), Instant.now()));
+        new ProjectCreated(
+            create.name().strip(), orgId, create.ownerUserId(), Instant.now(), create.origin()));
   }
 
   private ReplyEffect<Event, State> onRename(State state, Rename rename) {
@@ -607,24 +735,27 @@ public final class ProjectEntity
     if (blank(rename.byUserId())) return noActor(rename);
     String name = rename.name().strip();
     if (name.equals(state.name())) return accept(rename);
-    return persist(rename, new ProjectRenamed(name, rename.byUserId(), Instant.now()));
+    return persist(
+        rename, new ProjectRenamed(name, rename.byUserId(), Instant.now(), rename.origin()));
   }
 
   private ReplyEffect<Event, State> onArchive(State state, Archive archive) {
     if (blank(archive.byUserId())) return noActor(archive);
     if (state.archived()) return accept(archive);
-    return persist(archive, new ProjectArchived(archive.byUserId(), Instant.now()));
+    return persist(
+        archive, new ProjectArchived(archive.byUserId(), Instant.now(), archive.origin()));
   }
 
   private ReplyEffect<Event, State> onUnarchive(State state, Unarchive unarchive) {
     if (blank(unarchive.byUserId())) return noActor(unarchive);
     if (!state.archived()) return accept(unarchive);
-    return persist(unarchive, new ProjectUnarchived(unarchive.byUserId(), Instant.now()));
+    return persist(
+        unarchive, new ProjectUnarchived(unarchive.byUserId(), Instant.now(), unarchive.origin()));
   }
 
   private ReplyEffect<Event, State> onDelete(Delete delete) {
     if (blank(delete.byUserId())) return noActor(delete);
-    return persist(delete, new ProjectDeleted(delete.byUserId(), Instant.now()));
+    return persist(delete, new ProjectDeleted(delete.byUserId(), Instant.now(), delete.origin()));
   }
 
   private ReplyEffect<Event, State> onAddMember(State state, AddMember add) {
@@ -638,7 +769,9 @@ public final class ProjectEntity
           ProjectError.ALREADY_MEMBER,
           "The user is a member already; change its role instead");
     }
-    return persist(add, new MemberAdded(add.userId(), add.role(), add.byUserId(), Instant.now()));
+    return persist(
+        add,
+        new MemberAdded(add.userId(), add.role(), add.byUserId(), Instant.now(), add.origin()));
   }
 
   private ReplyEffect<Event, State> onChangeRole(State state, ChangeRole change) {
@@ -655,7 +788,12 @@ public final class ProjectEntity
     return persist(
         change,
         new MemberRoleChanged(
-            change.userId(), current, change.role(), change.byUserId(), Instant.now()));
+            change.userId(),
+            current,
+            change.role(),
+            change.byUserId(),
+            Instant.now(),
+            change.origin()));
   }
 
   private ReplyEffect<Event, State> onRemoveMember(State state, RemoveMember remove) {
@@ -665,7 +803,9 @@ public final class ProjectEntity
     if (state.lastOwner(remove.userId())) {
       return lastOwner(remove, "Make another member an owner before removing this one");
     }
-    return persist(remove, new MemberRemoved(remove.userId(), remove.byUserId(), Instant.now()));
+    return persist(
+        remove,
+        new MemberRemoved(remove.userId(), remove.byUserId(), Instant.now(), remove.origin()));
   }
 
   private ReplyEffect<Event, State> onInvite(State state, Invite invite) {
@@ -689,7 +829,8 @@ public final class ProjectEntity
             invite.tokenHash(),
             invite.expiresAt(),
             invite.byUserId(),
-            Instant.now()));
+            Instant.now(),
+            invite.origin()));
   }
 
   private ReplyEffect<Event, State> onRevokeInvite(State state, RevokeInvite revoke) {
@@ -697,7 +838,14 @@ public final class ProjectEntity
     Invitation invitation = state.invitations().get(revoke.inviteId());
     if (invitation == null) return inviteNotFound(revoke);
     if (invitation.used()) return inviteUsed(revoke);
-    return persist(revoke, new InviteRevoked(revoke.inviteId(), revoke.byUserId(), Instant.now()));
+    return persist(
+        revoke,
+        new InviteRevoked(
+            revoke.inviteId(),
+            invitation.email(),
+            revoke.byUserId(),
+            Instant.now(),
+            revoke.origin()));
   }
 
   private ReplyEffect<Event, State> onAcceptInvite(State state, AcceptInvite accept) {
@@ -718,7 +866,9 @@ public final class ProjectEntity
     ProjectRole role =
         current == null ? invitation.role() : ProjectRole.higher(current, invitation.role());
     return persist(
-        accept, new InviteAccepted(accept.inviteId(), role, accept.userId(), accept.now()));
+        accept,
+        new InviteAccepted(
+            accept.inviteId(), role, accept.userId(), accept.now(), accept.origin()));
   }
 
   private ReplyEffect<Event, State> onTransferOwnership(State state, TransferOwnership transfer) {
@@ -733,7 +883,8 @@ public final class ProjectEntity
     if (state.roleOf(transfer.toUserId()) == null) return notMember(transfer);
     return persist(
         transfer,
-        new OwnershipTransferred(transfer.toUserId(), transfer.byUserId(), Instant.now()));
+        new OwnershipTransferred(
+            transfer.toUserId(), transfer.byUserId(), Instant.now(), transfer.origin()));
   }
 
   private ReplyEffect<Event, State> onAddCanvas(State state, AddCanvas add) {
@@ -743,7 +894,8 @@ public final class ProjectEntity
       return refuse(add, ProjectError.CANVAS_EXISTS, "The canvas is in the project already");
     }
     String title = add.title() == null ? "" : add.title().strip();
-    return persist(add, new CanvasAdded(add.canvasId(), title, add.byUserId(), Instant.now()));
+    return persist(
+        add, new CanvasAdded(add.canvasId(), title, add.byUserId(), Instant.now(), add.origin()));
   }
 
   private ReplyEffect<Event, State> onRemoveCanvas(State state, RemoveCanvas remove) {
@@ -751,7 +903,9 @@ public final class ProjectEntity
     if (!state.canvases().containsKey(remove.canvasId())) {
       return refuse(remove, ProjectError.CANVAS_NOT_FOUND, "The canvas is not in the project");
     }
-    return persist(remove, new CanvasRemoved(remove.canvasId(), remove.byUserId(), Instant.now()));
+    return persist(
+        remove,
+        new CanvasRemoved(remove.canvasId(), remove.byUserId(), Instant.now(), remove.origin()));
   }
 
   private ReplyEffect<Event, State> onRecordCanvasEdit(State state, RecordCanvasEdit edit) {

@@ -12,8 +12,9 @@ import java.util.Set;
  *
  * <p>Three things decide: the caller's role in the project (none for a non-member), whether the
  * caller administers the organization the project belongs to (org admins manage the members and
- * invitations of its projects, and may see them, without being members), and whether the project is
- * archived (its name and canvases are then read-only).
+ * invitations of its projects, and may see them and read their audit logs, without being members:
+ * the audit log is the record of how members and invitations were managed), and whether the project
+ * is archived (its name and canvases are then read-only).
  */
 public final class ProjectPolicy {
   /** What a caller wants to do in a project. */
@@ -22,6 +23,11 @@ public final class ProjectPolicy {
     READ,
     /** Read the project's activity feed. */
     READ_ACTIVITY,
+    /**
+     * Read the project's audit log: every change with the invited addresses and the client address
+     * and user agent it came from.
+     */
+    READ_AUDIT_LOG,
     /** Rename the project. */
     RENAME,
     /** Archive or unarchive the project. */
@@ -85,7 +91,12 @@ public final class ProjectPolicy {
   /** What an org admin may do in the organization's projects without a role there. */
   private static final Set<Action> ORG_ADMIN_ACTIONS =
       EnumSet.of(
-          Action.READ, Action.ADD_MEMBER, Action.CHANGE_ROLE, Action.REMOVE_MEMBER, Action.INVITE);
+          Action.READ,
+          Action.READ_AUDIT_LOG,
+          Action.ADD_MEMBER,
+          Action.CHANGE_ROLE,
+          Action.REMOVE_MEMBER,
+          Action.INVITE);
 
   /** What an archived project refuses: changes to its name and to its canvases. */
   private static final Set<Action> FROZEN_WHILE_ARCHIVED =
@@ -154,9 +165,22 @@ public final class ProjectPolicy {
           LEAVE,
           TRANSFER_OWNERSHIP,
           INVITE,
+          READ_AUDIT_LOG,
           CANVAS_DELETE ->
           Scope.ADMIN;
     };
+  }
+
+  /**
+   * Whether someone who had {@code roleAtDeletion} (null: no role) in a project when it was deleted
+   * may still do {@code action} there. A deleted project is not found by anyone, except that those
+   * who were its owners may read its audit log: who deleted it, and what happened before, is what
+   * an audit log is for. Admins of its organization are not asked: the organization may be gone.
+   */
+  public static boolean allowsAfterDeletion(ProjectRole roleAtDeletion, Action action) {
+    return action == Action.READ_AUDIT_LOG
+        && roleAtDeletion != null
+        && roleAtDeletion.atLeast(leastRoleFor(action));
   }
 
   /** The lowest role that may do {@code action}. */
@@ -165,7 +189,8 @@ public final class ProjectPolicy {
       case READ, READ_ACTIVITY, LEAVE, CANVAS_READ -> ProjectRole.VIEWER;
       case CANVAS_COMMENT -> ProjectRole.COMMENTER;
       case CREATE_CANVAS, CANVAS_EDIT -> ProjectRole.EDITOR;
-      case RENAME,
+      case READ_AUDIT_LOG,
+          RENAME,
           ARCHIVE,
           DELETE,
           ADD_MEMBER,

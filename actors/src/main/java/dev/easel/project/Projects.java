@@ -6,6 +6,7 @@ import dev.easel.canvas.CanvasError;
 import dev.easel.canvas.CanvasSchema;
 import dev.easel.canvas.Canvases;
 import dev.easel.identity.EmailIndexEntity;
+import dev.easel.identity.RequestOrigin;
 import dev.easel.identity.UserEntity;
 import dev.easel.ot.Json0;
 import java.security.SecureRandom;
@@ -36,6 +37,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *
  * <p>Who may do what is decided by {@link ProjectPolicy}; a caller who may not even read a project
  * is told that it does not exist, so that project ids cannot be probed.
+ *
+ * <p>Each change takes the {@link RequestOrigin} of the request that asked for it, which the
+ * project's event keeps for its audit log ({@link ProjectAuditLog}); the forms without one record
+ * no origin (changes made inside Easel).
  */
 public final class Projects {
   static final int MAX_NAME = 200;
@@ -134,6 +139,12 @@ public final class Projects {
    * of which the caller must be a member.
    */
   public CompletionStage<MemberView> create(String userId, String name, String orgId) {
+    return create(userId, name, orgId, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #create(String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<MemberView> create(
+      String userId, String name, String orgId, RequestOrigin origin) {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
       return failed(invalid("name is required, at most " + MAX_NAME + " characters"));
@@ -158,7 +169,9 @@ public final class Projects {
             ok ->
                 project(projectId)
                     .<ProjectEntity.Result>ask(
-                        replyTo -> new ProjectEntity.Create(stripped, userId, org, replyTo),
+                        replyTo ->
+                            new ProjectEntity.Create(
+                                stripped, userId, org, ProjectEntity.Origin.of(origin), replyTo),
                         askTimeout))
         .thenCompose(
             created -> {
@@ -214,6 +227,12 @@ public final class Projects {
 
   /** Renames the project. */
   public CompletionStage<MemberView> rename(String userId, String projectId, String name) {
+    return rename(userId, projectId, name, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #rename(String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<MemberView> rename(
+      String userId, String projectId, String name, RequestOrigin origin) {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
       return failed(invalid("name is required, at most " + MAX_NAME + " characters"));
@@ -222,7 +241,9 @@ public final class Projects {
             userId,
             projectId,
             ProjectPolicy.Action.RENAME,
-            replyTo -> new ProjectEntity.Rename(stripped, userId, replyTo))
+            replyTo ->
+                new ProjectEntity.Rename(
+                    stripped, userId, ProjectEntity.Origin.of(origin), replyTo))
         .thenCompose(done -> get(userId, projectId));
   }
 
@@ -232,14 +253,21 @@ public final class Projects {
    */
   public CompletionStage<MemberView> setArchived(
       String userId, String projectId, boolean archived) {
+    return setArchived(userId, projectId, archived, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #setArchived(String, String, boolean)}, asked from {@code origin}. */
+  public CompletionStage<MemberView> setArchived(
+      String userId, String projectId, boolean archived, RequestOrigin origin) {
+    ProjectEntity.Origin from = ProjectEntity.Origin.of(origin);
     return change(
             userId,
             projectId,
             ProjectPolicy.Action.ARCHIVE,
             replyTo ->
                 archived
-                    ? new ProjectEntity.Archive(userId, replyTo)
-                    : new ProjectEntity.Unarchive(userId, replyTo))
+                    ? new ProjectEntity.Archive(userId, from, replyTo)
+                    : new ProjectEntity.Unarchive(userId, from, replyTo))
         .thenCompose(done -> get(userId, projectId));
   }
 
@@ -248,12 +276,20 @@ public final class Projects {
    * it leaves its members' lists of projects.
    */
   public CompletionStage<Void> delete(String userId, String projectId) {
+    return delete(userId, projectId, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #delete(String, String)}, asked from {@code origin}. */
+  public CompletionStage<Void> delete(String userId, String projectId, RequestOrigin origin) {
     return authorized(userId, projectId, ProjectPolicy.Action.DELETE)
         .thenCompose(
             access ->
                 project(projectId)
                     .<ProjectEntity.Result>ask(
-                        replyTo -> new ProjectEntity.Delete(userId, replyTo), askTimeout)
+                        replyTo ->
+                            new ProjectEntity.Delete(
+                                userId, ProjectEntity.Origin.of(origin), replyTo),
+                        askTimeout)
                     .thenCompose(
                         deleted -> {
                           accepted(deleted);
@@ -312,6 +348,12 @@ public final class Projects {
   /** Gives member {@code memberId} the role {@code role} (a wire name). */
   public CompletionStage<MemberView> changeRole(
       String userId, String projectId, String memberId, String role) {
+    return changeRole(userId, projectId, memberId, role, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #changeRole(String, String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<MemberView> changeRole(
+      String userId, String projectId, String memberId, String role, RequestOrigin origin) {
     ProjectRole newRole;
     try {
       newRole = parseRole(role);
@@ -323,7 +365,9 @@ public final class Projects {
             userId,
             projectId,
             ProjectPolicy.Action.CHANGE_ROLE,
-            replyTo -> new ProjectEntity.ChangeRole(memberId, newRole, userId, replyTo))
+            replyTo ->
+                new ProjectEntity.ChangeRole(
+                    memberId, newRole, userId, ProjectEntity.Origin.of(origin), replyTo))
         .thenCompose(done -> join(memberId, projectId, newRole))
         .thenCompose(done -> get(userId, projectId));
   }
@@ -333,6 +377,12 @@ public final class Projects {
    * anyone, any member may remove itself (leave). The last owner can do neither.
    */
   public CompletionStage<Void> removeMember(String userId, String projectId, String memberId) {
+    return removeMember(userId, projectId, memberId, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #removeMember(String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<Void> removeMember(
+      String userId, String projectId, String memberId, RequestOrigin origin) {
     try {
       checkUserId(memberId);
     } catch (Refusal refusal) {
@@ -344,13 +394,21 @@ public final class Projects {
             userId,
             projectId,
             action,
-            replyTo -> new ProjectEntity.RemoveMember(memberId, userId, replyTo))
+            replyTo ->
+                new ProjectEntity.RemoveMember(
+                    memberId, userId, ProjectEntity.Origin.of(origin), replyTo))
         .thenCompose(done -> leave(memberId, projectId));
   }
 
   /** The caller, an owner, makes member {@code toUserId} an owner and becomes an editor. */
   public CompletionStage<MemberView> transferOwnership(
       String userId, String projectId, String toUserId) {
+    return transferOwnership(userId, projectId, toUserId, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #transferOwnership(String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<MemberView> transferOwnership(
+      String userId, String projectId, String toUserId, RequestOrigin origin) {
     try {
       checkUserId(toUserId);
     } catch (Refusal refusal) {
@@ -360,7 +418,9 @@ public final class Projects {
             userId,
             projectId,
             ProjectPolicy.Action.TRANSFER_OWNERSHIP,
-            replyTo -> new ProjectEntity.TransferOwnership(toUserId, userId, replyTo))
+            replyTo ->
+                new ProjectEntity.TransferOwnership(
+                    toUserId, userId, ProjectEntity.Origin.of(origin), replyTo))
         .thenCompose(done -> join(toUserId, projectId, ProjectRole.OWNER))
         .thenCompose(done -> join(userId, projectId, ProjectRole.EDITOR))
         .thenCompose(done -> get(userId, projectId));
@@ -369,6 +429,12 @@ public final class Projects {
   /** Adds the account that uses {@code email} to the project with {@code role} (a wire name). */
   public CompletionStage<MemberView> addMember(
       String userId, String projectId, String email, String role) {
+    return addMember(userId, projectId, email, role, RequestOrigin.UNKNOWN);
+  }
+
+  /** As {@link #addMember(String, String, String, String)}, asked from {@code origin}. */
+  public CompletionStage<MemberView> addMember(
+      String userId, String projectId, String email, String role, RequestOrigin origin) {
     String address = email == null ? "" : email.strip();
     if (address.isEmpty() || address.length() > MAX_EMAIL) {
       return failed(invalid("email is required, at most " + MAX_EMAIL + " characters"));
@@ -385,7 +451,13 @@ public final class Projects {
             memberId ->
                 project(projectId)
                     .<ProjectEntity.Result>ask(
-                        replyTo -> new ProjectEntity.AddMember(memberId, newRole, userId, replyTo),
+                        replyTo ->
+                            new ProjectEntity.AddMember(
+                                memberId,
+                                newRole,
+                                userId,
+                                ProjectEntity.Origin.of(origin),
+                                replyTo),
                         askTimeout)
                     .thenCompose(
                         added -> {
@@ -401,12 +473,21 @@ public final class Projects {
    */
   public CompletionStage<ProjectCanvas> createCanvas(
       String userId, String projectId, String title) {
-    return createCanvas(userId, projectId, title, null);
+    return createCanvas(userId, projectId, title, null, RequestOrigin.UNKNOWN);
   }
 
   /** As {@link #createCanvas(String, String, String)}, with a chosen id (null: a random one). */
   public CompletionStage<ProjectCanvas> createCanvas(
       String userId, String projectId, String title, String chosenId) {
+    return createCanvas(userId, projectId, title, chosenId, RequestOrigin.UNKNOWN);
+  }
+
+  /**
+   * As {@link #createCanvas(String, String, String, String)}, asked from {@code origin}, which the
+   * project's catalog entry records.
+   */
+  public CompletionStage<ProjectCanvas> createCanvas(
+      String userId, String projectId, String title, String chosenId, RequestOrigin origin) {
     String canvasTitle = title == null ? "" : title;
     if (canvasTitle.length() > MAX_TITLE) {
       return failed(invalid("title is longer than " + MAX_TITLE + " characters"));
@@ -427,7 +508,11 @@ public final class Projects {
                           .<ProjectEntity.Result>ask(
                               replyTo ->
                                   new ProjectEntity.AddCanvas(
-                                      canvasId, canvasTitle, userId, replyTo),
+                                      canvasId,
+                                      canvasTitle,
+                                      userId,
+                                      ProjectEntity.Origin.of(origin),
+                                      replyTo),
                               askTimeout)
                           .thenApply(
                               added -> {
@@ -589,6 +674,7 @@ public final class Projects {
     return switch (action) {
       case READ -> "read it";
       case READ_ACTIVITY -> "read its activity";
+      case READ_AUDIT_LOG -> "read its audit log";
       case RENAME -> "rename it";
       case ARCHIVE -> "archive or unarchive it";
       case DELETE -> "delete it";

@@ -2,6 +2,8 @@ package dev.easel.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.easel.CborSerializable;
 import dev.easel.EntityTestKits;
@@ -16,8 +18,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -219,6 +224,8 @@ class IdentitySerializationTest {
     ProjectEntity.Invitation used =
         new ProjectEntity.Invitation(
             "i2", "cy@example.com", ProjectRole.VIEWER, "th2", LATER, "ann", AT, "cy", AT);
+    ProjectEntity.Origin origin =
+        new ProjectEntity.Origin("2001:db8::1", "Mozilla/5.0 (X11; Linux) 😀");
     ProjectEntity.State state =
         new ProjectEntity.State(
             ProjectEntity.Status.ACTIVE,
@@ -247,6 +254,21 @@ class IdentitySerializationTest {
         new ProjectEntity.TransferOwnership("bob", "ann", result),
         new ProjectEntity.AddCanvas("c1", "Revenue", "ann", result),
         new ProjectEntity.RemoveCanvas("c1", "ann", result),
+        new ProjectEntity.Create("Sales", "ann", null, origin, result),
+        new ProjectEntity.Rename("Sales EU", "ann", origin, result),
+        new ProjectEntity.Archive("ann", origin, result),
+        new ProjectEntity.Unarchive("ann", origin, result),
+        new ProjectEntity.Delete("ann", origin, result),
+        new ProjectEntity.AddMember("bob", ProjectRole.COMMENTER, "ann", origin, result),
+        new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", origin, result),
+        new ProjectEntity.RemoveMember("bob", "ann", origin, result),
+        new ProjectEntity.Invite(
+            "bob@example.com", ProjectRole.EDITOR, "i1", "th", LATER, "ann", origin, result),
+        new ProjectEntity.RevokeInvite("i1", "ann", origin, result),
+        new ProjectEntity.AcceptInvite("i1", "th", "bob", AT, origin, result),
+        new ProjectEntity.TransferOwnership("bob", "ann", origin, result),
+        new ProjectEntity.AddCanvas("c1", "Revenue", "ann", origin, result),
+        new ProjectEntity.RemoveCanvas("c1", "ann", origin, result),
         new ProjectEntity.RecordCanvasEdit("c1", "bob", AT),
         new ProjectEntity.Get(ref(ProjectEntity.ProjectView.class)),
         new ProjectEntity.Accepted(),
@@ -264,22 +286,24 @@ class IdentitySerializationTest {
                 new ProjectEntity.InvitationView(
                     "i1", "bob@example.com", ProjectRole.EDITOR, LATER, "ann", AT, null, null)),
             42L),
-        new ProjectEntity.ProjectCreated("Sales", "org-1", "ann", AT),
-        new ProjectEntity.ProjectRenamed("Sales EU", "ann", AT),
-        new ProjectEntity.ProjectArchived("ann", AT),
-        new ProjectEntity.ProjectUnarchived("ann", AT),
-        new ProjectEntity.ProjectDeleted("ann", AT),
-        new ProjectEntity.MemberAdded("bob", ProjectRole.VIEWER, "ann", AT),
+        new ProjectEntity.ProjectCreated("Sales", "org-1", "ann", AT, origin),
+        new ProjectEntity.ProjectCreated("Sales", null, "ann", AT, null),
+        new ProjectEntity.ProjectRenamed("Sales EU", "ann", AT, origin),
+        new ProjectEntity.ProjectArchived("ann", AT, origin),
+        new ProjectEntity.ProjectUnarchived("ann", AT, null),
+        new ProjectEntity.ProjectDeleted("ann", AT, origin),
+        new ProjectEntity.MemberAdded("bob", ProjectRole.VIEWER, "ann", AT, origin),
         new ProjectEntity.MemberRoleChanged(
-            "bob", ProjectRole.VIEWER, ProjectRole.EDITOR, "ann", AT),
-        new ProjectEntity.MemberRemoved("bob", "ann", AT),
+            "bob", ProjectRole.VIEWER, ProjectRole.EDITOR, "ann", AT, origin),
+        new ProjectEntity.MemberRemoved("bob", "ann", AT, origin),
         new ProjectEntity.MemberInvited(
-            "i1", "bob@example.com", ProjectRole.EDITOR, "th", LATER, "ann", AT),
-        new ProjectEntity.InviteRevoked("i1", "ann", AT),
-        new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", AT),
-        new ProjectEntity.OwnershipTransferred("bob", "ann", AT),
-        new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", AT),
-        new ProjectEntity.CanvasRemoved("c1", "ann", AT),
+            "i1", "bob@example.com", ProjectRole.EDITOR, "th", LATER, "ann", AT, origin),
+        new ProjectEntity.InviteRevoked("i1", "bob@example.com", "ann", AT, origin),
+        new ProjectEntity.InviteRevoked("i1", null, "ann", AT, null),
+        new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", AT, origin),
+        new ProjectEntity.OwnershipTransferred("bob", "ann", AT, origin),
+        new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", AT, origin),
+        new ProjectEntity.CanvasRemoved("c1", "ann", AT, new ProjectEntity.Origin(null, "curl/8")),
         new ProjectEntity.CanvasEdited("c1", "bob", LATER),
         state,
         ProjectEntity.State.NEW);
@@ -341,6 +365,62 @@ class IdentitySerializationTest {
   @Test
   void everyMessageRoundTripsThroughCbor() {
     EntityTestKits.assertRoundTripThroughCbor(testKit.system(), samples());
+  }
+
+  /**
+   * {@code sample} serialized, without {@code fields} (as an event written before they existed),
+   * read back.
+   */
+  static Object readWithout(CborSerializable sample, String... fields) throws Exception {
+    var serialization = SerializationExtension.get(testKit.system().classicSystem());
+    var serializer = (SerializerWithStringManifest) serialization.findSerializerFor(sample);
+    CBORMapper cbor = new CBORMapper();
+    ObjectNode tree = (ObjectNode) cbor.readTree(serialization.serialize(sample).get());
+    for (String field : fields) {
+      assertThat(tree.has(field)).as("%s has %s", sample, field).isTrue();
+      tree.remove(field);
+    }
+    return serialization
+        .deserialize(
+            cbor.writeValueAsBytes(tree), serializer.identifier(), serializer.manifest(sample))
+        .get();
+  }
+
+  @Test
+  void projectEventsWrittenBeforeOriginsWereRecordedStillRead() throws Exception {
+    ProjectEntity.Origin origin = new ProjectEntity.Origin("192.0.2.1", "curl/8.5.0");
+    List<Function<ProjectEntity.Origin, ProjectEntity.Event>> events =
+        List.of(
+            o -> new ProjectEntity.ProjectCreated("Sales", "org-1", "ann", AT, o),
+            o -> new ProjectEntity.ProjectRenamed("Sales EU", "ann", AT, o),
+            o -> new ProjectEntity.ProjectArchived("ann", AT, o),
+            o -> new ProjectEntity.ProjectUnarchived("ann", AT, o),
+            o -> new ProjectEntity.ProjectDeleted("ann", AT, o),
+            o -> new ProjectEntity.MemberAdded("bob", ProjectRole.VIEWER, "ann", AT, o),
+            o ->
+                new ProjectEntity.MemberRoleChanged(
+                    "bob", ProjectRole.VIEWER, ProjectRole.EDITOR, "ann", AT, o),
+            o -> new ProjectEntity.MemberRemoved("bob", "ann", AT, o),
+            o ->
+                new ProjectEntity.MemberInvited(
+                    "i1", "bob@example.com", ProjectRole.EDITOR, "th", LATER, "ann", AT, o),
+            o -> new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", AT, o),
+            o -> new ProjectEntity.OwnershipTransferred("bob", "ann", AT, o),
+            o -> new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", AT, o),
+            o -> new ProjectEntity.CanvasRemoved("c1", "ann", AT, o));
+    for (var event : events) {
+      assertThat(readWithout(event.apply(origin), "origin")).isEqualTo(event.apply(null));
+    }
+    assertThat(
+            readWithout(
+                new ProjectEntity.InviteRevoked("i1", "bob@example.com", "ann", AT, origin),
+                "origin",
+                "email"))
+        .isEqualTo(new ProjectEntity.InviteRevoked("i1", null, "ann", AT, null));
+    // a command from a node that does not know origins yet (during a rolling update)
+    ActorRef<ProjectEntity.Result> result = ref(ProjectEntity.Result.class);
+    assertThat(readWithout(new ProjectEntity.Rename("Sales EU", "ann", origin, result), "origin"))
+        .isEqualTo(new ProjectEntity.Rename("Sales EU", "ann", result));
   }
 
   @Test

@@ -85,22 +85,22 @@ class ProjectActivityTest {
   void everyEventIsAnEntry() {
     var events =
         List.<ProjectEntity.Event>of(
-            new ProjectEntity.ProjectCreated("Sales", null, "ann", NOW),
-            new ProjectEntity.ProjectRenamed("EU", "ann", NOW),
-            new ProjectEntity.ProjectArchived("ann", NOW),
-            new ProjectEntity.ProjectUnarchived("ann", NOW),
-            new ProjectEntity.ProjectDeleted("ann", NOW),
-            new ProjectEntity.MemberAdded("bob", ProjectRole.VIEWER, "ann", NOW),
+            new ProjectEntity.ProjectCreated("Sales", null, "ann", NOW, null),
+            new ProjectEntity.ProjectRenamed("EU", "ann", NOW, null),
+            new ProjectEntity.ProjectArchived("ann", NOW, null),
+            new ProjectEntity.ProjectUnarchived("ann", NOW, null),
+            new ProjectEntity.ProjectDeleted("ann", NOW, null),
+            new ProjectEntity.MemberAdded("bob", ProjectRole.VIEWER, "ann", NOW, null),
             new ProjectEntity.MemberRoleChanged(
-                "bob", ProjectRole.VIEWER, ProjectRole.OWNER, "ann", NOW),
-            new ProjectEntity.MemberRemoved("bob", "bob", NOW),
+                "bob", ProjectRole.VIEWER, ProjectRole.OWNER, "ann", NOW, null),
+            new ProjectEntity.MemberRemoved("bob", "bob", NOW, null),
             new ProjectEntity.MemberInvited(
-                "i1", "cy@example.org", ProjectRole.EDITOR, "secret-hash", NOW, "ann", NOW),
-            new ProjectEntity.InviteRevoked("i1", "ann", NOW),
-            new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "cy", NOW),
-            new ProjectEntity.OwnershipTransferred("cy", "ann", NOW),
-            new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", NOW),
-            new ProjectEntity.CanvasRemoved("c1", "ann", NOW),
+                "i1", "cy@example.org", ProjectRole.EDITOR, "secret-hash", NOW, "ann", NOW, null),
+            new ProjectEntity.InviteRevoked("i1", "cy@example.org", "ann", NOW, null),
+            new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "cy", NOW, null),
+            new ProjectEntity.OwnershipTransferred("cy", "ann", NOW, null),
+            new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", NOW, null),
+            new ProjectEntity.CanvasRemoved("c1", "ann", NOW, null),
             new ProjectEntity.CanvasEdited("c1", "cy", NOW));
     List<ProjectActivity.Entry> entries =
         events.stream().map(e -> ProjectActivity.entry(7, e)).toList();

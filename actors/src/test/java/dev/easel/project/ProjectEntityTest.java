@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.easel.EntityTestKits;
+import dev.easel.identity.RequestOrigin;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
@@ -143,12 +144,84 @@ class ProjectEntityTest {
   }
 
   @Test
+  void keepsWhereEachChangeWasAskedFromInItsEvent() {
+    ProjectEntity.Origin origin = new ProjectEntity.Origin("203.0.113.7", "Easel-CLI/2.0");
+    assertThat(accepted(r -> new ProjectEntity.Create("Sales", "ann", null, origin, r)).origin())
+        .isEqualTo(origin);
+    List<Function<ActorRef<ProjectEntity.Result>, ProjectEntity.Command>> changes =
+        List.of(
+            r -> new ProjectEntity.Rename("Sales EU", "ann", origin, r),
+            r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", origin, r),
+            r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", origin, r),
+            r ->
+                new ProjectEntity.Invite(
+                    "cy@example.com",
+                    ProjectRole.VIEWER,
+                    "i1",
+                    "hash-i1",
+                    EXPIRES,
+                    "ann",
+                    origin,
+                    r),
+            r -> new ProjectEntity.RevokeInvite("i1", "ann", origin, r),
+            r ->
+                new ProjectEntity.Invite(
+                    "dee@example.com",
+                    ProjectRole.VIEWER,
+                    "i2",
+                    "hash-i2",
+                    EXPIRES,
+                    "ann",
+                    origin,
+                    r),
+            r -> new ProjectEntity.AcceptInvite("i2", "hash-i2", "dee", NOW, origin, r),
+            r -> new ProjectEntity.AddCanvas("c1", "Revenue", "bob", origin, r),
+            r -> new ProjectEntity.RemoveCanvas("c1", "ann", origin, r),
+            r -> new ProjectEntity.TransferOwnership("bob", "ann", origin, r),
+            r -> new ProjectEntity.RemoveMember("dee", "dee", origin, r),
+            r -> new ProjectEntity.Archive("bob", origin, r),
+            r -> new ProjectEntity.Unarchive("bob", origin, r),
+            r -> new ProjectEntity.Delete("bob", origin, r));
+    for (var change : changes) {
+      assertThat(accepted(change).origin()).isEqualTo(origin);
+    }
+  }
+
+  @Test
+  void keepsNoOriginForAChangeMadeInsideEaselOrACanvasEdit() {
+    create();
+    assertThat(accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", r)).origin()).isNull();
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
+    ProjectEntity.Event edited =
+        project.runCommand(new ProjectEntity.RecordCanvasEdit("c1", "ann", NOW)).event();
+    assertThat(edited.origin()).isNull();
+    // an origin of which nothing is known is none
+    assertThat(ProjectEntity.Origin.of(RequestOrigin.UNKNOWN)).isNull();
+    assertThat(ProjectEntity.Origin.of(new RequestOrigin("198.51.100.2", " ua\n", "family-1")))
+        .isEqualTo(new ProjectEntity.Origin("198.51.100.2", "ua"));
+  }
+
+  @Test
+  void aRevokedInvitationNamesItsAddress() {
+    create();
+    invite("i1", ProjectRole.VIEWER);
+    assertThat(accepted(r -> new ProjectEntity.RevokeInvite("i1", "ann", r)))
+        .isInstanceOfSatisfying(
+            ProjectEntity.InviteRevoked.class,
+            revoked -> assertThat(revoked.email()).isEqualTo("bob@example.com"));
+  }
+
+  @Test
   void managesMembersAndTheirRoles() {
     create();
     assertThat(accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r)))
         .isEqualTo(
             new ProjectEntity.MemberAdded(
-                "bob", ProjectRole.VIEWER, "ann", project.getState().members().get("bob").since()));
+                "bob",
+                ProjectRole.VIEWER,
+                "ann",
+                project.getState().members().get("bob").since(),
+                null));
     refused(
         ProjectError.ALREADY_MEMBER,
         r -> new ProjectEntity.AddMember("bob", ProjectRole.EDITOR, "ann", r));
@@ -232,7 +305,7 @@ class ProjectEntityTest {
     ProjectEntity.Event accepted =
         accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
     assertThat(accepted)
-        .isEqualTo(new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", NOW));
+        .isEqualTo(new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", NOW, null));
     assertThat(roleOf("bob")).isEqualTo(ProjectRole.EDITOR);
     refused(
         ProjectError.INVITE_USED,

@@ -55,6 +55,11 @@ class ProjectPolicyTest {
         "COMMENTER,  READ_ACTIVITY,      true",
         "VIEWER,     READ_ACTIVITY,      true",
         "NONE,       READ_ACTIVITY,      false",
+        "OWNER,      READ_AUDIT_LOG,     true",
+        "EDITOR,     READ_AUDIT_LOG,     false",
+        "COMMENTER,  READ_AUDIT_LOG,     false",
+        "VIEWER,     READ_AUDIT_LOG,     false",
+        "NONE,       READ_AUDIT_LOG,     false",
         "OWNER,      RENAME,             true",
         "EDITOR,     RENAME,             false",
         "COMMENTER,  RENAME,             false",
@@ -110,8 +115,10 @@ class ProjectPolicyTest {
     var admin = new ProjectPolicy.Standing(null, true, false);
     assertThat(ProjectPolicy.decide(admin, ProjectPolicy.Action.READ))
         .isEqualTo(ProjectPolicy.Decision.ALLOWED);
+    // and read the audit log of how members and invitations were managed
     for (var action :
         List.of(
+            ProjectPolicy.Action.READ_AUDIT_LOG,
             ProjectPolicy.Action.ADD_MEMBER,
             ProjectPolicy.Action.CHANGE_ROLE,
             ProjectPolicy.Action.REMOVE_MEMBER,
@@ -159,6 +166,7 @@ class ProjectPolicyTest {
         List.of(
             ProjectPolicy.Action.READ,
             ProjectPolicy.Action.READ_ACTIVITY,
+            ProjectPolicy.Action.READ_AUDIT_LOG,
             ProjectPolicy.Action.CANVAS_READ,
             ProjectPolicy.Action.ARCHIVE,
             ProjectPolicy.Action.DELETE,
@@ -170,6 +178,28 @@ class ProjectPolicyTest {
     var viewer = new ProjectPolicy.Standing(ProjectRole.VIEWER, false, true);
     assertThat(ProjectPolicy.decide(viewer, ProjectPolicy.Action.CANVAS_EDIT))
         .isEqualTo(ProjectPolicy.Decision.DENIED);
+  }
+
+  @Test
+  void aDeletedProjectsAuditLogStaysReadableByItsOwnersOnly() {
+    assertThat(
+            ProjectPolicy.allowsAfterDeletion(
+                ProjectRole.OWNER, ProjectPolicy.Action.READ_AUDIT_LOG))
+        .isTrue();
+    for (ProjectRole role :
+        List.of(ProjectRole.EDITOR, ProjectRole.COMMENTER, ProjectRole.VIEWER)) {
+      assertThat(ProjectPolicy.allowsAfterDeletion(role, ProjectPolicy.Action.READ_AUDIT_LOG))
+          .isFalse();
+    }
+    assertThat(ProjectPolicy.allowsAfterDeletion(null, ProjectPolicy.Action.READ_AUDIT_LOG))
+        .isFalse();
+    for (ProjectPolicy.Action action : ProjectPolicy.Action.values()) {
+      if (action != ProjectPolicy.Action.READ_AUDIT_LOG) {
+        assertThat(ProjectPolicy.allowsAfterDeletion(ProjectRole.OWNER, action))
+            .as(action.name())
+            .isFalse();
+      }
+    }
   }
 
   @Test

@@ -140,6 +140,9 @@ final class ApiPolicy implements AsyncServerInterceptor {
           Map.entry(
               "easel.v1.ProjectService/ListProjectActivity",
               Rule.role(ProjectPolicy.Action.READ_ACTIVITY)),
+          Map.entry(
+              "easel.v1.ProjectService/ListProjectAuditEvents",
+              Rule.role(ProjectPolicy.Action.READ_AUDIT_LOG)),
           Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn(Scope.ADMIN)),
           Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn(Scope.READ)),
           Map.entry(

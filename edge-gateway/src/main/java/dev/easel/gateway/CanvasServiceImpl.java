@@ -97,7 +97,8 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
             user,
             request.getProjectId(),
             request.getTitle(),
-            request.getCanvasId().isEmpty() ? null : request.getCanvasId()),
+            request.getCanvasId().isEmpty() ? null : request.getCanvasId(),
+            RequestOrigins.current()),
         response,
         created ->
             canvas(

@@ -27,6 +27,7 @@ import dev.easel.project.Invitations;
 import dev.easel.project.Organizations;
 import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
+import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.Projects;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -110,7 +111,11 @@ public final class EaselServer implements AutoCloseable {
             .addService(new UserServiceImpl(accounts, settings, securityLog, projects, callers))
             .addService(
                 new ProjectServiceImpl(
-                    projects, invitations, new ProjectActivity(system, projects, people), callers))
+                    projects,
+                    invitations,
+                    new ProjectActivity(system, projects, people),
+                    new ProjectAuditLog(system, projects, people),
+                    callers))
             .addService(
                 new OrganizationServiceImpl(new Organizations(system, projects, people), callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))

@@ -17,9 +17,12 @@ import dev.easel.api.v1.ListInvitationsRequest;
 import dev.easel.api.v1.ListInvitationsResponse;
 import dev.easel.api.v1.ListProjectActivityRequest;
 import dev.easel.api.v1.ListProjectActivityResponse;
+import dev.easel.api.v1.ListProjectAuditEventsRequest;
+import dev.easel.api.v1.ListProjectAuditEventsResponse;
 import dev.easel.api.v1.ListProjectsRequest;
 import dev.easel.api.v1.ListProjectsResponse;
 import dev.easel.api.v1.Project;
+import dev.easel.api.v1.ProjectAuditEvent;
 import dev.easel.api.v1.ProjectCanvas;
 import dev.easel.api.v1.ProjectServiceGrpc;
 import dev.easel.api.v1.RemoveMemberRequest;
@@ -32,6 +35,7 @@ import dev.easel.api.v1.UnarchiveProjectRequest;
 import dev.easel.project.Invitations;
 import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
+import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
@@ -40,19 +44,27 @@ import java.time.Instant;
 
 /**
  * {@code easel.v1.ProjectService}: projects of the signed-in caller, through {@link Projects},
- * {@link Invitations} and {@link ProjectActivity}, which decide what the caller may do.
+ * {@link Invitations}, {@link ProjectActivity} and {@link ProjectAuditLog}, which decide what the
+ * caller may do. Each change passes the request's {@link RequestOrigins origin}, which the
+ * project's audit log keeps.
  */
 final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase {
   private final Projects projects;
   private final Invitations invitations;
   private final ProjectActivity activity;
+  private final ProjectAuditLog auditLog;
   private final Callers callers;
 
   ProjectServiceImpl(
-      Projects projects, Invitations invitations, ProjectActivity activity, Callers callers) {
+      Projects projects,
+      Invitations invitations,
+      ProjectActivity activity,
+      ProjectAuditLog auditLog,
+      Callers callers) {
     this.projects = projects;
     this.invitations = invitations;
     this.activity = activity;
+    this.auditLog = auditLog;
     this.callers = callers;
   }
 
@@ -61,7 +73,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.create(userId, request.getName(), request.getOrgId()),
+        projects.create(userId, request.getName(), request.getOrgId(), RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -96,7 +108,12 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.addMember(userId, request.getProjectId(), request.getEmail(), request.getRole()),
+        projects.addMember(
+            userId,
+            request.getProjectId(),
+            request.getEmail(),
+            request.getRole(),
+            RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -107,7 +124,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.createCanvas(userId, request.getProjectId(), request.getTitle()),
+        projects.createCanvas(
+            userId, request.getProjectId(), request.getTitle(), null, RequestOrigins.current()),
         response,
         canvas ->
             ProjectCanvas.newBuilder()
@@ -123,7 +141,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.rename(userId, request.getProjectId(), request.getName()),
+        projects.rename(
+            userId, request.getProjectId(), request.getName(), RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -133,7 +152,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.setArchived(userId, request.getProjectId(), true),
+        projects.setArchived(userId, request.getProjectId(), true, RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -143,7 +162,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.setArchived(userId, request.getProjectId(), false),
+        projects.setArchived(userId, request.getProjectId(), false, RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -154,7 +173,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.delete(userId, request.getProjectId()),
+        projects.delete(userId, request.getProjectId(), RequestOrigins.current()),
         response,
         done -> DeleteProjectResponse.getDefaultInstance());
   }
@@ -164,7 +183,12 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.changeRole(userId, request.getProjectId(), request.getUserId(), request.getRole()),
+        projects.changeRole(
+            userId,
+            request.getProjectId(),
+            request.getUserId(),
+            request.getRole(),
+            RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -175,7 +199,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.removeMember(userId, request.getProjectId(), request.getUserId()),
+        projects.removeMember(
+            userId, request.getProjectId(), request.getUserId(), RequestOrigins.current()),
         response,
         done -> RemoveMemberResponse.getDefaultInstance());
   }
@@ -186,7 +211,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        projects.transferOwnership(userId, request.getProjectId(), request.getUserId()),
+        projects.transferOwnership(
+            userId, request.getProjectId(), request.getUserId(), RequestOrigins.current()),
         response,
         ProjectServiceImpl::project);
   }
@@ -197,7 +223,12 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.create(userId, request.getProjectId(), request.getEmail(), request.getRole()),
+        invitations.create(
+            userId,
+            request.getProjectId(),
+            request.getEmail(),
+            request.getRole(),
+            RequestOrigins.current()),
         response,
         created ->
             CreateInvitationResponse.newBuilder()
@@ -238,7 +269,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.revoke(userId, request.getProjectId(), request.getInvitationId()),
+        invitations.revoke(
+            userId, request.getProjectId(), request.getInvitationId(), RequestOrigins.current()),
         response,
         done -> RevokeInvitationResponse.getDefaultInstance());
   }
@@ -248,7 +280,9 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.accept(userId, request.getToken()), response, ProjectServiceImpl::project);
+        invitations.accept(userId, request.getToken(), RequestOrigins.current()),
+        response,
+        ProjectServiceImpl::project);
   }
 
   @Override
@@ -284,6 +318,54 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
             .setCanvasId(text(entry.canvasId()))
             .setCanvasTitle(text(entry.canvasTitle()))
             .setInvitationId(text(entry.invitationId()));
+    if (entry.subjectUserId() != null) {
+      shown
+          .setSubjectUserId(entry.subjectUserId())
+          .setSubjectDisplayName(People.of(page.people(), entry.subjectUserId()).displayName());
+    }
+    return shown.build();
+  }
+
+  @Override
+  public void listProjectAuditEvents(
+      ListProjectAuditEventsRequest request,
+      StreamObserver<ListProjectAuditEventsResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        auditLog.page(
+            userId, request.getProjectId(), request.getPageSize(), request.getPageToken()),
+        response,
+        page -> {
+          ListProjectAuditEventsResponse.Builder list =
+              ListProjectAuditEventsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (ProjectAuditLog.Entry entry : page.entries()) {
+            list.addEvents(auditEvent(entry, page));
+          }
+          return list.build();
+        });
+  }
+
+  private static ProjectAuditEvent auditEvent(
+      ProjectAuditLog.Entry entry, ProjectAuditLog.Page page) {
+    ProjectAuditEvent.Builder shown =
+        ProjectAuditEvent.newBuilder()
+            .setSequence(entry.sequenceNr())
+            .setAt(time(entry.at()))
+            .setKind(entry.kind().wireName())
+            .setActorUserId(entry.actorUserId())
+            .setActorDisplayName(People.of(page.people(), entry.actorUserId()).displayName())
+            .setRole(role(entry.role()))
+            .setPreviousRole(role(entry.previousRole()))
+            .setName(text(entry.name()))
+            .setOrgId(text(entry.orgId()))
+            .setInvitationId(text(entry.invitationId()))
+            .setEmail(text(entry.email()))
+            .setExpiresAt(time(entry.expiresAt()))
+            .setCanvasId(text(entry.canvasId()))
+            .setCanvasTitle(text(entry.canvasTitle()))
+            .setClientAddress(text(entry.clientAddress()))
+            .setUserAgent(text(entry.userAgent()));
     if (entry.subjectUserId() != null) {
       shown
           .setSubjectUserId(entry.subjectUserId())

@@ -92,6 +92,9 @@ class SecretsAtRestIntegrationTest {
         secrets.put("API key", apiKey);
         secrets.put("API key secret", secretPart(apiKey));
         answers.add(Http.get(port, "/v1/apiKeys", access).body());
+        var usedKey = Http.get(port, "/v1/projects", apiKey);
+        assertThat(usedKey.statusCode()).as(usedKey.body()).isEqualTo(200);
+        answers.add(usedKey.body());
         String wrongKey = apiKey.substring(0, apiKey.length() - 6) + "BBBBBB";
         secrets.put("wrong API key secret", secretPart(wrongKey));
         answers.add(Http.get(port, "/v1/users/me", wrongKey).body());

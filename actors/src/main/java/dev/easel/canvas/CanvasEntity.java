@@ -234,10 +234,14 @@ public final class CanvasEntity
     }
   }
 
-  /** Hears that {@code author} edited canvas {@code canvasId} of project {@code projectId}. */
+  /**
+   * Hears that {@code author} changed canvas {@code canvasId} of project {@code projectId}: edited
+   * it ({@link ChangeKind#EDIT}, at most once per author and report interval) or deleted it ({@link
+   * ChangeKind#DELETE}).
+   */
   @FunctionalInterface
   public interface EditListener {
-    void edited(String projectId, String canvasId, String author, Instant at);
+    void changed(String projectId, String canvasId, String author, Instant at, ChangeKind kind);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------
@@ -266,10 +270,15 @@ public final class CanvasEntity
     Settings settings = Settings.from(system.settings().config());
     ClusterSharding sharding = ClusterSharding.get(system);
     EditListener toProject =
-        (projectId, canvasId, author, at) ->
-            sharding
-                .entityRefFor(ProjectEntity.KEY, projectId)
-                .tell(new ProjectEntity.RecordCanvasEdit(canvasId, author, at));
+        (projectId, canvasId, author, at, kind) -> {
+          var project = sharding.entityRefFor(ProjectEntity.KEY, projectId);
+          if (kind == ChangeKind.DELETE) {
+            // the canvas leaves the project's catalog; the project records who removed it
+            project.tell(new ProjectEntity.RemoveCanvas(canvasId, author, system.ignoreRef()));
+          } else {
+            project.tell(new ProjectEntity.RecordCanvasEdit(canvasId, author, at));
+          }
+        };
     Entities.shardOnCore(system, KEY, id -> create(id, settings, toProject));
   }
 
@@ -509,6 +518,10 @@ public final class CanvasEntity
         () -> {
           publish(event.toOp());
           if (event instanceof OpApplied) reportEdit(state, submit.author(), now);
+          if (event instanceof CanvasDeleted && state.projectId != null) {
+            editListener.changed(
+                state.projectId, canvasId, submit.author(), now, ChangeKind.DELETE);
+          }
           submit.replyTo().tell(result);
         });
     return Effect().noReply();
@@ -544,7 +557,7 @@ public final class CanvasEntity
     Instant last = editsReported.get(author);
     if (last != null && at.isBefore(last.plus(settings.editReportInterval()))) return;
     editsReported.put(author, at);
-    editListener.edited(state.projectId, canvasId, author, at);
+    editListener.changed(state.projectId, canvasId, author, at, ChangeKind.EDIT);
   }
 
   private static List<List<Object>> touchedPaths(JsonNode op) {

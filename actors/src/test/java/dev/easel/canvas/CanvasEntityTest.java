@@ -47,8 +47,8 @@ class CanvasEntityTest {
             CanvasEntity.create(
                 canvasId,
                 CanvasEntity.Settings.from(testKit.system().settings().config()),
-                (projectId, canvas, author, at) ->
-                    editsReported.add(projectId + " " + canvas + " " + author)),
+                (projectId, canvas, author, at, kind) ->
+                    editsReported.add(projectId + " " + canvas + " " + author + " " + kind)),
             // The live state is not a message: its snapshot form is checked in SerializationTest.
             EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
   }
@@ -127,7 +127,10 @@ class CanvasEntityTest {
     // a refused op is no edit
     submit("b", 2, 5, ChangeKind.EDIT, "[{'p':['cells','c2'],'oi':{'kind':'bogus'}}]", "bob");
     assertThat(editsReported)
-        .containsExactly("p1 " + canvasId + " tester", "p1 " + canvasId + " ann");
+        .containsExactly("p1 " + canvasId + " tester EDIT", "p1 " + canvasId + " ann EDIT");
+    // a deletion is always told: the canvas leaves the project's catalog
+    submit("c", 1, 5, ChangeKind.DELETE, null, "ann");
+    assertThat(editsReported).endsWith("p1 " + canvasId + " ann DELETE");
   }
 
   @Test
@@ -246,8 +249,8 @@ class CanvasEntityTest {
         CanvasEntity.create(
             id,
             CanvasEntity.Settings.from(testKit.system().settings().config()),
-            (projectId, canvas, author, at) ->
-                editsReported.add(projectId + " " + canvas + " " + author)));
+            (projectId, canvas, author, at, kind) ->
+                editsReported.add(projectId + " " + canvas + " " + author + " " + kind)));
   }
 
   static CanvasEntity.Submit titleEdit(int i, TestProbe<Object> replies) {

@@ -88,7 +88,28 @@ class ProjectManagementIntegrationTest {
       assertThat(body(ok(api.post(ann, project + ":unarchive", "{}"))).path("archived").asBoolean())
           .isFalse();
       ok(api.post(bob, ops(canvasId), op(2, "!")));
-      ok(api.post(ann, project + "/canvases", "{\"title\":\"Q4\"}"));
+      String q4 =
+          body(ok(api.post(ann, project + "/canvases", "{\"title\":\"Q4\"}")))
+              .path("canvasId")
+              .asText();
+      assertThat(body(ok(api.get(ann, project))).path("canvases")).hasSize(2);
+      // An owner deletes a canvas over the socket: it leaves the project's catalog too.
+      ShareDbTestSocket socket =
+          ShareDbTestSocket.open(node.httpPort(), "Authorization", "Bearer " + ann.token());
+      try {
+        JsonNode deleted =
+            socket.request(
+                "{\"a\":\"op\",\"c\":\"canvases\",\"d\":\""
+                    + q4
+                    + "\",\"v\":1,\"src\":\"jdk\",\"seq\":1,\"del\":true}");
+        assertThat(deleted.has("error")).as(deleted.toString()).isFalse();
+      } finally {
+        socket.webSocket().abort();
+      }
+      awaitActivity(api, ann, projectId, "canvas_removed");
+      JsonNode catalog = body(ok(api.get(ann, project))).path("canvases");
+      assertThat(catalog).hasSize(1);
+      assertThat(catalog.get(0).path("canvasId").asText()).isEqualTo(canvasId);
 
       // Roles: owners change them; a commenter may not, and nothing changes.
       JsonNode demoted =
@@ -213,6 +234,7 @@ class ProjectManagementIntegrationTest {
               "archived",
               "unarchived",
               "canvas_created",
+              "canvas_removed",
               "role_changed",
               "member_removed",
               "invited",
@@ -237,13 +259,16 @@ class ProjectManagementIntegrationTest {
       assertThat(roleChanged.path("previousRole").asText()).isEqualTo("editor");
       assertThat(roleChanged.path("role").asText()).isEqualTo("viewer");
       assertThat(roleChanged.path("subjectDisplayName").asText()).isEqualTo("Bob");
-      JsonNode edited = entries.get(10);
+      JsonNode removed = entries.get(7);
+      assertThat(removed.path("kind").asText()).isEqualTo("canvas_removed");
+      assertThat(removed.path("actorDisplayName").asText()).isEqualTo("Ann");
+      JsonNode edited = entries.get(11);
       assertThat(edited.path("actorDisplayName").asText()).isEqualTo("Bob");
       assertThat(edited.path("canvasId").asText()).isEqualTo(canvasId);
       assertThat(edited.path("canvasTitle").asText()).isEqualTo("Q3");
-      assertThat(entries.get(14).path("name").asText()).isEqualTo("Sales EU");
-      assertThat(entries.get(15).path("actorDisplayName").asText()).isEqualTo("Ann");
-      assertThat(entries.get(15).path("at").asText()).isNotBlank();
+      assertThat(entries.get(15).path("name").asText()).isEqualTo("Sales EU");
+      assertThat(entries.get(16).path("actorDisplayName").asText()).isEqualTo("Ann");
+      assertThat(entries.get(16).path("at").asText()).isNotBlank();
 
       // Pages of three walk the same feed without gaps or repeats.
       List<String> paged = new ArrayList<>();
@@ -262,7 +287,7 @@ class ProjectManagementIntegrationTest {
       assertThat(api.get(bob, project + "/activity?pageSize=500").statusCode()).isEqualTo(400);
       assertThat(api.get(bob, project + "/activity?pageToken=garbage").statusCode()).isEqualTo(400);
       assertThat(api.get(cy, project + "/activity").statusCode()).isEqualTo(404);
-      assertThat(body(ok(api.get(bob, project + "/activity"))).path("entries")).hasSize(16);
+      assertThat(body(ok(api.get(bob, project + "/activity"))).path("entries")).hasSize(17);
     }
   }
 

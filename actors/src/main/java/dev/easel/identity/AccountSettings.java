@@ -40,6 +40,9 @@ public final class AccountSettings {
   /** A wrong password or code where the caller had to confirm who they are. */
   public static final String REAUTHENTICATION_FAILED = "REAUTHENTICATION_FAILED";
 
+  /** A step that needs a password, asked of an account that signs in through a provider only. */
+  public static final String NO_PASSWORD = "NO_PASSWORD";
+
   private static final Logger log = LoggerFactory.getLogger(AccountSettings.class);
 
   /**
@@ -271,6 +274,13 @@ public final class AccountSettings {
                     "two-step sign-in is on already: disable it before enrolling another"
                         + " authenticator");
               }
+              if (credentials.passwordHash() == null) {
+                throw new Accounts.Refusal(
+                    Accounts.Refusal.Kind.FAILED_PRECONDITION,
+                    NO_PASSWORD,
+                    "this account signs in through an identity provider, whose own second factor"
+                        + " applies; Easel's two-step sign-in protects password sign-in");
+              }
               String secret = Totp.newSecret();
               String sealed = secondFactors.seal(userId, secret);
               String label =
@@ -290,19 +300,13 @@ public final class AccountSettings {
   }
 
   /**
-   * Turns two-step sign-in on: checks a first code of the enrolled authenticator, then issues the
-   * recovery codes, to show once.
-   */
-  public CompletionStage<IssuedRecoveryCodes> confirmTotp(String userId, String typedCode) {
-    return confirmTotp(userId, typedCode, RequestOrigin.UNKNOWN);
-  }
-
-  /**
-   * Turns two-step sign-in on as {@link #confirmTotp(String, String)} does; the recovery codes are
-   * answered only once it is recorded.
+   * Turns two-step sign-in on: checks the account's password (it changes how the account signs in,
+   * so a stolen access token alone cannot lock its owner out) and a first code of the enrolled
+   * authenticator, then issues the recovery codes, to show once. They are answered only once it is
+   * recorded in the security log with {@code origin}.
    */
   public CompletionStage<IssuedRecoveryCodes> confirmTotp(
-      String userId, String typedCode, RequestOrigin origin) {
+      String userId, String typedCode, String password, RequestOrigin origin) {
     String code;
     try {
       code = requiredCode(typedCode, "code");
@@ -321,20 +325,25 @@ public final class AccountSettings {
               if (credentials.totpSecretEncrypted() == null) {
                 throw notEnrolled();
               }
-              return switch (secondFactors.checkTotp(credentials, code)) {
-                case SecondFactorCheck.Failed failed ->
-                    throw new Accounts.Refusal(
-                        failed.reason().equals(SecondFactorCheck.TOTP_SECRET_UNREADABLE)
-                            ? Accounts.Refusal.Kind.FAILED_PRECONDITION
-                            : Accounts.Refusal.Kind.INVALID,
-                        failed.reason(),
-                        failed.message());
-                case SecondFactorCheck.TotpMatched matched ->
-                    change(userId, replyTo -> new UserEntity.ConfirmTotp(matched.step(), replyTo));
-                case SecondFactorCheck.RecoveryCodeMatched matched ->
-                    throw new IllegalStateException("a TOTP check matched a recovery code");
-              };
+              return reauthenticate(credentials, password, null)
+                  .thenApply(confirmed -> credentials);
             })
+        .thenCompose(
+            credentials ->
+                switch (secondFactors.checkTotp(credentials, code)) {
+                  case SecondFactorCheck.Failed failed ->
+                      throw new Accounts.Refusal(
+                          failed.reason().equals(SecondFactorCheck.TOTP_SECRET_UNREADABLE)
+                              ? Accounts.Refusal.Kind.FAILED_PRECONDITION
+                              : Accounts.Refusal.Kind.INVALID,
+                          failed.reason(),
+                          failed.message());
+                  case SecondFactorCheck.TotpMatched matched ->
+                      change(
+                          userId, replyTo -> new UserEntity.ConfirmTotp(matched.step(), replyTo));
+                  case SecondFactorCheck.RecoveryCodeMatched matched ->
+                      throw new IllegalStateException("a TOTP check matched a recovery code");
+                })
         // Two-step sign-in is on from here; should storing the codes fail, the user makes new
         // ones with a code of the authenticator.
         .thenCompose(confirmed -> issueRecoveryCodes(userId))

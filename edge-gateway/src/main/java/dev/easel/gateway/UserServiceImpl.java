@@ -151,7 +151,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
     Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
-        settings.confirmTotp(caller.userId(), request.getCode(), RequestOrigins.current(caller)),
+        settings.confirmTotp(
+            caller.userId(),
+            request.getCode(),
+            request.getPassword(),
+            RequestOrigins.current(caller)),
         response,
         issued -> ConfirmTotpResponse.newBuilder().addAllRecoveryCodes(issued.codes()).build());
   }

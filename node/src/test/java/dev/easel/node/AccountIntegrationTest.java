@@ -235,7 +235,7 @@ class AccountIntegrationTest {
           Http.post(
               port,
               "/v1/users/me/totp:confirm",
-              "{\"code\":\"" + authenticator.nextCode() + "\"}",
+              "{\"code\":\"" + authenticator.nextCode() + "\",\"password\":\"" + password + "\"}",
               token);
       assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
 

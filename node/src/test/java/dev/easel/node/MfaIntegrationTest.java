@@ -124,15 +124,39 @@ class MfaIntegrationTest {
               token);
       assertThat(oversized.statusCode()).isEqualTo(400);
       assertThat(oversized.body()).contains("too long").doesNotContain("1111111111");
+      String withPassword = ",\"password\":\"" + PASSWORD + "\"}";
       String wrongCode = wrongCode(authenticator);
       var wrong =
-          Http.post(port, "/v1/users/me/totp:confirm", "{\"code\":\"" + wrongCode + "\"}", token);
+          Http.post(
+              port,
+              "/v1/users/me/totp:confirm",
+              "{\"code\":\"" + wrongCode + "\"" + withPassword,
+              token);
       assertThat(wrong.statusCode()).isEqualTo(400);
       assertThat(reason(wrong)).isEqualTo("TOTP_CODE_INVALID");
 
+      // The access token alone does not turn it on: the password confirms it is the owner.
       String confirmCode = authenticator.nextCode();
-      var confirmed =
+      var noPassword =
           Http.post(port, "/v1/users/me/totp:confirm", "{\"code\":\"" + confirmCode + "\"}", token);
+      assertThat(noPassword.statusCode()).isEqualTo(400);
+      assertThat(body(noPassword).path("message").asText()).contains("send password");
+      var confirmWrongPassword =
+          Http.post(
+              port,
+              "/v1/users/me/totp:confirm",
+              "{\"code\":\"" + confirmCode + "\",\"password\":\"not it\"}",
+              token);
+      assertThat(confirmWrongPassword.statusCode()).isEqualTo(403);
+      assertThat(reason(confirmWrongPassword)).isEqualTo("REAUTHENTICATION_FAILED");
+      assertThat(body(Http.get(port, "/v1/users/me", token)).path("totpEnabled").asBoolean())
+          .isFalse();
+      var confirmed =
+          Http.post(
+              port,
+              "/v1/users/me/totp:confirm",
+              "{\"code\":\"" + confirmCode + "\"" + withPassword,
+              token);
       assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
       List<String> recoveryCodes = new ArrayList<>();
       body(confirmed).path("recoveryCodes").forEach(code -> recoveryCodes.add(code.asText()));

@@ -249,6 +249,12 @@ class OidcIntegrationTest {
     assertThat(account.path("email").asText()).isEqualTo("alice@example.org");
     assertThat(account.path("displayName").asText()).isEqualTo("Alice A");
 
+    // Easel's two-step sign-in protects password sign-in, which this account does not have.
+    var enroll =
+        Http.post(port, "/v1/users/me/totp:enroll", "{}", cookies.get("easel_access").value());
+    assertThat(enroll.statusCode()).as(enroll.body()).isEqualTo(400);
+    assertThat(enroll.body()).contains("NO_PASSWORD").contains("identity provider");
+
     // The same person again: the same account, found by the link.
     var again = signIn(person("alice-1", "alice.new@example.org", true, "Alice"), "/");
     assertThat(again.statusCode()).as(again.body()).isEqualTo(302);

@@ -108,7 +108,11 @@ class SecretsAtRestIntegrationTest {
             Http.post(
                 port,
                 "/v1/users/me/totp:confirm",
-                "{\"code\":\"" + Rfc6238.ofBase32(totpSecret).nextCode() + "\"}",
+                "{\"code\":\""
+                    + Rfc6238.ofBase32(totpSecret).nextCode()
+                    + "\",\"password\":\""
+                    + password
+                    + "\"}",
                 access);
         assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
         JsonNode recoveryCodes = JSON.readTree(confirmed.body()).path("recoveryCodes");

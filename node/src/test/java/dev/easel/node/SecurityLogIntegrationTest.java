@@ -150,7 +150,11 @@ class SecurityLogIntegrationTest {
           client.ok(
               client.post(
                   "/v1/users/me/totp:confirm",
-                  "{\"code\":\"" + Rfc6238.ofBase32(totpSecret).nextCode() + "\"}",
+                  "{\"code\":\""
+                      + Rfc6238.ofBase32(totpSecret).nextCode()
+                      + "\",\"password\":\""
+                      + PASSWORD
+                      + "\"}",
                   token));
       List<String> recoveryCodes = new ArrayList<>();
       confirmed.path("recoveryCodes").forEach(code -> recoveryCodes.add(code.asText()));

@@ -205,18 +205,22 @@ class AccessMatrixIntegrationTest {
 
   record Recipe(Touches touches, Request request) {}
 
-  static Map.Entry<String, Recipe> reads(String rpc, Request request) {
+  /** A recipe that reads the shared project, or changes only what it set up for itself. */
+  static Map.Entry<String, Recipe> shared(String rpc, Request request) {
     return Map.entry(rpc, new Recipe(Touches.NOTHING_SHARED, request));
   }
 
+  /** A recipe that acts on the account of the acting person. */
   static Map.Entry<String, Recipe> account(String rpc, Request request) {
     return Map.entry(rpc, new Recipe(Touches.THE_ACCOUNT, request));
   }
 
+  /** A recipe that changes the project it names. */
   static Map.Entry<String, Recipe> changes(String rpc, Request request) {
     return Map.entry(rpc, new Recipe(Touches.THE_PROJECT, request));
   }
 
+  /** A recipe that changes the archived project it names. */
   static Map.Entry<String, Recipe> changesArchived(String rpc, Request request) {
     return Map.entry(rpc, new Recipe(Touches.AN_ARCHIVED_PROJECT, request));
   }
@@ -225,7 +229,7 @@ class AccessMatrixIntegrationTest {
   final Map<String, Recipe> recipes =
       Map.ofEntries(
           // AuthService: public, each with a secret of its own.
-          reads(
+          shared(
               "easel.v1.AuthService/Register",
               r ->
                   RegisterRequest.newBuilder()
@@ -233,20 +237,20 @@ class AccessMatrixIntegrationTest {
                       .setPassword("a password of the matrix")
                       .setDisplayName("Registered")
                       .build()),
-          reads(
+          shared(
               "easel.v1.AuthService/Login",
               r ->
                   LoginRequest.newBuilder()
                       .setEmail(r.acting().email)
                       .setPassword(r.acting().password)
                       .build()),
-          reads(
+          shared(
               "easel.v1.AuthService/Refresh",
               r ->
                   RefreshRequest.newBuilder()
                       .setRefreshToken(r.signIn().getRefreshToken())
                       .build()),
-          reads(
+          shared(
               "easel.v1.AuthService/Logout",
               r ->
                   LogoutRequest.newBuilder().setRefreshToken(r.signIn().getRefreshToken()).build()),
@@ -298,10 +302,10 @@ class AccessMatrixIntegrationTest {
           account(
               "easel.v1.ProjectService/CreateProject",
               r -> CreateProjectRequest.newBuilder().setName("Created by " + r.who).build()),
-          reads(
+          shared(
               "easel.v1.ProjectService/ListProjects",
               r -> ListProjectsRequest.getDefaultInstance()),
-          reads(
+          shared(
               "easel.v1.ProjectService/GetProject",
               r -> GetProjectRequest.newBuilder().setProjectId(r.project()).build()),
           changes(
@@ -365,7 +369,7 @@ class AccessMatrixIntegrationTest {
                       .setEmail(r.freshEmail("invited"))
                       .setRole("viewer")
                       .build()),
-          reads(
+          shared(
               "easel.v1.ProjectService/ListInvitations",
               r -> ListInvitationsRequest.newBuilder().setProjectId(r.project()).build()),
           changes(
@@ -379,24 +383,24 @@ class AccessMatrixIntegrationTest {
           changes(
               "easel.v1.ProjectService/AcceptInvitation",
               r -> AcceptInvitationRequest.newBuilder().setToken(r.invitationOfActing()).build()),
-          reads(
+          shared(
               "easel.v1.ProjectService/ListProjectActivity",
               r -> ListProjectActivityRequest.newBuilder().setProjectId(r.project()).build()),
           // OrganizationService: organizations the acting person set up for the row.
           account(
               "easel.v1.OrganizationService/CreateOrganization",
               r -> CreateOrganizationRequest.newBuilder().setName("Org of " + r.who).build()),
-          reads(
+          shared(
               "easel.v1.OrganizationService/GetOrganization",
               r -> GetOrganizationRequest.newBuilder().setOrgId(r.organization(false)).build()),
-          reads(
+          shared(
               "easel.v1.OrganizationService/AddOrganizationMember",
               r ->
                   AddOrganizationMemberRequest.newBuilder()
                       .setOrgId(r.organization(false))
                       .setEmail(r.stranger().email)
                       .build()),
-          reads(
+          shared(
               "easel.v1.OrganizationService/RemoveOrganizationMember",
               r ->
                   RemoveOrganizationMemberRequest.newBuilder()
@@ -411,7 +415,7 @@ class AccessMatrixIntegrationTest {
                       .setProjectId(r.project())
                       .setTitle("Made by " + r.who)
                       .build()),
-          reads(
+          shared(
               "easel.v1.CanvasService/GetCanvas",
               r -> GetCanvasRequest.newBuilder().setCanvasId(r.canvas()).build()),
           changes(
@@ -424,10 +428,10 @@ class AccessMatrixIntegrationTest {
                       .setSrc("matrix-" + r.number)
                       .setSeq(1)
                       .build()),
-          reads(
+          shared(
               "easel.v1.CanvasService/StreamOps",
               r -> StreamOpsRequest.newBuilder().setCanvasId(r.canvas()).build()),
-          reads(
+          shared(
               "easel.v1.CanvasService/ListCanvases",
               r -> ListCanvasesRequest.getDefaultInstance()));
 
@@ -897,6 +901,7 @@ class AccessMatrixIntegrationTest {
   void everySocketActionAsEveryCallerIsDecidedByTheDeclaredTables() throws Exception {
     assertThat(ShareDbSession.SOCKET_ACTIONS).isNotEmpty();
     List<String> failures = new ArrayList<>();
+    Set<String> outcomes = new TreeSet<>();
     for (Who who : Who.values()) {
       Credential credential = credentials.get(who);
       if (!credential.signsIn()) {
@@ -908,11 +913,12 @@ class AccessMatrixIntegrationTest {
         ProjectPolicy.Action needed = ShareDbSession.SOCKET_ACTIONS.get(action);
         Scene scene = sharedScene(false);
         String expected = expectedOverSocket(credential, needed, scene);
+        outcomes.add(expected);
         boolean changes = ProjectPolicy.scopeFor(needed) != Scope.READ;
         if (expected.equals("allowed") && changes) scene = newScene(false);
         Row row = new Row("/ws " + action, who, scene);
         ObjectNode request = socketRequest(action, row);
-        String before = expected.equals("allowed") ? null : state(row);
+        List<String> before = expected.equals("allowed") ? null : state(row);
         JsonNode reply;
         try (ShareDbTestSocket socket =
             ShareDbTestSocket.open(port, credential.header(), credential.value())) {
@@ -928,6 +934,9 @@ class AccessMatrixIntegrationTest {
       }
     }
     assertThat(failures).as("/ws actions answered against the declared tables").isEmpty();
+    assertThat(outcomes)
+        .as("what the requests expected")
+        .contains("allowed", "ERR_PERMISSION_DENIED", "ERR_DOC_DOES_NOT_EXIST");
   }
 
   @Test
@@ -953,14 +962,25 @@ class AccessMatrixIntegrationTest {
                 ApiPolicy.RULES.keySet().stream().filter(ENDS_THE_ACCOUNT::contains).sorted())
             .toList();
     List<String> failures = new ArrayList<>();
+    Set<Status.Code> outcomes = EnumSet.noneOf(Status.Code.class);
     for (String rpc : order) {
-      for (Who who : Who.values()) call(rpc, who, failures);
+      for (Who who : Who.values()) outcomes.add(call(rpc, who, failures));
     }
     assertThat(failures).as("RPCs answered against the declared tables").isEmpty();
+    assertThat(outcomes)
+        .as("what the rows expected")
+        .contains(
+            Status.Code.OK,
+            Status.Code.UNAUTHENTICATED,
+            Status.Code.PERMISSION_DENIED,
+            Status.Code.NOT_FOUND);
   }
 
-  /** Makes one call of the matrix and checks its answer, and that a refusal changed nothing. */
-  void call(String rpc, Who who, List<String> failures) throws Exception {
+  /**
+   * Makes one call of the matrix and checks its answer, and that a refusal changed nothing; returns
+   * the status it expected.
+   */
+  Status.Code call(String rpc, Who who, List<String> failures) throws Exception {
     Recipe recipe = recipes.get(rpc);
     boolean archived = recipe.touches() == Touches.AN_ARCHIVED_PROJECT;
     Scene scene = sharedScene(archived);
@@ -971,28 +991,28 @@ class AccessMatrixIntegrationTest {
     Row row = new Row(rpc, who, scene);
     if (recipe.touches() == Touches.THE_ACCOUNT) row.watched.addAll(account(row.acting()));
     Message request = recipe.request().build(row);
-    String before = expected == Status.Code.OK ? null : state(row);
+    List<String> before = expected == Status.Code.OK ? null : state(row);
     Status status = invoke(credentials.get(who).stubs().auth().getChannel(), rpc, request);
     if (status.getCode() != expected) {
-      failures.add(
-          row
-              + ": expected "
-              + expected
-              + ", got "
-              + status.getCode()
-              + " "
-              + status.getDescription());
+      String why = status.getDescription() == null ? "" : " (" + status.getDescription() + ")";
+      failures.add(row + ": expected " + expected + ", got " + status.getCode() + why);
     }
     if (before != null) unchanged(row, before, failures);
     for (Afterwards then : row.afterwards) then.run(status);
+    return expected;
   }
 
   /** Records a failure when a refused call changed what it must leave alone. */
-  void unchanged(Row row, String before, List<String> failures) throws Exception {
-    String after = state(row);
-    if (!after.equals(before)) {
-      failures.add(
-          row + " was refused but changed things:\n  before: " + before + "\n  after:  " + after);
+  void unchanged(Row row, List<String> before, List<String> failures) throws Exception {
+    List<String> after = state(row);
+    List<String> changes = new ArrayList<>();
+    for (int i = 0; i < after.size(); i++) {
+      if (!after.get(i).equals(before.get(i))) {
+        changes.add("was " + before.get(i) + ", is " + after.get(i));
+      }
+    }
+    if (!changes.isEmpty()) {
+      failures.add(row + " should be refused but changed things: " + String.join("; ", changes));
       // Later rows get a project that nobody changed.
       sharedScenes.values().remove(row.scene);
     }
@@ -1003,7 +1023,7 @@ class AccessMatrixIntegrationTest {
    * of its activity feed (read from the whole project journal), its canvas's version, and what the
    * row watches besides; read all at once.
    */
-  String state(Row row) throws Exception {
+  List<String> state(Row row) throws Exception {
     var owner = people.get(Who.OWNER).stubs;
     String project = row.scene.projectId();
     List<Callable<String>> reads = new ArrayList<>();
@@ -1027,9 +1047,9 @@ class AccessMatrixIntegrationTest {
               return canvas.getVersion() + (canvas.getDeleted() ? " (deleted)" : "");
             }));
     reads.addAll(row.watched);
-    StringBuilder state = new StringBuilder();
-    for (Future<String> read : probes.invokeAll(reads)) state.append(read.get()).append("; ");
-    return state.toString().replace('\n', ' ');
+    List<String> state = new ArrayList<>();
+    for (Future<String> read : probes.invokeAll(reads)) state.add(read.get().replace('\n', ' '));
+    return state;
   }
 
   /** The number of entries in a project's activity feed, every page of it. */

@@ -211,30 +211,54 @@ final class ShareDbSession {
   /** The canvases a request touches and what it does to them. */
   private record Access(List<String> canvasIds, ProjectPolicy.Action action) {}
 
+  /** The name {@link #SOCKET_ACTIONS} gives an op that deletes its canvas ({@code "del": true}). */
+  static final String DELETING_OP = "op+del";
+
+  /**
+   * The declared table of what each ShareDB request that touches a canvas needs in the canvas's
+   * project, by its action {@code a} ({@link #DELETING_OP} for an op that deletes the canvas); the
+   * role is {@link ProjectPolicy}'s to decide, the scope of an API key {@link
+   * ProjectPolicy#scopeFor}'s. Requests of other actions (handshake, unsubscribing, ping) touch no
+   * canvas's content and need nothing. {@code AccessMatrixIntegrationTest} sends every entry as
+   * every role and kind of credential.
+   */
+  static final Map<String, ProjectPolicy.Action> SOCKET_ACTIONS =
+      Map.ofEntries(
+          Map.entry("f", ProjectPolicy.Action.CANVAS_READ), // fetch
+          Map.entry("s", ProjectPolicy.Action.CANVAS_READ), // subscribe
+          Map.entry("nf", ProjectPolicy.Action.CANVAS_READ), // the snapshot at a version
+          Map.entry("nt", ProjectPolicy.Action.CANVAS_READ), // the snapshot at a time
+          Map.entry("bf", ProjectPolicy.Action.CANVAS_READ), // fetch several
+          Map.entry("bs", ProjectPolicy.Action.CANVAS_READ), // subscribe to several
+          Map.entry("op", ProjectPolicy.Action.CANVAS_EDIT),
+          Map.entry(DELETING_OP, ProjectPolicy.Action.CANVAS_DELETE),
+          Map.entry("p", ProjectPolicy.Action.CANVAS_READ), // share one's presence
+          Map.entry("ps", ProjectPolicy.Action.CANVAS_READ), // subscribe to others' presence
+          Map.entry("pr", ProjectPolicy.Action.CANVAS_READ)); // ask the others to announce
+
+  /** The action of {@code request} as {@link #SOCKET_ACTIONS} names it; empty when it has none. */
+  static String socketAction(ObjectNode request) {
+    String action = request.path("a").isTextual() ? request.get("a").asText() : "";
+    return action.equals("op") && request.path("del").asBoolean(false) ? DELETING_OP : action;
+  }
+
   /** What {@code request} needs to be allowed; null for requests that touch no canvas. */
   private Access accessFor(ObjectNode request) {
-    String action = request.path("a").isTextual() ? request.get("a").asText() : "";
-    return switch (action) {
-      case "f", "s", "nf", "nt" ->
-          new Access(List.of(canvasId(request)), ProjectPolicy.Action.CANVAS_READ);
-      case "bf", "bs" -> new Access(bulkIds(request), ProjectPolicy.Action.CANVAS_READ);
-      case "op" -> {
-        String canvasId = canvasId(request);
-        if (request.has("create")) {
-          throw new BadRequest(
-              "ERR_OP_SUBMIT_REJECTED",
-              "Canvases are created in a project: POST /v1/projects/{projectId}/canvases");
-        }
-        yield new Access(
-            List.of(canvasId),
-            request.path("del").asBoolean(false)
-                ? ProjectPolicy.Action.CANVAS_DELETE
-                : ProjectPolicy.Action.CANVAS_EDIT);
-      }
-      case "p", "ps", "pr" ->
-          new Access(List.of(presenceCanvas(request)), ProjectPolicy.Action.CANVAS_READ);
-      default -> null;
-    };
+    String action = socketAction(request);
+    ProjectPolicy.Action needed = SOCKET_ACTIONS.get(action);
+    if (needed == null) return null;
+    List<String> canvasIds =
+        switch (action) {
+          case "bf", "bs" -> bulkIds(request);
+          case "p", "ps", "pr" -> List.of(presenceCanvas(request));
+          default -> List.of(canvasId(request));
+        };
+    if (request.has("create") && (action.equals("op") || action.equals(DELETING_OP))) {
+      throw new BadRequest(
+          "ERR_OP_SUBMIT_REJECTED",
+          "Canvases are created in a project: POST /v1/projects/{projectId}/canvases");
+    }
+    return new Access(canvasIds, needed);
   }
 
   /** Refuses what the caller's API key has no scope for (a person's token has every scope). */

@@ -11,7 +11,7 @@ import javax.crypto.spec.SecretKeySpec;
  * javax.crypto, RFC 4648 base32), independent of Easel's own {@code Totp}, so that the server is
  * checked against the specification rather than against itself.
  */
-final class Rfc6238 {
+public final class Rfc6238 {
   static final int PERIOD_SECONDS = 30;
   private static final String BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -23,7 +23,7 @@ final class Rfc6238 {
   }
 
   /** The authenticator for a base32 secret as shown at enrollment. */
-  static Rfc6238 ofBase32(String secret) {
+  public static Rfc6238 ofBase32(String secret) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long buffer = 0;
     int bits = 0;
@@ -76,7 +76,7 @@ final class Rfc6238 {
    * current one, so that the code cannot age out while the request is under way). When the next
    * step is used already, waits for the clock to reach it.
    */
-  String nextCode() throws InterruptedException {
+  public String nextCode() throws InterruptedException {
     while (true) {
       Instant now = Instant.now();
       long current = stepAt(now);

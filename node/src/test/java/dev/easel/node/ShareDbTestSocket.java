@@ -17,11 +17,12 @@ import java.util.concurrent.TimeUnit;
  * (the credential): requests are sent one at a time and their answers read in order; how the server
  * closed it is kept.
  */
-record ShareDbTestSocket(
-    WebSocket webSocket, BlockingQueue<String> received, CompletableFuture<String> closed) {
+public record ShareDbTestSocket(
+    WebSocket webSocket, BlockingQueue<String> received, CompletableFuture<String> closed)
+    implements AutoCloseable {
   static final ObjectMapper MAPPER = new ObjectMapper();
 
-  static ShareDbTestSocket open(int port, String header, String value) throws Exception {
+  public static ShareDbTestSocket open(int port, String header, String value) throws Exception {
     BlockingQueue<String> received = new LinkedBlockingQueue<>();
     CompletableFuture<String> closed = new CompletableFuture<>();
     WebSocket webSocket =
@@ -58,19 +59,25 @@ record ShareDbTestSocket(
     return socket;
   }
 
-  JsonNode next() throws Exception {
+  public JsonNode next() throws Exception {
     String message = received.poll(30, TimeUnit.SECONDS);
     assertThat(message).as("an answer over /ws").isNotNull();
     return MAPPER.readTree(message);
   }
 
-  JsonNode request(String json) throws Exception {
+  public JsonNode request(String json) throws Exception {
     webSocket.sendText(json, true).get(30, TimeUnit.SECONDS);
     return next();
   }
 
   /** How the server closed the socket ("code reason"); fails if it stays open for 30 s. */
-  String closeReason() throws Exception {
+  public String closeReason() throws Exception {
     return closed.get(30, TimeUnit.SECONDS);
+  }
+
+  /** Closes the socket from this side (normal closure). */
+  @Override
+  public void close() {
+    webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "done").orTimeout(30, TimeUnit.SECONDS).join();
   }
 }

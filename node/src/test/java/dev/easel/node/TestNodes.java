@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** Starts real Easel nodes for tests: all roles, loopback, free ports, a data folder of its own. */
-final class TestNodes {
+public final class TestNodes {
   private TestNodes() {}
 
-  static EaselNode start(Path dataDir) throws Exception {
+  public static EaselNode start(Path dataDir) throws Exception {
     return start(dataDir, Map.of());
   }
 
-  static EaselNode start(Path dataDir, Map<String, Object> settings) throws Exception {
+  public static EaselNode start(Path dataDir, Map<String, Object> settings) throws Exception {
     EaselNode node =
         EaselNode.start(ConfigFactory.parseMap(settings).withFallback(loopback(dataDir)));
     Http.awaitHealthy(node.httpPort());
@@ -21,7 +21,7 @@ final class TestNodes {
   }
 
   /** Settings for a node of a test: loopback only, free ports, the given data folder. */
-  static Config loopback(Path dataDir) {
+  public static Config loopback(Path dataDir) {
     return ConfigFactory.parseMap(
         Map.of(
             "easel.data-dir",

@@ -108,7 +108,8 @@ public final class EaselServer implements AutoCloseable {
         GrpcService.builder()
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts, limits))
-            .addService(new UserServiceImpl(accounts, settings, securityLog, projects, callers))
+            .addService(
+                new UserServiceImpl(accounts, settings, securityLog, projects, limits, callers))
             .addService(
                 new ProjectServiceImpl(
                     projects,

@@ -239,10 +239,25 @@ final class RateLimits {
    * Call it before checking the password; tell the returned attempt when it succeeded.
    */
   Attempt admitLogin(String email, InetAddress client) {
+    return attempt(accountKey(email), client);
+  }
+
+  /**
+   * One check of a signed-in user's password or second factor (changing the password, turning
+   * two-step sign-in on or off, new recovery codes, deleting the account), from {@code client}:
+   * counted like a sign-in, per account ({@code userId}) and per address, so that a stolen access
+   * token cannot be used to guess them either. Tell the returned attempt when it succeeded.
+   */
+  Attempt admitReauthentication(String userId, InetAddress client) {
+    // "user:" keeps user ids apart from the hashed email addresses of sign-ins.
+    return attempt("user:" + userId, client);
+  }
+
+  private Attempt attempt(String accountKey, InetAddress client) {
     Bucket address = take(Kind.LOGIN_PER_ADDRESS, addresses, addressKey(client));
     Bucket account;
     try {
-      account = take(Kind.LOGIN_PER_ACCOUNT, accounts, accountKey(email));
+      account = take(Kind.LOGIN_PER_ACCOUNT, accounts, accountKey);
     } catch (Exceeded e) {
       if (address != null) address.addTokens(1);
       throw e;

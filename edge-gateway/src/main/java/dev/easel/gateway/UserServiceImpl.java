@@ -1,5 +1,6 @@
 package dev.easel.gateway;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.ChangePasswordRequest;
 import dev.easel.api.v1.ChangePasswordResponse;
 import dev.easel.api.v1.ConfirmTotpRequest;
@@ -29,6 +30,9 @@ import dev.easel.project.ProjectEntity;
 import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +49,7 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   private final AccountSettings settings;
   private final SecurityLog securityLog;
   private final Projects projects;
+  private final RateLimits limits;
   private final Callers callers;
 
   UserServiceImpl(
@@ -52,8 +57,10 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
       AccountSettings settings,
       SecurityLog securityLog,
       Projects projects,
+      RateLimits limits,
       Callers callers) {
     this.accounts = accounts;
+    this.limits = limits;
     this.projects = projects;
     this.settings = settings;
     this.securityLog = securityLog;
@@ -86,13 +93,17 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
       ChangePasswordRequest request, StreamObserver<ChangePasswordResponse> response) {
     Caller caller = callers.current(response);
     if (caller == null) return;
+    RequestOrigin origin = RequestOrigins.current(caller);
     Replies.reply(
-        settings.changePassword(
-            caller.userId(),
-            request.getCurrentPassword(),
-            request.getNewPassword(),
-            caller.sessionId(),
-            RequestOrigins.current(caller)),
+        confirmingWho(
+            caller,
+            () ->
+                settings.changePassword(
+                    caller.userId(),
+                    request.getCurrentPassword(),
+                    request.getNewPassword(),
+                    caller.sessionId(),
+                    origin)),
         response,
         done -> ChangePasswordResponse.getDefaultInstance());
   }
@@ -105,14 +116,17 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
     RequestOrigin origin = RequestOrigins.current(caller);
     // A project keeps an owner: its only owner hands it over (or deletes it) before leaving.
     Replies.reply(
-        projects
-            .soleOwnerships(userId)
-            .thenCompose(
-                owned -> {
-                  if (!owned.isEmpty()) throw soleOwner(owned);
-                  return settings.delete(
-                      userId, request.getPassword(), request.getTotpCode(), origin);
-                })
+        confirmingWho(
+                caller,
+                () ->
+                    projects
+                        .soleOwnerships(userId)
+                        .thenCompose(
+                            owned -> {
+                              if (!owned.isEmpty()) throw soleOwner(owned);
+                              return settings.delete(
+                                  userId, request.getPassword(), request.getTotpCode(), origin);
+                            }))
             .thenCompose(
                 deleted ->
                     projects
@@ -150,12 +164,13 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
       ConfirmTotpRequest request, StreamObserver<ConfirmTotpResponse> response) {
     Caller caller = callers.current(response);
     if (caller == null) return;
+    RequestOrigin origin = RequestOrigins.current(caller);
     Replies.reply(
-        settings.confirmTotp(
-            caller.userId(),
-            request.getCode(),
-            request.getPassword(),
-            RequestOrigins.current(caller)),
+        confirmingWho(
+            caller,
+            () ->
+                settings.confirmTotp(
+                    caller.userId(), request.getCode(), request.getPassword(), origin)),
         response,
         issued -> ConfirmTotpResponse.newBuilder().addAllRecoveryCodes(issued.codes()).build());
   }
@@ -165,12 +180,13 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
       DisableTotpRequest request, StreamObserver<DisableTotpResponse> response) {
     Caller caller = callers.current(response);
     if (caller == null) return;
+    RequestOrigin origin = RequestOrigins.current(caller);
     Replies.reply(
-        settings.disableTotp(
-            caller.userId(),
-            request.getPassword(),
-            request.getTotpCode(),
-            RequestOrigins.current(caller)),
+        confirmingWho(
+            caller,
+            () ->
+                settings.disableTotp(
+                    caller.userId(), request.getPassword(), request.getTotpCode(), origin)),
         response,
         done -> DisableTotpResponse.getDefaultInstance());
   }
@@ -181,9 +197,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
       StreamObserver<RegenerateRecoveryCodesResponse> response) {
     Caller caller = callers.current(response);
     if (caller == null) return;
+    RequestOrigin origin = RequestOrigins.current(caller);
     Replies.reply(
-        settings.regenerateRecoveryCodes(
-            caller.userId(), request.getTotpCode(), RequestOrigins.current(caller)),
+        confirmingWho(
+            caller,
+            () -> settings.regenerateRecoveryCodes(caller.userId(), request.getTotpCode(), origin)),
         response,
         issued ->
             RegenerateRecoveryCodesResponse.newBuilder()
@@ -205,6 +223,28 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
           for (SecurityLogEntity.Entry entry : page.entries()) reply.addEvents(event(entry));
           return reply.build();
         });
+  }
+
+  /**
+   * Runs {@code step}, which checks the caller's password or second factor, within the sign-in
+   * limits ({@link RateLimits#admitReauthentication}): a stage failed with the 429 refusal when a
+   * limit is reached. Call it on the request's thread (it reads the client's address).
+   */
+  private <T> CompletionStage<T> confirmingWho(Caller caller, Supplier<CompletionStage<T>> step) {
+    RateLimits.Attempt attempt;
+    try {
+      attempt =
+          limits.admitReauthentication(
+              caller.userId(), TrustedProxies.clientOf(ServiceRequestContext.current()));
+    } catch (RateLimits.Exceeded e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return step.get()
+        .thenApply(
+            result -> {
+              attempt.succeeded();
+              return result;
+            });
   }
 
   private static Accounts.Refusal soleOwner(List<ProjectEntity.ProjectView> owned) {

@@ -122,6 +122,21 @@ class RateLimitsTest {
   }
 
   @Test
+  void checksOfASignedInUsersPasswordCountLikeSignInsPerAccount() {
+    RateLimits limits = new RateLimits(settings(1000, 2, 100), new HandClock());
+    limits.admitReauthentication("u_1", HOME).succeeded();
+    limits.admitReauthentication("u_1", HOME);
+    limits.admitReauthentication("u_1", OTHER);
+    assertThatThrownBy(() -> limits.admitReauthentication("u_1", HOME))
+        .isInstanceOfSatisfying(
+            RateLimits.Exceeded.class,
+            e -> assertThat(e.kind()).isEqualTo(RateLimits.Kind.LOGIN_PER_ACCOUNT));
+    // Another account, and sign-ins by email, have buckets of their own.
+    limits.admitReauthentication("u_2", HOME);
+    limits.admitLogin("u_1", HOME);
+  }
+
+  @Test
   void theAddressLimitCountsEveryAccountAndSignUpsFromThatAddress() {
     RateLimits limits = new RateLimits(settings(1000, 10, 4), new HandClock());
     limits.admitLogin("a@example.org", HOME);

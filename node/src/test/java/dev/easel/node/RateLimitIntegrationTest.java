@@ -171,6 +171,40 @@ class RateLimitIntegrationTest {
   }
 
   @Test
+  void aStolenAccessTokenCannotGuessThePasswordEither() throws Exception {
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      int port = node.httpPort();
+      String token = Http.signUp(port, "ada@example.org");
+      String password = "test password ada@example.org";
+      // Deleting the account, changing the password: each wrong guess counts like a sign-in.
+      int refusedAsWrong = 0;
+      HttpResponse<String> guess = deleteMe(port, token, "guess 0");
+      while (guess.statusCode() == 403 && refusedAsWrong < 30) {
+        refusedAsWrong++;
+        guess =
+            refusedAsWrong % 2 == 0
+                ? deleteMe(port, token, "guess " + refusedAsWrong)
+                : Http.post(
+                    port,
+                    "/v1/users/me:changePassword",
+                    "{\"currentPassword\":\"guess "
+                        + refusedAsWrong
+                        + "\",\"newPassword\":\"a new long password\"}",
+                    token);
+      }
+      assertThat(refusedAsWrong).isGreaterThanOrEqualTo(10);
+      tooMany(guess, "login-per-account");
+      // The right password waits too, and the account is still there.
+      tooMany(deleteMe(port, token, password), "login-per-account");
+      assertThat(Http.get(port, "/v1/users/me", token).statusCode()).isEqualTo(200);
+    }
+  }
+
+  static HttpResponse<String> deleteMe(int port, String token, String password) throws Exception {
+    return Http.send(port, "DELETE", "/v1/users/me", "{\"password\":\"" + password + "\"}", token);
+  }
+
+  @Test
   void theAddressLimitCoversEveryAccountAndSignUpButNotSuccessfulSignIns() throws Exception {
     // Eight failed attempts an hour per address, so that none comes back during the test.
     Map<String, Object> limits =

@@ -40,6 +40,9 @@ public final class AccountSettings {
   /** A wrong password or code where the caller had to confirm who they are. */
   public static final String REAUTHENTICATION_FAILED = "REAUTHENTICATION_FAILED";
 
+  /** An account without a password whose sign-in is too old to confirm who it is. */
+  public static final String REAUTHENTICATION_REQUIRED = "REAUTHENTICATION_REQUIRED";
+
   /** A step that needs a password, asked of an account that signs in through a provider only. */
   public static final String NO_PASSWORD = "NO_PASSWORD";
 
@@ -78,6 +81,8 @@ public final class AccountSettings {
   private final SecondFactorCheck secondFactors;
   private final Executor hashing;
   private final SecurityLog securityLog;
+  private final Clock clock;
+  private final Duration reauthenticationWindow;
 
   public AccountSettings(
       ActorSystem<?> system, PasswordHasher passwords, SecretBox secrets, Clock clock) {
@@ -87,6 +92,9 @@ public final class AccountSettings {
     this.secondFactors = new SecondFactorCheck(secrets, totp, clock);
     this.hashing = system.dispatchers().lookup(DispatcherSelector.blocking());
     this.securityLog = new SecurityLog(system, clock);
+    this.clock = clock;
+    this.reauthenticationWindow =
+        system.settings().config().getDuration("easel.identity.reauthentication-window");
   }
 
   // ---- profile --------------------------------------------------------------------------------
@@ -210,6 +218,18 @@ public final class AccountSettings {
    */
   public CompletionStage<Void> delete(
       String userId, String password, String totpCode, RequestOrigin origin) {
+    return delete(userId, password, totpCode, null, origin);
+  }
+
+  /**
+   * Deletes the account as {@link #delete(String, String, String, RequestOrigin)} does. An account
+   * without a password (it signs in through an identity provider only) and without an authenticator
+   * confirms who it is by its sign-in instead: {@code sessionId}, the caller's sign-in, must have
+   * started within {@code easel.identity.reauthentication-window}, that is, the person signed in at
+   * the provider just before.
+   */
+  public CompletionStage<Void> delete(
+      String userId, String password, String totpCode, String sessionId, RequestOrigin origin) {
     String code;
     try {
       code = SecondFactorCheck.totpCode(totpCode, "totpCode");
@@ -219,7 +239,12 @@ public final class AccountSettings {
     return activeCredentials(userId)
         .thenCompose(
             credentials ->
-                reauthenticate(credentials, password, code)
+                (credentials.passwordHash() == null
+                            && (password == null || password.isEmpty())
+                            && code == null
+                            && !credentials.totpEnabled()
+                        ? freshSignIn(userId, sessionId)
+                        : reauthenticate(credentials, password, code))
                     .thenCompose(
                         confirmed -> change(userId, replyTo -> new UserEntity.Delete(replyTo)))
                     .thenCompose(
@@ -228,6 +253,34 @@ public final class AccountSettings {
                                 .thenCompose(
                                     released -> endSignIns(userId, null, "account deleted"))
                                 .thenCompose(ended -> securityLog.accountDeleted(userId, origin))));
+  }
+
+  /**
+   * Passes when sign-in {@code sessionId} of {@code userId} is live and started within the
+   * reauthentication window; refused with {@link #REAUTHENTICATION_REQUIRED} otherwise.
+   */
+  private CompletionStage<Void> freshSignIn(String userId, String sessionId) {
+    Accounts.Refusal stale =
+        new Accounts.Refusal(
+            Accounts.Refusal.Kind.PERMISSION_DENIED,
+            REAUTHENTICATION_REQUIRED,
+            "confirm it is you: sign in again with your identity provider, then retry within "
+                + reauthenticationWindow.toMinutes()
+                + " minutes");
+    if (sessionId == null || sessionId.isBlank()) return CompletableFuture.failedFuture(stale);
+    return sharding
+        .entityRefFor(SessionEntity.KEY, sessionId)
+        .<SessionEntity.SessionView>ask(SessionEntity.Get::new, askTimeout)
+        .thenApply(
+            session -> {
+              boolean fresh =
+                  userId.equals(session.userId())
+                      && !session.revoked()
+                      && session.startedAt() != null
+                      && session.startedAt().isAfter(clock.instant().minus(reauthenticationWindow));
+              if (!fresh) throw stale;
+              return null;
+            });
   }
 
   private CompletionStage<Void> releaseEmail(String userId, String email) {

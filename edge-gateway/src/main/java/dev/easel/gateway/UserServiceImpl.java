@@ -125,7 +125,11 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
                             owned -> {
                               if (!owned.isEmpty()) throw soleOwner(owned);
                               return settings.delete(
-                                  userId, request.getPassword(), request.getTotpCode(), origin);
+                                  userId,
+                                  request.getPassword(),
+                                  request.getTotpCode(),
+                                  caller.sessionId(),
+                                  origin);
                             }))
             .thenCompose(
                 deleted ->

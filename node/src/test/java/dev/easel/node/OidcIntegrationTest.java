@@ -75,6 +75,9 @@ class OidcIntegrationTest {
     String issuer = provider.issuerUrl("default").toString();
     String mockBase = issuer.substring(0, issuer.length() - "/default".length());
     Map<String, Object> settings = new LinkedHashMap<>();
+    // Short, so that a test can let a sign-in grow too old to delete the account with.
+    settings.put(
+        "easel.identity.reauthentication-window", REAUTHENTICATION_WINDOW.toMillis() + "ms");
     settings.put("easel.identity.oidc.providers.mock.issuer", issuer);
     settings.put("easel.identity.oidc.providers.mock.client-id", CLIENT_ID);
     settings.put("easel.identity.oidc.providers.mock.client-secret", "mock secret");
@@ -438,5 +441,33 @@ class OidcIntegrationTest {
     var linked = get(again.callbackUrl(), SetCookies.header(again.stateCookie()), null);
     assertThat(linked.statusCode()).isEqualTo(302);
     assertThat(me(linked).path("userId").asText()).isEqualTo(account.path("userId").asText());
+  }
+
+  static final Duration REAUTHENTICATION_WINDOW = Duration.ofSeconds(10);
+
+  @Test
+  void anAccountWithoutAPasswordIsDeletedFromAFreshSignIn() throws Exception {
+    // Just signed in at the provider: that confirms who it is.
+    var signedIn = signIn(person("leaver-1", "leaver@example.org", true, "Lea"), "/");
+    String token = SetCookies.of(signedIn).get("easel_access").value();
+    var deleted = Http.send(port, "DELETE", "/v1/users/me", "{}", token);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(Http.get(port, "/v1/users/me", token).statusCode()).isEqualTo(401);
+
+    // A sign-in older than the window does not; signing in again does.
+    var earlier = signIn(person("stayer-1", "stayer@example.org", true, "Sty"), "/");
+    String oldToken = SetCookies.of(earlier).get("easel_access").value();
+    long since = System.nanoTime();
+    while (System.nanoTime() - since < REAUTHENTICATION_WINDOW.plusSeconds(1).toNanos()) {
+      Thread.sleep(250);
+    }
+    var stale = Http.send(port, "DELETE", "/v1/users/me", "{}", oldToken);
+    assertThat(stale.statusCode()).as(stale.body()).isEqualTo(403);
+    assertThat(stale.body()).contains("REAUTHENTICATION_REQUIRED").contains("sign in again");
+    assertThat(Http.get(port, "/v1/users/me", oldToken).statusCode()).isEqualTo(200);
+    var again = signIn(person("stayer-1", "stayer@example.org", true, "Sty"), "/");
+    String freshToken = SetCookies.of(again).get("easel_access").value();
+    var gone = Http.send(port, "DELETE", "/v1/users/me", "{}", freshToken);
+    assertThat(gone.statusCode()).as(gone.body()).isEqualTo(200);
   }
 }

@@ -22,12 +22,14 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * One user's memberships: the projects the user belongs to and the role in each, keyed by user id.
- * It is the index behind "my projects", kept by the {@link Projects} facade after each change that
- * it made to a {@link ProjectEntity}, so that it is up to date as soon as that change is answered.
- * The project stays the authority on who is a member: this index only says where to look.
+ * One user's memberships, keyed by user id: the projects the user belongs to and the role in each,
+ * and the organizations the user belongs to, as an admin or not. It is the index behind "my
+ * projects" and "my organizations", kept by the {@link Projects} and {@link Organizations} facades
+ * after each change that they made to a {@link ProjectEntity} or an {@link OrganizationEntity}, so
+ * that it is up to date as soon as that change is answered. The project and the organization stay
+ * the authorities on who is a member: this index only says where to look.
  *
- * <p>Joining and leaving are idempotent, so that the facade may repeat them safely.
+ * <p>Joining and leaving are idempotent, so that the facades may repeat them safely.
  */
 public final class MembershipEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -55,11 +57,21 @@ public final class MembershipEntity
   /** The user is no longer a member of {@code projectId}. */
   public record Leave(String projectId, ActorRef<Result> replyTo) implements Change {}
 
+  /** The user is a member of organization {@code orgId}, an admin or not (or no longer one). */
+  public record JoinOrganization(String orgId, boolean admin, ActorRef<Result> replyTo)
+      implements Change {}
+
+  /** The user is no longer a member of organization {@code orgId}. */
+  public record LeaveOrganization(String orgId, ActorRef<Result> replyTo) implements Change {}
+
   /**
    * Reply with every membership. Inside this class {@code List} names this command, so {@code
    * java.util.List} is written out in full.
    */
   public record List(ActorRef<Memberships> replyTo) implements Command {}
+
+  /** Reply with every membership of an organization. */
+  public record ListOrganizations(ActorRef<OrganizationMemberships> replyTo) implements Command {}
 
   // ---- replies --------------------------------------------------------------------------------
 
@@ -80,12 +92,20 @@ public final class MembershipEntity
     }
   }
 
+  /** The user's memberships of organizations, the earliest first. */
+  public record OrganizationMemberships(
+      String userId, java.util.List<OrganizationMembership> organizations)
+      implements CborSerializable {
+    public OrganizationMemberships {
+      organizations =
+          organizations == null ? java.util.List.of() : java.util.List.copyOf(organizations);
+    }
+  }
+
   // ---- events ---------------------------------------------------------------------------------
 
   /** Something that happened to the user's memberships, and when. */
   public sealed interface Event extends CborSerializable {
-    String projectId();
-
     Instant at();
   }
 
@@ -95,18 +115,36 @@ public final class MembershipEntity
   /** The user left {@code projectId}. */
   public record ProjectLeft(String projectId, Instant at) implements Event {}
 
+  /** The user joined organization {@code orgId}, or became or stopped being an admin there. */
+  public record OrganizationJoined(String orgId, boolean admin, Instant at) implements Event {}
+
+  /** The user left organization {@code orgId}. */
+  public record OrganizationLeft(String orgId, Instant at) implements Event {}
+
   // ---- state ----------------------------------------------------------------------------------
 
   /** A membership: the user's role in {@code projectId}, a member since {@code since}. */
   public record Membership(String projectId, ProjectRole role, Instant since) {}
 
-  /** The memberships by project id; immutable. */
-  public record State(Map<String, Membership> projects) implements CborSerializable {
-    public static final State EMPTY = new State(null);
+  /** A membership of organization {@code orgId}, an admin or not, a member since {@code since}. */
+  public record OrganizationMembership(String orgId, boolean admin, Instant since) {}
+
+  /**
+   * The memberships by project id and by organization id; immutable. A state saved before
+   * organizations were indexed reads with none.
+   */
+  public record State(
+      Map<String, Membership> projects, Map<String, OrganizationMembership> organizations)
+      implements CborSerializable {
+    public static final State EMPTY = new State(null, null);
 
     public State {
       projects =
           projects == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(projects));
+      organizations =
+          organizations == null
+              ? Map.of()
+              : Collections.unmodifiableMap(new LinkedHashMap<>(organizations));
     }
 
     /** The role in {@code projectId}, or null if the user is not a member. */
@@ -119,19 +157,46 @@ public final class MembershipEntity
       Membership current = projects.get(projectId);
       Map<String, Membership> next = new LinkedHashMap<>(projects);
       next.put(projectId, new Membership(projectId, role, current == null ? at : current.since()));
-      return new State(next);
+      return new State(next, organizations);
     }
 
     State left(String projectId) {
       Map<String, Membership> next = new LinkedHashMap<>(projects);
       next.remove(projectId);
-      return new State(next);
+      return new State(next, organizations);
+    }
+
+    /** The membership of organization {@code orgId}, or null if the user is not a member. */
+    public OrganizationMembership organization(String orgId) {
+      return organizations.get(orgId);
+    }
+
+    State joinedOrganization(String orgId, boolean admin, Instant at) {
+      OrganizationMembership current = organizations.get(orgId);
+      Map<String, OrganizationMembership> next = new LinkedHashMap<>(organizations);
+      next.put(
+          orgId, new OrganizationMembership(orgId, admin, current == null ? at : current.since()));
+      return new State(projects, next);
+    }
+
+    State leftOrganization(String orgId) {
+      Map<String, OrganizationMembership> next = new LinkedHashMap<>(organizations);
+      next.remove(orgId);
+      return new State(projects, next);
     }
 
     Memberships view(String userId) {
       java.util.List<Membership> sorted = new ArrayList<>(projects.values());
       sorted.sort(Comparator.comparing(Membership::since).thenComparing(Membership::projectId));
       return new Memberships(userId, sorted);
+    }
+
+    OrganizationMemberships organizationsView(String userId) {
+      java.util.List<OrganizationMembership> sorted = new ArrayList<>(organizations.values());
+      sorted.sort(
+          Comparator.comparing(OrganizationMembership::since)
+              .thenComparing(OrganizationMembership::orgId));
+      return new OrganizationMemberships(userId, sorted);
     }
   }
 
@@ -179,8 +244,12 @@ public final class MembershipEntity
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
     return switch (command) {
       case List list -> Effect().reply(list.replyTo(), state.view(userId));
+      case ListOrganizations list ->
+          Effect().reply(list.replyTo(), state.organizationsView(userId));
       case Join join -> onJoin(state, join);
       case Leave leave -> onLeave(state, leave);
+      case JoinOrganization join -> onJoinOrganization(state, join);
+      case LeaveOrganization leave -> onLeaveOrganization(state, leave);
     };
   }
 
@@ -198,6 +267,23 @@ public final class MembershipEntity
     }
     if (state.roleIn(leave.projectId()) == null) return accept(leave);
     return persist(leave, new ProjectLeft(leave.projectId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onJoinOrganization(State state, JoinOrganization join) {
+    if (blank(join.orgId())) {
+      return refuse(join, ProjectError.INVALID_ARGUMENT, "An organization id is required");
+    }
+    OrganizationMembership current = state.organization(join.orgId());
+    if (current != null && current.admin() == join.admin()) return accept(join);
+    return persist(join, new OrganizationJoined(join.orgId(), join.admin(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onLeaveOrganization(State state, LeaveOrganization leave) {
+    if (blank(leave.orgId())) {
+      return refuse(leave, ProjectError.INVALID_ARGUMENT, "An organization id is required");
+    }
+    if (state.organization(leave.orgId()) == null) return accept(leave);
+    return persist(leave, new OrganizationLeft(leave.orgId(), Instant.now()));
   }
 
   private ReplyEffect<Event, State> persist(Change change, Event event) {
@@ -228,6 +314,9 @@ public final class MembershipEntity
                   case ProjectJoined joined ->
                       state.joined(joined.projectId(), joined.role(), joined.at());
                   case ProjectLeft left -> state.left(left.projectId());
+                  case OrganizationJoined joined ->
+                      state.joinedOrganization(joined.orgId(), joined.admin(), joined.at());
+                  case OrganizationLeft left -> state.leftOrganization(left.orgId());
                 });
   }
 }

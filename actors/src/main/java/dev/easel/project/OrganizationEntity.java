@@ -23,8 +23,12 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * One organization: its name and members, some of them admins. An organization always keeps at
- * least one admin. Who may change it is decided at the edge.
+ * One organization: its name and members, some of them admins, and the projects created in it. An
+ * organization always keeps at least one admin. Who may change it is decided at the edge.
+ *
+ * <p>The list of projects is an index: {@link Projects} adds a project before creating it and
+ * removes it once it is deleted, so every live project of the organization is in it, and each
+ * project (its status and organization) stays the authority on whether it is shown.
  */
 public final class OrganizationEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -57,8 +61,19 @@ public final class OrganizationEntity
   public record RemoveMember(String userId, String byUserId, ActorRef<Result> replyTo)
       implements Change {}
 
+  /** Enter project {@code projectId} in the organization's list of projects. */
+  public record AddProject(String projectId, String byUserId, ActorRef<Result> replyTo)
+      implements Change {}
+
+  /** Take project {@code projectId} out of the organization's list of projects. */
+  public record RemoveProject(String projectId, String byUserId, ActorRef<Result> replyTo)
+      implements Change {}
+
   /** Reply with the organization and its members. */
   public record Get(ActorRef<OrganizationView> replyTo) implements Command {}
+
+  /** Reply with the organization, its members and its list of projects. */
+  public record GetProjects(ActorRef<OrganizationProjects> replyTo) implements Command {}
 
   // ---- replies --------------------------------------------------------------------------------
 
@@ -79,6 +94,14 @@ public final class OrganizationEntity
       String orgId, boolean exists, String name, Instant createdAt, List<Member> members)
       implements CborSerializable {}
 
+  /** The organization (as {@link Get} shows it) and its projects, in the order they were added. */
+  public record OrganizationProjects(OrganizationView organization, List<ProjectEntry> projects)
+      implements CborSerializable {
+    public OrganizationProjects {
+      projects = projects == null ? List.of() : List.copyOf(projects);
+    }
+  }
+
   // ---- events ---------------------------------------------------------------------------------
 
   /** Something that happened to the organization: who did it, and when. */
@@ -98,19 +121,37 @@ public final class OrganizationEntity
   /** {@code userId} is no longer a member. */
   public record MemberRemoved(String userId, String byUserId, Instant at) implements Event {}
 
+  /** Project {@code projectId} is in the organization's list of projects. */
+  public record ProjectAdded(String projectId, String byUserId, Instant at) implements Event {}
+
+  /** Project {@code projectId} left the organization's list of projects. */
+  public record ProjectRemoved(String projectId, String byUserId, Instant at) implements Event {}
+
   // ---- state ----------------------------------------------------------------------------------
 
   /** A member, since {@code since}. */
   public record Member(String userId, boolean admin, Instant since) {}
 
-  /** The organization; immutable. {@code name} is null until it is created. */
-  public record State(String name, Instant createdAt, Map<String, Member> members)
+  /** A project in the organization's list, since {@code addedAt}. */
+  public record ProjectEntry(String projectId, Instant addedAt) {}
+
+  /**
+   * The organization; immutable. {@code name} is null until it is created. A state saved before
+   * projects were listed reads with none.
+   */
+  public record State(
+      String name,
+      Instant createdAt,
+      Map<String, Member> members,
+      Map<String, ProjectEntry> projects)
       implements CborSerializable {
-    public static final State NEW = new State(null, null, null);
+    public static final State NEW = new State(null, null, null, null);
 
     public State {
       members =
           members == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(members));
+      projects =
+          projects == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(projects));
     }
 
     public boolean exists() {
@@ -131,19 +172,38 @@ public final class OrganizationEntity
       Member current = members.get(userId);
       Map<String, Member> next = new LinkedHashMap<>(members);
       next.put(userId, new Member(userId, admin, current == null ? at : current.since()));
-      return new State(name, createdAt, next);
+      return new State(name, createdAt, next, projects);
     }
 
     State withoutMember(String userId) {
       Map<String, Member> next = new LinkedHashMap<>(members);
       next.remove(userId);
-      return new State(name, createdAt, next);
+      return new State(name, createdAt, next, projects);
+    }
+
+    State withProject(String projectId, Instant at) {
+      Map<String, ProjectEntry> next = new LinkedHashMap<>(projects);
+      next.putIfAbsent(projectId, new ProjectEntry(projectId, at));
+      return new State(name, createdAt, members, next);
+    }
+
+    State withoutProject(String projectId) {
+      Map<String, ProjectEntry> next = new LinkedHashMap<>(projects);
+      next.remove(projectId);
+      return new State(name, createdAt, members, next);
     }
 
     OrganizationView view(String orgId) {
       List<Member> sorted = new ArrayList<>(members.values());
       sorted.sort(Comparator.comparing((Member m) -> !m.admin()).thenComparing(Member::userId));
       return new OrganizationView(orgId, exists(), name, createdAt, sorted);
+    }
+
+    OrganizationProjects projectsView(String orgId) {
+      List<ProjectEntry> sorted = new ArrayList<>(projects.values());
+      sorted.sort(
+          Comparator.comparing(ProjectEntry::addedAt).thenComparing(ProjectEntry::projectId));
+      return new OrganizationProjects(view(orgId), sorted);
     }
   }
 
@@ -190,11 +250,14 @@ public final class OrganizationEntity
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
     return switch (command) {
       case Get get -> Effect().reply(get.replyTo(), state.view(orgId));
+      case GetProjects get -> Effect().reply(get.replyTo(), state.projectsView(orgId));
       case Create create -> onCreate(state, create);
       case Change change when !state.exists() ->
           refuse(change, ProjectError.ORGANIZATION_NOT_FOUND, "There is no organization " + orgId);
       case AddMember add -> onAddMember(state, add);
       case RemoveMember remove -> onRemoveMember(state, remove);
+      case AddProject add -> onAddProject(state, add);
+      case RemoveProject remove -> onRemoveProject(state, remove);
     };
   }
 
@@ -231,6 +294,21 @@ public final class OrganizationEntity
       return lastAdmin(remove, "Make another member an admin before removing this one");
     }
     return persist(remove, new MemberRemoved(remove.userId(), remove.byUserId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onAddProject(State state, AddProject add) {
+    if (blank(add.projectId())) return invalid(add, "A project id is required");
+    if (blank(add.byUserId())) return noActor(add);
+    if (state.projects().containsKey(add.projectId())) return accept(add);
+    return persist(add, new ProjectAdded(add.projectId(), add.byUserId(), Instant.now()));
+  }
+
+  private ReplyEffect<Event, State> onRemoveProject(State state, RemoveProject remove) {
+    if (blank(remove.projectId())) return invalid(remove, "A project id is required");
+    if (blank(remove.byUserId())) return noActor(remove);
+    if (!state.projects().containsKey(remove.projectId())) return accept(remove);
+    return persist(
+        remove, new ProjectRemoved(remove.projectId(), remove.byUserId(), Instant.now()));
   }
 
   private ReplyEffect<Event, State> persist(Change change, Event event) {
@@ -272,11 +350,13 @@ public final class OrganizationEntity
             (state, event) ->
                 switch (event) {
                   case OrganizationCreated created ->
-                      new State(created.name(), created.at(), null)
+                      new State(created.name(), created.at(), null, null)
                           .withMember(created.byUserId(), true, created.at());
                   case MemberAdded added ->
                       state.withMember(added.userId(), added.admin(), added.at());
                   case MemberRemoved removed -> state.withoutMember(removed.userId());
+                  case ProjectAdded added -> state.withProject(added.projectId(), added.at());
+                  case ProjectRemoved removed -> state.withoutProject(removed.projectId());
                 });
   }
 }

@@ -1,9 +1,14 @@
 package dev.easel.project;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -14,15 +19,29 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 /**
  * Organizations as their members use them: creating one makes its creator an admin; admins add
  * members by the email of their account (as admins or not) and remove them; members see the
- * organization and its members. Who may do what is decided by {@link ProjectPolicy}; to anyone who
- * is not a member an organization does not exist, so that its id cannot be probed.
+ * organization and its members, and its projects: admins all of them, other members those they are
+ * members of. Who may do what is decided by {@link ProjectPolicy}; to anyone who is not a member an
+ * organization does not exist, so that its id cannot be probed.
+ *
+ * <p>After each change of members the user's {@link MembershipEntity} index is updated before the
+ * change is answered, so that "my organizations" lists it at once; the organization stays the
+ * authority on who is a member, and the list shows only what it confirms.
  */
 public final class Organizations {
+  /** The name of the index of a user's organizations, which its page tokens carry. */
+  private static final String YOUR_ORGANIZATIONS = "your organizations";
+
   /** An organization as a member sees it, with the people among its members by user id. */
   public record MemberView(
       OrganizationEntity.OrganizationView organization,
       boolean callerIsAdmin,
       Map<String, People.Person> people) {}
+
+  /**
+   * An organization in the caller's list: whether the caller is an admin, and since when a member.
+   */
+  public record Listed(
+      OrganizationEntity.OrganizationView organization, boolean callerIsAdmin, Instant since) {}
 
   private final ClusterSharding sharding;
   private final Duration askTimeout;
@@ -50,8 +69,101 @@ public final class Organizations {
         .thenCompose(
             created -> {
               accepted(created);
-              return get(userId, orgId);
+              return joined(userId, orgId, true);
+            })
+        .thenCompose(done -> get(userId, orgId));
+  }
+
+  /**
+   * A page of the organizations {@code userId} is a member of, in the order it joined them: {@code
+   * pageSize} of them (0: 50, at most 200) after {@code pageToken} (empty: from the first).
+   */
+  public CompletionStage<OrderedPages.Page<Listed>> listFor(
+      String userId, int pageSize, String pageToken) {
+    int size;
+    OrderedPages.Place after;
+    try {
+      size = OrderedPages.size(pageSize);
+      after = OrderedPages.after(YOUR_ORGANIZATIONS, pageToken);
+    } catch (Projects.Refusal refusal) {
+      return Projects.failed(refusal);
+    }
+    return memberships(userId)
+        .<MembershipEntity.OrganizationMemberships>ask(
+            MembershipEntity.ListOrganizations::new, askTimeout)
+        .thenCompose(
+            indexed -> {
+              List<OrderedPages.Place> places = new ArrayList<>();
+              for (MembershipEntity.OrganizationMembership m : indexed.organizations()) {
+                places.add(new OrderedPages.Place(m.since(), m.orgId()));
+              }
+              return OrderedPages.collect(
+                  YOUR_ORGANIZATIONS,
+                  places,
+                  after,
+                  size,
+                  place ->
+                      organization(place.id())
+                          .<OrganizationEntity.OrganizationView>ask(
+                              OrganizationEntity.Get::new, askTimeout)
+                          .thenApply(view -> listed(view, userId)));
             });
+  }
+
+  /**
+   * A page of the live projects of the organization that the caller may see, in the order they were
+   * created: all of them for an admin of the organization (who manages their members), those the
+   * caller is a member of for other members; {@code pageSize} of them (0: 50, at most 200) after
+   * {@code pageToken} (empty: from the first). Refused as not found for anyone who is not a member
+   * of the organization.
+   */
+  public CompletionStage<OrderedPages.Page<Projects.MemberView>> listProjects(
+      String userId, String orgId, int pageSize, String pageToken) {
+    if (orgId == null || !Projects.ID.matcher(orgId).matches()) {
+      return Projects.failed(
+          Projects.invalid("organization id must be 1 to 128 letters, digits, '-', '_' or '.'"));
+    }
+    String index = "the projects of organization " + orgId;
+    int size;
+    OrderedPages.Place after;
+    try {
+      size = OrderedPages.size(pageSize);
+      after = OrderedPages.after(index, pageToken);
+    } catch (Projects.Refusal refusal) {
+      return Projects.failed(refusal);
+    }
+    return organization(orgId)
+        .<OrganizationEntity.OrganizationProjects>ask(
+            OrganizationEntity.GetProjects::new, askTimeout)
+        .thenCompose(
+            listed -> {
+              require(listed.organization(), userId, ProjectPolicy.OrganizationAction.READ);
+              boolean admin = isAdmin(listed.organization(), userId);
+              // An admin may see every project; other members only look where they are members.
+              CompletionStage<Set<String>> mine =
+                  admin
+                      ? CompletableFuture.completedFuture(null)
+                      : projects.indexedProjects(userId);
+              return mine.thenCompose(
+                  memberOf -> {
+                    List<OrderedPages.Place> places = new ArrayList<>();
+                    for (OrganizationEntity.ProjectEntry entry : listed.projects()) {
+                      if (memberOf == null || memberOf.contains(entry.projectId())) {
+                        places.add(new OrderedPages.Place(entry.addedAt(), entry.projectId()));
+                      }
+                    }
+                    return OrderedPages.collect(
+                        index,
+                        places,
+                        after,
+                        size,
+                        place ->
+                            projects
+                                .view(place.id())
+                                .thenApply(view -> visible(view, orgId, userId, admin)));
+                  });
+            })
+        .thenCompose(this::withPeople);
   }
 
   /** The organization, for one of its members. */
@@ -73,8 +185,10 @@ public final class Organizations {
         .thenCompose(
             memberId ->
                 change(
-                    orgId,
-                    replyTo -> new OrganizationEntity.AddMember(memberId, admin, userId, replyTo)))
+                        orgId,
+                        replyTo ->
+                            new OrganizationEntity.AddMember(memberId, admin, userId, replyTo))
+                    .thenCompose(done -> joined(memberId, orgId, admin)))
         .thenCompose(done -> get(userId, orgId));
   }
 
@@ -89,7 +203,8 @@ public final class Organizations {
             allowed ->
                 change(
                     orgId,
-                    replyTo -> new OrganizationEntity.RemoveMember(memberId, userId, replyTo)));
+                    replyTo -> new OrganizationEntity.RemoveMember(memberId, userId, replyTo)))
+        .thenCompose(done -> left(memberId, orgId));
   }
 
   /** Whether {@code userId} is an admin of the organization. */
@@ -165,7 +280,70 @@ public final class Organizations {
         .thenAccept(Organizations::accepted);
   }
 
-  private static void accepted(OrganizationEntity.Result result) {
+  /** The organization as listed for {@code userId}: empty unless it confirms the membership. */
+  private static Optional<Listed> listed(OrganizationEntity.OrganizationView view, String userId) {
+    if (!view.exists()) return Optional.empty();
+    for (OrganizationEntity.Member member : view.members()) {
+      if (member.userId().equals(userId)) {
+        return Optional.of(new Listed(view, member.admin(), member.since()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The project for {@code userId} in the list of organization {@code orgId}: empty unless it is
+   * live, still belongs to the organization and {@link ProjectPolicy} lets the caller read it.
+   */
+  private static Optional<Projects.Access> visible(
+      ProjectEntity.ProjectView view, String orgId, String userId, boolean orgAdmin) {
+    if (!orgId.equals(view.orgId())) return Optional.empty();
+    ProjectPolicy.Standing standing = Projects.standingOf(view, userId, orgAdmin);
+    return ProjectPolicy.decide(standing, ProjectPolicy.Action.READ)
+            == ProjectPolicy.Decision.ALLOWED
+        ? Optional.of(new Projects.Access(view, standing))
+        : Optional.empty();
+  }
+
+  /** The projects of a page as their callers see them, with the people among their members. */
+  private CompletionStage<OrderedPages.Page<Projects.MemberView>> withPeople(
+      OrderedPages.Page<Projects.Access> page) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (Projects.Access access : page.items()) {
+      access.view().members().forEach(member -> ids.add(member.userId()));
+    }
+    return people
+        .lookUp(ids)
+        .thenApply(
+            found ->
+                new OrderedPages.Page<>(
+                    page.items().stream()
+                        .map(a -> new Projects.MemberView(a.view(), a.standing().role(), found))
+                        .toList(),
+                    page.nextPageToken()));
+  }
+
+  private CompletionStage<Void> joined(String userId, String orgId, boolean admin) {
+    return memberships(userId)
+        .<MembershipEntity.Result>ask(
+            replyTo -> new MembershipEntity.JoinOrganization(orgId, admin, replyTo), askTimeout)
+        .thenAccept(Organizations::recorded);
+  }
+
+  private CompletionStage<Void> left(String userId, String orgId) {
+    return memberships(userId)
+        .<MembershipEntity.Result>ask(
+            replyTo -> new MembershipEntity.LeaveOrganization(orgId, replyTo), askTimeout)
+        .thenAccept(Organizations::recorded);
+  }
+
+  private static void recorded(MembershipEntity.Result result) {
+    if (result instanceof MembershipEntity.Refused refused) {
+      throw new IllegalStateException("membership not recorded: " + refused.message());
+    }
+  }
+
+  static void accepted(OrganizationEntity.Result result) {
     if (result instanceof OrganizationEntity.Refused refused) {
       throw Projects.refusal(new ProjectEntity.Refused(refused.code(), refused.message()));
     }
@@ -173,5 +351,9 @@ public final class Organizations {
 
   private EntityRef<OrganizationEntity.Command> organization(String orgId) {
     return sharding.entityRefFor(OrganizationEntity.KEY, orgId);
+  }
+
+  private EntityRef<MembershipEntity.Command> memberships(String userId) {
+    return sharding.entityRefFor(MembershipEntity.KEY, userId);
   }
 }

@@ -154,16 +154,25 @@ public final class Projects {
       return failed(invalid("orgId must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     String projectId = "p_" + randomHex(12);
+    // The organization lists the project before it exists, so that its list never misses a live
+    // project; an entry whose project was never created is not shown (the project is the
+    // authority).
     CompletionStage<Void> allowed =
         org == null
             ? CompletableFuture.completedFuture(null)
-            : sharding
-                .entityRefFor(OrganizationEntity.KEY, org)
+            : organization(org)
                 .<OrganizationEntity.OrganizationView>ask(OrganizationEntity.Get::new, askTimeout)
-                .thenAccept(
-                    view ->
-                        Organizations.require(
-                            view, userId, ProjectPolicy.OrganizationAction.CREATE_PROJECT));
+                .thenCompose(
+                    view -> {
+                      Organizations.require(
+                          view, userId, ProjectPolicy.OrganizationAction.CREATE_PROJECT);
+                      return organization(org)
+                          .<OrganizationEntity.Result>ask(
+                              replyTo ->
+                                  new OrganizationEntity.AddProject(projectId, userId, replyTo),
+                              askTimeout);
+                    })
+                .thenAccept(Organizations::accepted);
     return allowed
         .thenCompose(
             ok ->
@@ -273,7 +282,7 @@ public final class Projects {
 
   /**
    * Deletes the project: from then on it, its members and its canvases are not found by anyone, and
-   * it leaves its members' lists of projects.
+   * it leaves its members' lists of projects and its organization's.
    */
   public CompletionStage<Void> delete(String userId, String projectId) {
     return delete(userId, projectId, RequestOrigin.UNKNOWN);
@@ -296,6 +305,18 @@ public final class Projects {
                           List<CompletableFuture<Void>> left = new ArrayList<>();
                           for (ProjectEntity.Member member : access.view().members()) {
                             left.add(leave(member.userId(), projectId).toCompletableFuture());
+                          }
+                          String org = access.view().orgId();
+                          if (org != null) {
+                            left.add(
+                                organization(org)
+                                    .<OrganizationEntity.Result>ask(
+                                        replyTo ->
+                                            new OrganizationEntity.RemoveProject(
+                                                projectId, userId, replyTo),
+                                        askTimeout)
+                                    .thenAccept(Organizations::accepted)
+                                    .toCompletableFuture());
                           }
                           return CompletableFuture.allOf(left.toArray(CompletableFuture[]::new));
                         }));
@@ -620,8 +641,7 @@ public final class Projects {
               if (!orgMayMatter) {
                 return CompletableFuture.completedFuture(decided(view, standing, decision, action));
               }
-              return sharding
-                  .entityRefFor(OrganizationEntity.KEY, view.orgId())
+              return organization(view.orgId())
                   .<OrganizationEntity.OrganizationView>ask(OrganizationEntity.Get::new, askTimeout)
                   .thenApply(
                       org -> {
@@ -696,7 +716,7 @@ public final class Projects {
    * Where {@code userId} stands in a project: no role if it is not a member or the project is not
    * live, and nothing at all in a project that is not live.
    */
-  private static ProjectPolicy.Standing standingOf(
+  static ProjectPolicy.Standing standingOf(
       ProjectEntity.ProjectView view, String userId, boolean orgAdmin) {
     if (view.status() != ProjectEntity.Status.ACTIVE) return ProjectPolicy.Standing.OUTSIDER;
     ProjectRole role = null;
@@ -815,6 +835,22 @@ public final class Projects {
 
   private EntityRef<MembershipEntity.Command> memberships(String userId) {
     return sharding.entityRefFor(MembershipEntity.KEY, userId);
+  }
+
+  /** The ids of the projects {@code userId} is a member of, as its index has them. */
+  CompletionStage<Set<String>> indexedProjects(String userId) {
+    return memberships(userId)
+        .<MembershipEntity.Memberships>ask(MembershipEntity.List::new, askTimeout)
+        .thenApply(
+            memberships -> {
+              Set<String> ids = new LinkedHashSet<>();
+              for (MembershipEntity.Membership m : memberships.projects()) ids.add(m.projectId());
+              return ids;
+            });
+  }
+
+  private EntityRef<OrganizationEntity.Command> organization(String orgId) {
+    return sharding.entityRefFor(OrganizationEntity.KEY, orgId);
   }
 
   private static void checkUserId(String userId) {

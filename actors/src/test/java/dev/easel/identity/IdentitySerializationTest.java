@@ -312,19 +312,31 @@ class IdentitySerializationTest {
   static List<CborSerializable> organizationSamples() {
     ActorRef<OrganizationEntity.Result> result = ref(OrganizationEntity.Result.class);
     OrganizationEntity.Member admin = new OrganizationEntity.Member("ann", true, AT);
+    OrganizationEntity.ProjectEntry sales = new OrganizationEntity.ProjectEntry("p-1", LATER);
+    OrganizationEntity.OrganizationView acme =
+        new OrganizationEntity.OrganizationView("o-1", true, "Acme", AT, List.of(admin));
     return List.of(
         new OrganizationEntity.Create("Acme", "ann", result),
         new OrganizationEntity.AddMember("bob", false, "ann", result),
         new OrganizationEntity.RemoveMember("bob", "ann", result),
+        new OrganizationEntity.AddProject("p-1", "ann", result),
+        new OrganizationEntity.RemoveProject("p-1", "ann", result),
         new OrganizationEntity.Get(ref(OrganizationEntity.OrganizationView.class)),
+        new OrganizationEntity.GetProjects(ref(OrganizationEntity.OrganizationProjects.class)),
         new OrganizationEntity.Accepted(),
         new OrganizationEntity.Refused(ProjectError.LAST_ADMIN, "An organization needs an admin"),
-        new OrganizationEntity.OrganizationView("o-1", true, "Acme", AT, List.of(admin)),
+        acme,
         new OrganizationEntity.OrganizationView("o-2", false, null, null, List.of()),
+        new OrganizationEntity.OrganizationProjects(acme, List.of(sales)),
+        new OrganizationEntity.OrganizationProjects(
+            new OrganizationEntity.OrganizationView("o-2", false, null, null, List.of()),
+            List.of()),
         new OrganizationEntity.OrganizationCreated("Acme", "ann", AT),
         new OrganizationEntity.MemberAdded("bob", true, "ann", AT),
         new OrganizationEntity.MemberRemoved("bob", "ann", AT),
-        new OrganizationEntity.State("Acme", AT, Map.of("ann", admin)),
+        new OrganizationEntity.ProjectAdded("p-1", "ann", LATER),
+        new OrganizationEntity.ProjectRemoved("p-1", "bob", LATER),
+        new OrganizationEntity.State("Acme", AT, Map.of("ann", admin), Map.of("p-1", sales)),
         OrganizationEntity.State.NEW);
   }
 
@@ -334,17 +346,26 @@ class IdentitySerializationTest {
         new MembershipEntity.Membership("p-1", ProjectRole.OWNER, AT);
     MembershipEntity.Membership viewer =
         new MembershipEntity.Membership("p-2", ProjectRole.VIEWER, LATER);
+    MembershipEntity.OrganizationMembership acme =
+        new MembershipEntity.OrganizationMembership("o-1", true, AT);
     return List.of(
         new MembershipEntity.Join("p-1", ProjectRole.OWNER, result),
         new MembershipEntity.Leave("p-1", result),
+        new MembershipEntity.JoinOrganization("o-1", false, result),
+        new MembershipEntity.LeaveOrganization("o-1", result),
         new MembershipEntity.List(ref(MembershipEntity.Memberships.class)),
+        new MembershipEntity.ListOrganizations(ref(MembershipEntity.OrganizationMemberships.class)),
         new MembershipEntity.Accepted(),
         new MembershipEntity.Refused(ProjectError.INVALID_ARGUMENT, "A project id is required"),
         new MembershipEntity.Memberships("u-1", List.of(owner, viewer)),
         new MembershipEntity.Memberships("u-2", List.of()),
+        new MembershipEntity.OrganizationMemberships("u-1", List.of(acme)),
+        new MembershipEntity.OrganizationMemberships("u-2", List.of()),
         new MembershipEntity.ProjectJoined("p-1", ProjectRole.OWNER, AT),
         new MembershipEntity.ProjectLeft("p-1", LATER),
-        new MembershipEntity.State(Map.of("p-1", owner, "p-2", viewer)),
+        new MembershipEntity.OrganizationJoined("o-1", true, AT),
+        new MembershipEntity.OrganizationLeft("o-1", LATER),
+        new MembershipEntity.State(Map.of("p-1", owner, "p-2", viewer), Map.of("o-1", acme)),
         MembershipEntity.State.EMPTY);
   }
 
@@ -424,6 +445,29 @@ class IdentitySerializationTest {
   }
 
   @Test
+  void statesSavedBeforeOrganizationsKeptTheirProjectsAndMembersStillRead() throws Exception {
+    // Snapshots taken before an organization listed its projects, and before a user's index held
+    // its organizations, read with empty lists.
+    OrganizationEntity.Member admin = new OrganizationEntity.Member("ann", true, AT);
+    OrganizationEntity.State organization =
+        new OrganizationEntity.State(
+            "Acme",
+            AT,
+            Map.of("ann", admin),
+            Map.of("p-1", new OrganizationEntity.ProjectEntry("p-1", AT)));
+    assertThat(readWithout(organization, "projects"))
+        .isEqualTo(new OrganizationEntity.State("Acme", AT, Map.of("ann", admin), Map.of()));
+    MembershipEntity.Membership owner =
+        new MembershipEntity.Membership("p-1", ProjectRole.OWNER, AT);
+    MembershipEntity.State memberships =
+        new MembershipEntity.State(
+            Map.of("p-1", owner),
+            Map.of("o-1", new MembershipEntity.OrganizationMembership("o-1", false, AT)));
+    assertThat(readWithout(memberships, "organizations"))
+        .isEqualTo(new MembershipEntity.State(Map.of("p-1", owner), null));
+  }
+
+  @Test
   void everyMessageTypeHasASample() {
     Set<Class<?>> sampled = new HashSet<>();
     for (Object sample : samples()) sampled.add(sample.getClass());
@@ -477,8 +521,10 @@ class IdentitySerializationTest {
             ProjectEntity.ProjectView.class,
             ProjectEntity.State.class,
             OrganizationEntity.OrganizationView.class,
+            OrganizationEntity.OrganizationProjects.class,
             OrganizationEntity.State.class,
             MembershipEntity.Memberships.class,
+            MembershipEntity.OrganizationMemberships.class,
             MembershipEntity.State.class));
     assertThat(declared).contains(UserEntity.Register.class, ProjectEntity.AcceptInvite.class);
     assertThat(sampled).containsAll(declared);

@@ -139,14 +139,79 @@ class MembershipEntityTest {
     assertThat(list().projects()).isEmpty();
   }
 
+  MembershipEntity.OrganizationMemberships organizations() {
+    return memberships
+        .<MembershipEntity.OrganizationMemberships>runCommand(
+            MembershipEntity.ListOrganizations::new)
+        .reply();
+  }
+
+  @Test
+  void listsTheOrganizationsJoinedApartFromTheProjects() {
+    assertThat(organizations().organizations()).isEmpty();
+    assertThat(organizations().userId()).isEqualTo(userId);
+    assertThat(accepted(r -> new MembershipEntity.JoinOrganization("o_b", true, r)))
+        .isInstanceOfSatisfying(
+            MembershipEntity.OrganizationJoined.class,
+            e -> {
+              assertThat(e.orgId()).isEqualTo("o_b");
+              assertThat(e.admin()).isTrue();
+            });
+    accepted(r -> new MembershipEntity.JoinOrganization("o_a", false, r));
+    accepted(r -> new MembershipEntity.Join("p_1", ProjectRole.VIEWER, r));
+    assertThat(organizations().organizations())
+        .extracting(
+            MembershipEntity.OrganizationMembership::orgId,
+            MembershipEntity.OrganizationMembership::admin)
+        .containsExactly(tuple("o_b", true), tuple("o_a", false));
+    assertThat(list().projects())
+        .extracting(MembershipEntity.Membership::projectId)
+        .containsExactly("p_1");
+  }
+
+  @Test
+  void joiningAnOrganizationAgainChangesOnlyWhetherTheUserIsAnAdmin() {
+    accepted(r -> new MembershipEntity.JoinOrganization("o_1", false, r));
+    var since = organizations().organizations().getFirst().since();
+    acceptedWithoutEvent(r -> new MembershipEntity.JoinOrganization("o_1", false, r));
+    accepted(r -> new MembershipEntity.JoinOrganization("o_1", true, r));
+    assertThat(organizations().organizations())
+        .containsExactly(new MembershipEntity.OrganizationMembership("o_1", true, since));
+    assertThat(memberships.getState().organization("o_1").admin()).isTrue();
+  }
+
+  @Test
+  void leavingAnOrganizationRemovesItAndLeavingTwiceDoesNothing() {
+    accepted(r -> new MembershipEntity.JoinOrganization("o_1", true, r));
+    accepted(r -> new MembershipEntity.JoinOrganization("o_2", false, r));
+    assertThat(accepted(r -> new MembershipEntity.LeaveOrganization("o_1", r)))
+        .isInstanceOf(MembershipEntity.OrganizationLeft.class);
+    acceptedWithoutEvent(r -> new MembershipEntity.LeaveOrganization("o_1", r));
+    acceptedWithoutEvent(r -> new MembershipEntity.LeaveOrganization("o_never", r));
+    assertThat(organizations().organizations())
+        .extracting(MembershipEntity.OrganizationMembership::orgId)
+        .containsExactly("o_2");
+    assertThat(memberships.getState().organization("o_1")).isNull();
+    invalid(r -> new MembershipEntity.JoinOrganization(" ", true, r));
+    invalid(r -> new MembershipEntity.LeaveOrganization(null, r));
+  }
+
   @Test
   void recoversItsMembershipsFromTheJournal() {
     accepted(r -> new MembershipEntity.Join("p_1", ProjectRole.OWNER, r));
     accepted(r -> new MembershipEntity.Join("p_2", ProjectRole.COMMENTER, r));
     accepted(r -> new MembershipEntity.Leave("p_1", r));
+    accepted(r -> new MembershipEntity.JoinOrganization("o_1", true, r));
+    accepted(r -> new MembershipEntity.JoinOrganization("o_2", false, r));
+    accepted(r -> new MembershipEntity.LeaveOrganization("o_2", r));
     MembershipEntity.Memberships before = list();
+    MembershipEntity.OrganizationMemberships organizationsBefore = organizations();
     memberships.restart();
     assertThat(list()).isEqualTo(before);
+    assertThat(organizations()).isEqualTo(organizationsBefore);
+    assertThat(organizationsBefore.organizations())
+        .extracting(MembershipEntity.OrganizationMembership::orgId)
+        .containsExactly("o_1");
     assertThat(before.projects())
         .extracting(MembershipEntity.Membership::projectId)
         .containsExactly("p_2");

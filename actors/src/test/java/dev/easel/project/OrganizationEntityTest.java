@@ -129,13 +129,61 @@ class OrganizationEntityTest {
     assertThat(org.getState().lastAdmin("bob")).isTrue();
   }
 
+  OrganizationEntity.OrganizationProjects projects() {
+    return org.<OrganizationEntity.OrganizationProjects>runCommand(
+            OrganizationEntity.GetProjects::new)
+        .reply();
+  }
+
+  @Test
+  void listsItsProjectsInTheOrderTheyWereAddedUntilTheyAreRemoved() {
+    refused(
+        ProjectError.ORGANIZATION_NOT_FOUND,
+        r -> new OrganizationEntity.AddProject("p_1", "ann", r));
+    assertThat(projects().organization().exists()).isFalse();
+    accepted(r -> new OrganizationEntity.Create("Acme", "ann", r));
+    assertThat(projects().projects()).isEmpty();
+    assertThat(accepted(r -> new OrganizationEntity.AddProject("p_b", "ann", r)))
+        .isInstanceOfSatisfying(
+            OrganizationEntity.ProjectAdded.class,
+            e -> {
+              assertThat(e.projectId()).isEqualTo("p_b");
+              assertThat(e.byUserId()).isEqualTo("ann");
+            });
+    accepted(r -> new OrganizationEntity.AddProject("p_a", "bob", r));
+    // Adding again keeps the first time; removing what is not listed does nothing.
+    var again = run(r -> new OrganizationEntity.AddProject("p_b", "ann", r));
+    assertThat(again.reply()).isEqualTo(new OrganizationEntity.Accepted());
+    assertThat(again.hasNoEvents()).isTrue();
+    var never = run(r -> new OrganizationEntity.RemoveProject("p_never", "ann", r));
+    assertThat(never.reply()).isEqualTo(new OrganizationEntity.Accepted());
+    assertThat(never.hasNoEvents()).isTrue();
+    OrganizationEntity.OrganizationProjects listed = projects();
+    assertThat(listed.organization()).isEqualTo(view());
+    assertThat(listed.projects())
+        .extracting(OrganizationEntity.ProjectEntry::projectId)
+        .containsExactly("p_b", "p_a");
+    assertThat(accepted(r -> new OrganizationEntity.RemoveProject("p_b", "cy", r)))
+        .isInstanceOf(OrganizationEntity.ProjectRemoved.class);
+    assertThat(projects().projects())
+        .extracting(OrganizationEntity.ProjectEntry::projectId)
+        .containsExactly("p_a");
+    refused(ProjectError.INVALID_ARGUMENT, r -> new OrganizationEntity.AddProject(" ", "ann", r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new OrganizationEntity.AddProject("p_c", null, r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new OrganizationEntity.RemoveProject("", "ann", r));
+  }
+
   @Test
   void recoversTheSameOrganization() {
     accepted(r -> new OrganizationEntity.Create("Acme", "ann", r));
     accepted(r -> new OrganizationEntity.AddMember("bob", true, "ann", r));
     accepted(r -> new OrganizationEntity.AddMember("cy", false, "bob", r));
     accepted(r -> new OrganizationEntity.RemoveMember("ann", "bob", r));
+    accepted(r -> new OrganizationEntity.AddProject("p_1", "cy", r));
+    accepted(r -> new OrganizationEntity.AddProject("p_2", "bob", r));
+    accepted(r -> new OrganizationEntity.RemoveProject("p_1", "cy", r));
     OrganizationEntity.State before = org.getState();
+    assertThat(before.projects()).containsOnlyKeys("p_2");
     assertThat(org.restart().state()).isEqualTo(before);
     refused(ProjectError.LAST_ADMIN, r -> new OrganizationEntity.RemoveMember("bob", "cy", r));
   }

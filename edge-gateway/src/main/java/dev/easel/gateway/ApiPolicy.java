@@ -145,6 +145,11 @@ final class ApiPolicy implements AsyncServerInterceptor {
               Rule.role(ProjectPolicy.Action.READ_AUDIT_LOG)),
           Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn(Scope.ADMIN)),
           Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn(Scope.READ)),
+          // Organizations span projects: a key of one project does not reach them, not even to
+          // list the organization's projects filtered to its own.
+          Map.entry("easel.v1.OrganizationService/ListOrganizations", Rule.signedIn(Scope.READ)),
+          Map.entry(
+              "easel.v1.OrganizationService/ListOrganizationProjects", Rule.signedIn(Scope.READ)),
           Map.entry(
               "easel.v1.OrganizationService/AddOrganizationMember", Rule.signedIn(Scope.ADMIN)),
           Map.entry(

@@ -3,6 +3,10 @@ package dev.easel.gateway;
 import dev.easel.api.v1.AddOrganizationMemberRequest;
 import dev.easel.api.v1.CreateOrganizationRequest;
 import dev.easel.api.v1.GetOrganizationRequest;
+import dev.easel.api.v1.ListOrganizationProjectsRequest;
+import dev.easel.api.v1.ListOrganizationProjectsResponse;
+import dev.easel.api.v1.ListOrganizationsRequest;
+import dev.easel.api.v1.ListOrganizationsResponse;
 import dev.easel.api.v1.Organization;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.RemoveOrganizationMemberRequest;
@@ -10,6 +14,7 @@ import dev.easel.api.v1.RemoveOrganizationMemberResponse;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.Organizations;
 import dev.easel.project.People;
+import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
 
 /**
@@ -45,6 +50,51 @@ final class OrganizationServiceImpl extends OrganizationServiceGrpc.Organization
         organizations.get(userId, request.getOrgId()),
         response,
         OrganizationServiceImpl::organization);
+  }
+
+  @Override
+  public void listOrganizations(
+      ListOrganizationsRequest request, StreamObserver<ListOrganizationsResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        organizations.listFor(userId, request.getPageSize(), request.getPageToken()),
+        response,
+        page -> {
+          ListOrganizationsResponse.Builder list =
+              ListOrganizationsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (Organizations.Listed listed : page.items()) {
+            OrganizationEntity.OrganizationView view = listed.organization();
+            list.addOrganizationsBuilder()
+                .setOrgId(view.orgId())
+                .setName(view.name())
+                .setCreatedAt(view.createdAt().toString())
+                .setAdmin(listed.callerIsAdmin())
+                .setSince(listed.since().toString())
+                .setMemberCount(view.members().size());
+          }
+          return list.build();
+        });
+  }
+
+  @Override
+  public void listOrganizationProjects(
+      ListOrganizationProjectsRequest request,
+      StreamObserver<ListOrganizationProjectsResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    Replies.reply(
+        organizations.listProjects(
+            userId, request.getOrgId(), request.getPageSize(), request.getPageToken()),
+        response,
+        page -> {
+          ListOrganizationProjectsResponse.Builder list =
+              ListOrganizationProjectsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (Projects.MemberView seen : page.items()) {
+            list.addProjects(ProjectServiceImpl.project(seen));
+          }
+          return list.build();
+        });
   }
 
   @Override

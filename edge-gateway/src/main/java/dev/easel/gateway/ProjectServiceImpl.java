@@ -386,7 +386,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     return at == null ? "" : at.toString();
   }
 
-  private static Project project(Projects.MemberView seen) {
+  /** The project as the caller sees it. */
+  static Project project(Projects.MemberView seen) {
     ProjectEntity.ProjectView view = seen.project();
     Project.Builder project =
         Project.newBuilder()

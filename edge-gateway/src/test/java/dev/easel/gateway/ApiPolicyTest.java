@@ -115,6 +115,26 @@ class ApiPolicyTest {
         });
   }
 
+  @Test
+  void organizationsAreBeyondTheReachOfAKeyOfOneProject() {
+    // An organization spans projects: none of its calls, listings included, is within one.
+    List<String> organizationRpcs =
+        everyRpc().stream().filter(rpc -> rpc.startsWith("easel.v1.OrganizationService/")).toList();
+    assertThat(organizationRpcs)
+        .contains(
+            "easel.v1.OrganizationService/ListOrganizations",
+            "easel.v1.OrganizationService/ListOrganizationProjects");
+    for (String rpc : organizationRpcs) {
+      ApiPolicy.Rule rule = ApiPolicy.ruleFor(rpc);
+      assertThat(rule.withinOneProject()).as(rpc).isFalse();
+      assertThat(ApiPolicy.refusalFor(rule, key("p-1", Scope.ADMIN), rpc))
+          .as(rpc)
+          .contains("limited to project p-1");
+    }
+    String list = "easel.v1.OrganizationService/ListOrganizationProjects";
+    assertThat(ApiPolicy.refusalFor(ApiPolicy.ruleFor(list), key(null, Scope.READ), list)).isNull();
+  }
+
   static Caller key(String projectId, Scope... scopes) {
     return Caller.of(
         new ApiKeys.Grant(

@@ -41,6 +41,8 @@ import dev.easel.api.v1.GetProjectRequest;
 import dev.easel.api.v1.ListApiKeysRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
 import dev.easel.api.v1.ListInvitationsRequest;
+import dev.easel.api.v1.ListOrganizationProjectsRequest;
+import dev.easel.api.v1.ListOrganizationsRequest;
 import dev.easel.api.v1.ListProjectActivityRequest;
 import dev.easel.api.v1.ListProjectActivityResponse;
 import dev.easel.api.v1.ListProjectAuditEventsRequest;
@@ -415,6 +417,18 @@ class AccessMatrixIntegrationTest {
           shared(
               "easel.v1.OrganizationService/GetOrganization",
               r -> GetOrganizationRequest.newBuilder().setOrgId(r.organization(false)).build()),
+          shared(
+              "easel.v1.OrganizationService/ListOrganizations",
+              r -> {
+                r.organization(false);
+                return ListOrganizationsRequest.getDefaultInstance();
+              }),
+          shared(
+              "easel.v1.OrganizationService/ListOrganizationProjects",
+              r ->
+                  ListOrganizationProjectsRequest.newBuilder()
+                      .setOrgId(r.organization(false))
+                      .build()),
           shared(
               "easel.v1.OrganizationService/AddOrganizationMember",
               r ->

@@ -207,6 +207,81 @@ public final class Organizations {
         .thenCompose(done -> left(memberId, orgId));
   }
 
+  /**
+   * The organizations that would be left without an admin if {@code userId} went: it is their only
+   * admin and others are members. An account is not deleted while it has any.
+   */
+  public CompletionStage<List<OrganizationEntity.OrganizationView>> soleAdministrations(
+      String userId) {
+    return organizationsOf(userId)
+        .thenApply(
+            views ->
+                views.stream()
+                    .filter(
+                        view ->
+                            isAdmin(view, userId)
+                                && view.members().size() > 1
+                                && view.members().stream()
+                                        .filter(OrganizationEntity.Member::admin)
+                                        .count()
+                                    == 1)
+                    .toList());
+  }
+
+  /**
+   * Takes a deleted account out of its organizations. An organization it was the only member of
+   * keeps it (nobody else can reach the organization, and an organization is never left without an
+   * admin). Each organization is tried even when another fails.
+   */
+  public CompletionStage<Void> removeAccount(String userId) {
+    return organizationsOf(userId)
+        .thenCompose(
+            views -> {
+              List<CompletableFuture<Void>> left = new ArrayList<>();
+              for (OrganizationEntity.OrganizationView view : views) {
+                if (view.members().size() < 2) continue;
+                left.add(
+                    change(
+                            view.orgId(),
+                            replyTo -> new OrganizationEntity.RemoveMember(userId, userId, replyTo))
+                        .thenCompose(done -> left(userId, view.orgId()))
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(left.toArray(CompletableFuture[]::new));
+            });
+  }
+
+  /** Every organization that counts {@code userId} as a member now. */
+  private CompletionStage<List<OrganizationEntity.OrganizationView>> organizationsOf(
+      String userId) {
+    return memberships(userId)
+        .<MembershipEntity.OrganizationMemberships>ask(
+            MembershipEntity.ListOrganizations::new, askTimeout)
+        .thenCompose(
+            indexed -> {
+              List<CompletableFuture<OrganizationEntity.OrganizationView>> views =
+                  new ArrayList<>();
+              for (MembershipEntity.OrganizationMembership m : indexed.organizations()) {
+                views.add(
+                    organization(m.orgId())
+                        .<OrganizationEntity.OrganizationView>ask(
+                            OrganizationEntity.Get::new, askTimeout)
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(views.toArray(CompletableFuture[]::new))
+                  .thenApply(
+                      done ->
+                          views.stream()
+                              .map(CompletableFuture::join)
+                              .filter(
+                                  view ->
+                                      view.exists()
+                                          && view.members().stream()
+                                              .anyMatch(m -> m.userId().equals(userId)))
+                              .toList());
+            });
+  }
+
   /** Whether {@code userId} is an admin of the organization. */
   static boolean isAdmin(OrganizationEntity.OrganizationView view, String userId) {
     if (!view.exists()) return false;

@@ -82,6 +82,7 @@ public final class EaselServer implements AutoCloseable {
     AccountSettings settings = new AccountSettings(system, passwords, secrets, Clock.systemUTC());
     People people = new People(system);
     Projects projects = new Projects(system, canvases, people);
+    Organizations organizations = new Organizations(system, projects, people);
     Invitations invitations =
         new Invitations(
             system,
@@ -109,7 +110,8 @@ public final class EaselServer implements AutoCloseable {
             .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
             .addService(new AuthServiceImpl(accounts, limits))
             .addService(
-                new UserServiceImpl(accounts, settings, securityLog, projects, limits, callers))
+                new UserServiceImpl(
+                    accounts, settings, securityLog, projects, organizations, limits, callers))
             .addService(
                 new ProjectServiceImpl(
                     projects,
@@ -117,8 +119,7 @@ public final class EaselServer implements AutoCloseable {
                     new ProjectActivity(system, projects, people),
                     new ProjectAuditLog(system, projects, people),
                     callers))
-            .addService(
-                new OrganizationServiceImpl(new Organizations(system, projects, people), callers))
+            .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())

@@ -26,14 +26,16 @@ import dev.easel.identity.RequestOrigin;
 import dev.easel.identity.SecurityLog;
 import dev.easel.identity.SecurityLogEntity;
 import dev.easel.identity.UserEntity;
+import dev.easel.project.OrganizationEntity;
+import dev.easel.project.Organizations;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,7 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
   private final AccountSettings settings;
   private final SecurityLog securityLog;
   private final Projects projects;
+  private final Organizations organizations;
   private final RateLimits limits;
   private final Callers callers;
 
@@ -57,11 +60,13 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
       AccountSettings settings,
       SecurityLog securityLog,
       Projects projects,
+      Organizations organizations,
       RateLimits limits,
       Callers callers) {
     this.accounts = accounts;
     this.limits = limits;
     this.projects = projects;
+    this.organizations = organizations;
     this.settings = settings;
     this.securityLog = securityLog;
     this.callers = callers;
@@ -121,9 +126,10 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
                 () ->
                     projects
                         .soleOwnerships(userId)
+                        .thenCombine(organizations.soleAdministrations(userId), SoleHolder::new)
                         .thenCompose(
-                            owned -> {
-                              if (!owned.isEmpty()) throw soleOwner(owned);
+                            held -> {
+                              if (!held.isEmpty()) throw soleHolder(held);
                               return settings.delete(
                                   userId,
                                   request.getPassword(),
@@ -135,12 +141,14 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
                 deleted ->
                     projects
                         .removeAccount(userId)
+                        .thenCompose(left -> organizations.removeAccount(userId))
                         .exceptionally(
                             failure -> {
                               // The account is gone either way; a membership left behind shows
                               // as a deleted user and can be removed by the project's owners.
                               log.warn(
-                                  "deleted account {} was not taken out of every project",
+                                  "deleted account {} was not taken out of every project and"
+                                      + " organization",
                                   userId,
                                   failure);
                               return null;
@@ -251,16 +259,27 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
             });
   }
 
-  private static Accounts.Refusal soleOwner(List<ProjectEntity.ProjectView> owned) {
+  /** The projects an account alone owns and the organizations it alone administers. */
+  private record SoleHolder(
+      List<ProjectEntity.ProjectView> projects,
+      List<OrganizationEntity.OrganizationView> organizations) {
+    boolean isEmpty() {
+      return projects.isEmpty() && organizations.isEmpty();
+    }
+  }
+
+  private static Accounts.Refusal soleHolder(SoleHolder held) {
+    List<String> named = new ArrayList<>();
+    held.projects().forEach(p -> named.add("project \"" + p.name() + "\" (" + p.projectId() + ")"));
+    held.organizations()
+        .forEach(o -> named.add("organization \"" + o.name() + "\" (" + o.orgId() + ")"));
     return new Accounts.Refusal(
         Accounts.Refusal.Kind.FAILED_PRECONDITION,
         "SOLE_OWNER",
-        "you are the only owner of "
-            + owned.stream()
-                .map(project -> "\"" + project.name() + "\" (" + project.projectId() + ")")
-                .collect(Collectors.joining(", "))
-            + ", which other people belong to: make another member an owner, or delete it, "
-            + "before deleting your account");
+        "you are the only owner or admin of "
+            + String.join(", ", named)
+            + ", which other people belong to: make another member an owner or admin, or delete"
+            + " the project, before deleting your account");
   }
 
   private static SecurityEvent event(SecurityLogEntity.Entry entry) {

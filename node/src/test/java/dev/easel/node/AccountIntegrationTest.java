@@ -282,6 +282,12 @@ class AccountIntegrationTest {
               "{\"email\":\"max@example.org\",\"role\":\"editor\"}",
               owner);
       assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+      var org = Http.post(port, "/v1/organizations", "{\"name\":\"Olga's team\"}", owner);
+      assertThat(org.statusCode()).as(org.body()).isEqualTo(200);
+      String orgId = body(org).path("orgId").asText();
+      String addToOrg = "{\"email\":\"max@example.org\",\"admin\":false}";
+      var joined = Http.post(port, "/v1/organizations/" + orgId + "/members", addToOrg, owner);
+      assertThat(joined.statusCode()).as(joined.body()).isEqualTo(200);
       String deleteMe = "{\"password\":\"" + password + "\"}";
 
       // The only owner of a project others belong to cannot leave it ownerless.
@@ -289,7 +295,8 @@ class AccountIntegrationTest {
       assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
       assertThat(reason(refused)).isEqualTo("SOLE_OWNER");
       assertThat(body(refused).path("message").asText())
-          .contains("\"Shared\" (" + shared + ")")
+          .contains("project \"Shared\" (" + shared + ")")
+          .contains("organization \"Olga's team\" (" + orgId + ")")
           .doesNotContain(alone);
       assertThat(Http.get(port, "/v1/users/me", owner).statusCode()).isEqualTo(200);
 
@@ -303,8 +310,20 @@ class AccountIntegrationTest {
               "{\"role\":\"owner\"}",
               owner);
       assertThat(promoted.statusCode()).as(promoted.body()).isEqualTo(200);
+      var stillAdmin = Http.send(port, "DELETE", "/v1/users/me", deleteMe, owner);
+      assertThat(stillAdmin.statusCode()).as(stillAdmin.body()).isEqualTo(400);
+      assertThat(body(stillAdmin).path("message").asText()).contains(orgId).doesNotContain(shared);
+      var promotedInOrg =
+          Http.post(
+              port,
+              "/v1/organizations/" + orgId + "/members",
+              "{\"email\":\"max@example.org\",\"admin\":true}",
+              owner);
+      assertThat(promotedInOrg.statusCode()).as(promotedInOrg.body()).isEqualTo(200);
       var deleted = Http.send(port, "DELETE", "/v1/users/me", deleteMe, owner);
       assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+      JsonNode team = body(Http.get(port, "/v1/organizations/" + orgId, member));
+      assertThat(team.path("members").toString()).doesNotContain(ownerId).contains(memberId);
 
       JsonNode project = body(Http.get(port, "/v1/projects/" + shared, member));
       assertThat(project.path("members").toString()).doesNotContain(ownerId).contains(memberId);

@@ -274,7 +274,8 @@ public final class CanvasEntity
           var project = sharding.entityRefFor(ProjectEntity.KEY, projectId);
           if (kind == ChangeKind.DELETE) {
             // the canvas leaves the project's catalog; the project records who removed it
-            project.tell(new ProjectEntity.RemoveCanvas(canvasId, author, system.ignoreRef()));
+            project.tell(
+                new ProjectEntity.RemoveCanvas(canvasId, author, null, system.ignoreRef()));
           } else {
             project.tell(new ProjectEntity.RecordCanvasEdit(canvasId, author, at));
           }

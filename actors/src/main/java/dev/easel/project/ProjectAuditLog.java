@@ -1,23 +1,14 @@
 package dev.easel.project;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * A project's audit log, for its owners and the admins of its organization ({@link
@@ -35,13 +26,10 @@ import org.apache.pekko.stream.javadsl.Sink;
  */
 public final class ProjectAuditLog {
   /** Entries per page when the caller does not say. */
-  public static final int DEFAULT_PAGE_SIZE = 50;
+  public static final int DEFAULT_PAGE_SIZE = ProjectEventPages.DEFAULT_PAGE_SIZE;
 
   /** The most entries a page may have. */
-  public static final int MAX_PAGE_SIZE = 200;
-
-  private static final int MAX_TOKEN = 400;
-  private static final String TOKEN_MARK = "audit:";
+  public static final int MAX_PAGE_SIZE = ProjectEventPages.MAX_PAGE_SIZE;
 
   /** What happened; one kind per event type, and a member who left apart from one removed. */
   public enum Kind {
@@ -102,28 +90,23 @@ public final class ProjectAuditLog {
   public record Page(
       List<Entry> entries, Map<String, People.Person> people, String nextPageToken) {}
 
-  private final ActorSystem<?> system;
-  private final CurrentEventsByPersistenceIdQuery journal;
+  /** How the log's pages are asked for; its tokens are no tokens of the activity feed. */
+  static final ProjectEventPages.Format PAGES =
+      new ProjectEventPages.Format(
+          "audit:",
+          2,
+          "pageSize must be between 1 and " + MAX_PAGE_SIZE + " (0: " + DEFAULT_PAGE_SIZE + ")",
+          "pageToken is not a page of this project's audit log: pass the nextPageToken of the"
+              + " previous page",
+          "pageToken points past the end of this project's log");
+
+  private final ProjectEventPages pages;
   private final Projects projects;
-  private final People people;
 
   /** The log read through the read journal {@code easel.projects.read-journal}. */
   public ProjectAuditLog(ActorSystem<?> system, Projects projects, People people) {
-    this(
-        system,
-        system.settings().config().getString("easel.projects.read-journal"),
-        projects,
-        people);
-  }
-
-  ProjectAuditLog(
-      ActorSystem<?> system, String readJournalPluginId, Projects projects, People people) {
-    this.system = system;
-    this.journal =
-        PersistenceQuery.get(system)
-            .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+    this.pages = new ProjectEventPages(system, people, PAGES);
     this.projects = projects;
-    this.people = people;
   }
 
   /**
@@ -134,53 +117,7 @@ public final class ProjectAuditLog {
    */
   public CompletionStage<Page> page(
       String userId, String projectId, int pageSize, String pageToken) {
-    if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
-      return Projects.failed(
-          Projects.invalid(
-              "pageSize must be between 1 and "
-                  + MAX_PAGE_SIZE
-                  + " (0: "
-                  + DEFAULT_PAGE_SIZE
-                  + ")"));
-    }
-    if (projectId == null || !Projects.ID.matcher(projectId).matches()) {
-      return Projects.failed(
-          Projects.invalid("project id must be 1 to 128 letters, digits, '-', '_' or '.'"));
-    }
-    int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : pageSize;
-    long before;
-    try {
-      before = pageToken == null || pageToken.isEmpty() ? -1 : position(projectId, pageToken);
-    } catch (Projects.Refusal refusal) {
-      return Projects.failed(refusal);
-    }
-    return readable(userId, projectId)
-        .thenCompose(
-            view -> {
-              long end = view.revision() + 1;
-              if (before > end) {
-                throw Projects.invalid("pageToken points past the end of this project's log");
-              }
-              long upTo = before < 0 ? end : before;
-              long from = Math.max(1, upTo - size);
-              CompletionStage<List<Entry>> read =
-                  upTo <= 1
-                      ? CompletableFuture.completedFuture(List.of())
-                      : entries(projectId, from, upTo - 1);
-              return read.thenCompose(
-                  entries -> {
-                    List<Entry> completed = completed(entries, view);
-                    Set<String> named = new LinkedHashSet<>();
-                    for (Entry entry : completed) {
-                      named.add(entry.actorUserId());
-                      if (entry.subjectUserId() != null) named.add(entry.subjectUserId());
-                    }
-                    String next = from > 1 ? token(projectId, from) : "";
-                    return people
-                        .lookUp(named)
-                        .thenApply(found -> new Page(completed, found, next));
-                  });
-            });
+    return pages.page(projectId, pageSize, pageToken, () -> readable(userId, projectId));
   }
 
   /**
@@ -210,111 +147,109 @@ public final class ProjectAuditLog {
     return null;
   }
 
-  /** The project's events with sequence numbers {@code from} to {@code to}, newest first. */
-  CompletionStage<List<Entry>> entries(String projectId, long from, long to) {
-    return journal
-        .currentEventsByPersistenceId(
-            PersistenceId.of(ProjectEntity.KEY.name(), projectId).id(), from, to)
-        .filter(envelope -> envelope.event() instanceof ProjectEntity.Event)
-        .map(envelope -> entry(envelope.sequenceNr(), (ProjectEntity.Event) envelope.event()))
-        .runWith(Sink.seq(), system)
-        .thenApply(
-            entries -> {
-              List<Entry> newestFirst = new ArrayList<>(entries);
-              Collections.reverse(newestFirst);
-              return newestFirst;
-            });
-  }
-
-  /** The entry of one event, as it was written. */
+  /**
+   * The entry of one event, as it was written: the one description of a project's events that the
+   * audit log shows whole and the activity feed in part ({@link ProjectActivity#entry}).
+   */
   static Entry entry(long sequenceNr, ProjectEntity.Event event) {
     Draft draft = new Draft(sequenceNr, event);
-    switch (event) {
-      case ProjectEntity.ProjectCreated e -> {
-        draft.kind = Kind.CREATED;
-        draft.name = e.name();
-        draft.orgId = e.orgId();
-      }
-      case ProjectEntity.ProjectRenamed e -> {
-        draft.kind = Kind.RENAMED;
-        draft.name = e.name();
-      }
-      case ProjectEntity.ProjectArchived e -> draft.kind = Kind.ARCHIVED;
-      case ProjectEntity.ProjectUnarchived e -> draft.kind = Kind.UNARCHIVED;
-      case ProjectEntity.ProjectDeleted e -> draft.kind = Kind.DELETED;
-      case ProjectEntity.MemberAdded e -> {
-        draft.kind = Kind.MEMBER_ADDED;
-        draft.subjectUserId = e.userId();
-        draft.role = e.role();
-      }
-      case ProjectEntity.MemberRoleChanged e -> {
-        draft.kind = Kind.ROLE_CHANGED;
-        draft.subjectUserId = e.userId();
-        draft.role = e.to();
-        draft.previousRole = e.from();
-      }
-      case ProjectEntity.MemberRemoved e -> {
-        draft.kind = e.userId().equals(e.byUserId()) ? Kind.MEMBER_LEFT : Kind.MEMBER_REMOVED;
-        draft.subjectUserId = e.userId();
-      }
-      case ProjectEntity.OwnershipTransferred e -> {
-        draft.kind = Kind.OWNERSHIP_TRANSFERRED;
-        draft.subjectUserId = e.toUserId();
-        draft.role = ProjectRole.OWNER;
-      }
-      case ProjectEntity.MemberInvited e -> {
-        draft.kind = Kind.INVITED;
-        draft.invitationId = e.inviteId();
-        draft.email = e.email();
-        draft.role = e.role();
-        draft.expiresAt = e.expiresAt();
-      }
-      case ProjectEntity.InviteRevoked e -> {
-        draft.kind = Kind.INVITATION_REVOKED;
-        draft.invitationId = e.inviteId();
-        draft.email = e.email();
-      }
-      case ProjectEntity.InviteAccepted e -> {
-        draft.kind = Kind.INVITATION_ACCEPTED;
-        draft.invitationId = e.inviteId();
-        draft.role = e.role();
-      }
-      case ProjectEntity.CanvasAdded e -> {
-        draft.kind = Kind.CANVAS_CREATED;
-        draft.canvasId = e.canvasId();
-        draft.canvasTitle = e.title();
-      }
-      case ProjectEntity.CanvasRemoved e -> {
-        draft.kind = Kind.CANVAS_REMOVED;
-        draft.canvasId = e.canvasId();
-      }
-      case ProjectEntity.CanvasEdited e -> {
-        draft.kind = Kind.CANVAS_EDITED;
-        draft.canvasId = e.canvasId();
-      }
-    }
-    return draft.entry();
+    Draft described =
+        switch (event) {
+          case ProjectEntity.ProjectCreated e ->
+              draft.kind(Kind.CREATED).name(e.name()).orgId(e.orgId());
+          case ProjectEntity.ProjectRenamed e -> draft.kind(Kind.RENAMED).name(e.name());
+          case ProjectEntity.ProjectArchived e -> draft.kind(Kind.ARCHIVED);
+          case ProjectEntity.ProjectUnarchived e -> draft.kind(Kind.UNARCHIVED);
+          case ProjectEntity.ProjectDeleted e -> draft.kind(Kind.DELETED);
+          case ProjectEntity.MemberAdded e ->
+              draft.kind(Kind.MEMBER_ADDED).member(e.userId(), e.role(), null);
+          case ProjectEntity.MemberRoleChanged e ->
+              draft.kind(Kind.ROLE_CHANGED).member(e.userId(), e.to(), e.from());
+          case ProjectEntity.MemberRemoved e ->
+              draft
+                  .kind(e.userId().equals(e.byUserId()) ? Kind.MEMBER_LEFT : Kind.MEMBER_REMOVED)
+                  .member(e.userId(), null, null);
+          case ProjectEntity.OwnershipTransferred e ->
+              draft.kind(Kind.OWNERSHIP_TRANSFERRED).member(e.toUserId(), ProjectRole.OWNER, null);
+          case ProjectEntity.MemberInvited e ->
+              draft
+                  .kind(Kind.INVITED)
+                  .invitation(e.inviteId(), e.email(), e.role())
+                  .expiresAt(e.expiresAt());
+          case ProjectEntity.InviteRevoked e ->
+              draft.kind(Kind.INVITATION_REVOKED).invitation(e.inviteId(), e.email(), null);
+          case ProjectEntity.InviteAccepted e ->
+              draft.kind(Kind.INVITATION_ACCEPTED).invitation(e.inviteId(), null, e.role());
+          case ProjectEntity.CanvasAdded e ->
+              draft.kind(Kind.CANVAS_CREATED).canvas(e.canvasId(), e.title());
+          case ProjectEntity.CanvasRemoved e ->
+              draft.kind(Kind.CANVAS_REMOVED).canvas(e.canvasId(), null);
+          case ProjectEntity.CanvasEdited e ->
+              draft.kind(Kind.CANVAS_EDITED).canvas(e.canvasId(), null);
+        };
+    return described.entry();
   }
 
-  /** An entry being filled in from its event. */
+  /** An entry being filled in from its event: when, who and from where come from the event. */
   private static final class Draft {
-    final long sequenceNr;
-    final ProjectEntity.Event event;
-    Kind kind;
-    String subjectUserId;
-    ProjectRole role;
-    ProjectRole previousRole;
-    String name;
-    String orgId;
-    String email;
-    String invitationId;
-    Instant expiresAt;
-    String canvasId;
-    String canvasTitle;
+    private final long sequenceNr;
+    private final ProjectEntity.Event event;
+    private Kind kind;
+    private String subjectUserId;
+    private ProjectRole role;
+    private ProjectRole previousRole;
+    private String name;
+    private String orgId;
+    private String email;
+    private String invitationId;
+    private Instant expiresAt;
+    private String canvasId;
+    private String canvasTitle;
 
     Draft(long sequenceNr, ProjectEntity.Event event) {
       this.sequenceNr = sequenceNr;
       this.event = event;
+    }
+
+    Draft kind(Kind kind) {
+      this.kind = kind;
+      return this;
+    }
+
+    Draft name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    Draft orgId(String orgId) {
+      this.orgId = orgId;
+      return this;
+    }
+
+    /** The member the event is about, the role it was given and the one it had. */
+    Draft member(String userId, ProjectRole role, ProjectRole previousRole) {
+      this.subjectUserId = userId;
+      this.role = role;
+      this.previousRole = previousRole;
+      return this;
+    }
+
+    Draft invitation(String invitationId, String email, ProjectRole role) {
+      this.invitationId = invitationId;
+      this.email = email;
+      this.role = role;
+      return this;
+    }
+
+    Draft expiresAt(Instant expiresAt) {
+      this.expiresAt = expiresAt;
+      return this;
+    }
+
+    Draft canvas(String canvasId, String canvasTitle) {
+      this.canvasId = canvasId;
+      this.canvasTitle = canvasTitle;
+      return this;
     }
 
     Entry entry() {
@@ -390,36 +325,5 @@ public final class ProjectAuditLog {
 
   private static String orElse(String value, Map<String, String> known, String key) {
     return value != null ? value : known.get(key);
-  }
-
-  /** The opaque token of the page that ends before sequence number {@code before}. */
-  static String token(String projectId, long before) {
-    return Base64.getUrlEncoder()
-        .withoutPadding()
-        .encodeToString((TOKEN_MARK + projectId + ":" + before).getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The position a page token of this project's log stands for; refused if it is not one. */
-  static long position(String projectId, String token) {
-    Projects.Refusal invalid =
-        Projects.invalid(
-            "pageToken is not a page of this project's audit log: pass the nextPageToken of the"
-                + " previous page");
-    if (token.length() > MAX_TOKEN) throw invalid;
-    String decoded;
-    try {
-      decoded = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw invalid;
-    }
-    String prefix = TOKEN_MARK + projectId + ":";
-    if (!decoded.startsWith(prefix)) throw invalid;
-    try {
-      long before = Long.parseLong(decoded.substring(prefix.length()));
-      if (before < 2) throw invalid;
-      return before;
-    } catch (NumberFormatException e) {
-      throw invalid;
-    }
   }
 }

@@ -57,7 +57,6 @@ public final class ProjectEntity
   /**
    * A command that changes the project, answered with a {@link Result}; {@code origin} is where the
    * change was asked from (null when not known: a change made inside Easel), kept in its event.
-   * Every change has a constructor without it.
    */
   public sealed interface Change extends Command {
     Origin origin();
@@ -68,68 +67,37 @@ public final class ProjectEntity
   /** Create the project, owned by {@code ownerUserId}, in organization {@code orgId} (or none). */
   public record Create(
       String name, String ownerUserId, String orgId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public Create(String name, String ownerUserId, String orgId, ActorRef<Result> replyTo) {
-      this(name, ownerUserId, orgId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Rename the project. */
   public record Rename(String name, String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public Rename(String name, String byUserId, ActorRef<Result> replyTo) {
-      this(name, byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Archive the project: its name, catalog and invitations are frozen. */
   public record Archive(String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public Archive(String byUserId, ActorRef<Result> replyTo) {
-      this(byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Bring an archived project back. */
   public record Unarchive(String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public Unarchive(String byUserId, ActorRef<Result> replyTo) {
-      this(byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Delete the project. */
-  public record Delete(String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
-    public Delete(String byUserId, ActorRef<Result> replyTo) {
-      this(byUserId, null, replyTo);
-    }
-  }
+  public record Delete(String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {}
 
   /** Make {@code userId} a member with {@code role}. */
   public record AddMember(
       String userId, ProjectRole role, String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public AddMember(String userId, ProjectRole role, String byUserId, ActorRef<Result> replyTo) {
-      this(userId, role, byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Give member {@code userId} another role. */
   public record ChangeRole(
       String userId, ProjectRole role, String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public ChangeRole(String userId, ProjectRole role, String byUserId, ActorRef<Result> replyTo) {
-      this(userId, role, byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Remove member {@code userId}. */
   public record RemoveMember(
-      String userId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
-    public RemoveMember(String userId, String byUserId, ActorRef<Result> replyTo) {
-      this(userId, byUserId, null, replyTo);
-    }
-  }
+      String userId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {}
 
   /**
    * Invite {@code email} to join with {@code role}; {@code tokenHash} is the hash of the token in
@@ -144,26 +112,12 @@ public final class ProjectEntity
       String byUserId,
       Origin origin,
       ActorRef<Result> replyTo)
-      implements Change {
-    public Invite(
-        String email,
-        ProjectRole role,
-        String inviteId,
-        String tokenHash,
-        Instant expiresAt,
-        String byUserId,
-        ActorRef<Result> replyTo) {
-      this(email, role, inviteId, tokenHash, expiresAt, byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Withdraw an invitation that was not accepted yet. */
   public record RevokeInvite(
-      String inviteId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
-    public RevokeInvite(String inviteId, String byUserId, ActorRef<Result> replyTo) {
-      this(inviteId, byUserId, null, replyTo);
-    }
-  }
+      String inviteId, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {}
 
   /**
    * {@code userId} accepts an invitation with its token at {@code now}. A member keeps the higher
@@ -176,37 +130,22 @@ public final class ProjectEntity
       Instant now,
       Origin origin,
       ActorRef<Result> replyTo)
-      implements Change {
-    public AcceptInvite(
-        String inviteId, String tokenHash, String userId, Instant now, ActorRef<Result> replyTo) {
-      this(inviteId, tokenHash, userId, now, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Owner {@code byUserId} makes member {@code toUserId} an owner and becomes an editor. */
   public record TransferOwnership(
-      String toUserId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
-    public TransferOwnership(String toUserId, String byUserId, ActorRef<Result> replyTo) {
-      this(toUserId, byUserId, null, replyTo);
-    }
-  }
+      String toUserId, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {}
 
   /** Add a canvas to the project's catalog. */
   public record AddCanvas(
       String canvasId, String title, String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {
-    public AddCanvas(String canvasId, String title, String byUserId, ActorRef<Result> replyTo) {
-      this(canvasId, title, byUserId, null, replyTo);
-    }
-  }
+      implements Change {}
 
   /** Remove a canvas from the project's catalog. */
   public record RemoveCanvas(
-      String canvasId, String byUserId, Origin origin, ActorRef<Result> replyTo) implements Change {
-    public RemoveCanvas(String canvasId, String byUserId, ActorRef<Result> replyTo) {
-      this(canvasId, byUserId, null, replyTo);
-    }
-  }
+      String canvasId, String byUserId, Origin origin, ActorRef<Result> replyTo)
+      implements Change {}
 
   /**
    * {@code userId} edited canvas {@code canvasId} of the project at {@code at}; told by the canvas.

@@ -88,7 +88,7 @@ class ProjectEntityTest {
   }
 
   void create() {
-    assertThat(accepted(r -> new ProjectEntity.Create("Sales", "ann", "org-1", r)))
+    assertThat(accepted(r -> new ProjectEntity.Create("Sales", "ann", "org-1", null, r)))
         .isInstanceOf(ProjectEntity.ProjectCreated.class);
   }
 
@@ -96,7 +96,7 @@ class ProjectEntityTest {
     accepted(
         r ->
             new ProjectEntity.Invite(
-                "Bob@Example.com ", role, inviteId, "hash-" + inviteId, EXPIRES, "ann", r));
+                "Bob@Example.com ", role, inviteId, "hash-" + inviteId, EXPIRES, "ann", null, r));
   }
 
   @Test
@@ -116,11 +116,14 @@ class ProjectEntityTest {
   @Test
   void createsAProjectOwnedByItsCreator() {
     assertThat(view().status()).isEqualTo(ProjectEntity.Status.NEW);
-    refused(ProjectError.PROJECT_NOT_FOUND, r -> new ProjectEntity.Rename("X", "ann", r));
-    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Create(" ", "ann", null, r));
-    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Create("Sales", "", null, r));
+    refused(ProjectError.PROJECT_NOT_FOUND, r -> new ProjectEntity.Rename("X", "ann", null, r));
+    refused(
+        ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Create(" ", "ann", null, null, r));
+    refused(
+        ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Create("Sales", "", null, null, r));
     create();
-    refused(ProjectError.PROJECT_EXISTS, r -> new ProjectEntity.Create("Other", "bob", null, r));
+    refused(
+        ProjectError.PROJECT_EXISTS, r -> new ProjectEntity.Create("Other", "bob", null, null, r));
     ProjectEntity.ProjectView view = view();
     assertThat(view.projectId()).isEqualTo(projectId);
     assertThat(view.status()).isEqualTo(ProjectEntity.Status.ACTIVE);
@@ -134,12 +137,13 @@ class ProjectEntityTest {
   @Test
   void recordsWhoMadeEachChange() {
     create();
-    ProjectEntity.Event renamed = accepted(r -> new ProjectEntity.Rename("Sales EU", "bob", r));
+    ProjectEntity.Event renamed =
+        accepted(r -> new ProjectEntity.Rename("Sales EU", "bob", null, r));
     assertThat(renamed.byUserId()).isEqualTo("bob");
     assertThat(renamed.at()).isNotNull();
-    acceptedWithoutEvent(r -> new ProjectEntity.Rename(" Sales EU ", "bob", r));
-    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Rename("", "bob", r));
-    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Rename("Y", null, r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Rename(" Sales EU ", "bob", null, r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Rename("", "bob", null, r));
+    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.Rename("Y", null, null, r));
     assertThat(view().name()).isEqualTo("Sales EU");
   }
 
@@ -190,8 +194,9 @@ class ProjectEntityTest {
   @Test
   void keepsNoOriginForAChangeMadeInsideEaselOrACanvasEdit() {
     create();
-    assertThat(accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", r)).origin()).isNull();
-    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
+    assertThat(accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", null, r)).origin())
+        .isNull();
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", null, r));
     ProjectEntity.Event edited =
         project.runCommand(new ProjectEntity.RecordCanvasEdit("c1", "ann", NOW)).event();
     assertThat(edited.origin()).isNull();
@@ -205,7 +210,7 @@ class ProjectEntityTest {
   void aRevokedInvitationNamesItsAddress() {
     create();
     invite("i1", ProjectRole.VIEWER);
-    assertThat(accepted(r -> new ProjectEntity.RevokeInvite("i1", "ann", r)))
+    assertThat(accepted(r -> new ProjectEntity.RevokeInvite("i1", "ann", null, r)))
         .isInstanceOfSatisfying(
             ProjectEntity.InviteRevoked.class,
             revoked -> assertThat(revoked.email()).isEqualTo("bob@example.com"));
@@ -214,7 +219,8 @@ class ProjectEntityTest {
   @Test
   void managesMembersAndTheirRoles() {
     create();
-    assertThat(accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r)))
+    assertThat(
+            accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", null, r)))
         .isEqualTo(
             new ProjectEntity.MemberAdded(
                 "bob",
@@ -224,10 +230,12 @@ class ProjectEntityTest {
                 null));
     refused(
         ProjectError.ALREADY_MEMBER,
-        r -> new ProjectEntity.AddMember("bob", ProjectRole.EDITOR, "ann", r));
-    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.AddMember("cy", null, "ann", r));
+        r -> new ProjectEntity.AddMember("bob", ProjectRole.EDITOR, "ann", null, r));
+    refused(
+        ProjectError.INVALID_ARGUMENT,
+        r -> new ProjectEntity.AddMember("cy", null, "ann", null, r));
     ProjectEntity.Event changed =
-        accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+        accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", null, r));
     assertThat(changed)
         .isInstanceOfSatisfying(
             ProjectEntity.MemberRoleChanged.class,
@@ -235,16 +243,17 @@ class ProjectEntityTest {
               assertThat(e.from()).isEqualTo(ProjectRole.VIEWER);
               assertThat(e.to()).isEqualTo(ProjectRole.EDITOR);
             });
-    acceptedWithoutEvent(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+    acceptedWithoutEvent(
+        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", null, r));
     refused(
         ProjectError.NOT_MEMBER,
-        r -> new ProjectEntity.ChangeRole("zed", ProjectRole.EDITOR, "ann", r));
-    accepted(r -> new ProjectEntity.AddMember("cy", ProjectRole.COMMENTER, "bob", r));
+        r -> new ProjectEntity.ChangeRole("zed", ProjectRole.EDITOR, "ann", null, r));
+    accepted(r -> new ProjectEntity.AddMember("cy", ProjectRole.COMMENTER, "bob", null, r));
     assertThat(view().members())
         .extracting(ProjectEntity.Member::userId)
         .containsExactly("ann", "bob", "cy");
-    accepted(r -> new ProjectEntity.RemoveMember("cy", "ann", r));
-    refused(ProjectError.NOT_MEMBER, r -> new ProjectEntity.RemoveMember("cy", "ann", r));
+    accepted(r -> new ProjectEntity.RemoveMember("cy", "ann", null, r));
+    refused(ProjectError.NOT_MEMBER, r -> new ProjectEntity.RemoveMember("cy", "ann", null, r));
     assertThat(roleOf("cy")).isNull();
     assertThat(roleOf("bob")).isEqualTo(ProjectRole.EDITOR);
   }
@@ -254,15 +263,15 @@ class ProjectEntityTest {
     create();
     refused(
         ProjectError.LAST_OWNER,
-        r -> new ProjectEntity.ChangeRole("ann", ProjectRole.EDITOR, "ann", r));
-    refused(ProjectError.LAST_OWNER, r -> new ProjectEntity.RemoveMember("ann", "ann", r));
+        r -> new ProjectEntity.ChangeRole("ann", ProjectRole.EDITOR, "ann", null, r));
+    refused(ProjectError.LAST_OWNER, r -> new ProjectEntity.RemoveMember("ann", "ann", null, r));
     // with a second owner, either may step down, but not both
-    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.OWNER, "ann", r));
-    accepted(r -> new ProjectEntity.ChangeRole("ann", ProjectRole.VIEWER, "ann", r));
-    refused(ProjectError.LAST_OWNER, r -> new ProjectEntity.RemoveMember("bob", "bob", r));
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.OWNER, "ann", null, r));
+    accepted(r -> new ProjectEntity.ChangeRole("ann", ProjectRole.VIEWER, "ann", null, r));
+    refused(ProjectError.LAST_OWNER, r -> new ProjectEntity.RemoveMember("bob", "bob", null, r));
     refused(
         ProjectError.LAST_OWNER,
-        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.COMMENTER, "bob", r));
+        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.COMMENTER, "bob", null, r));
     assertThat(project.getState().ownerCount()).isEqualTo(1);
     assertThat(project.getState().lastOwner("bob")).isTrue();
     assertThat(project.getState().lastOwner("ann")).isFalse();
@@ -271,19 +280,21 @@ class ProjectEntityTest {
   @Test
   void transfersOwnershipToAMember() {
     create();
-    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
-    accepted(r -> new ProjectEntity.AddMember("cy", ProjectRole.EDITOR, "ann", r));
-    refused(ProjectError.NOT_OWNER, r -> new ProjectEntity.TransferOwnership("cy", "bob", r));
-    refused(ProjectError.NOT_MEMBER, r -> new ProjectEntity.TransferOwnership("zed", "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", null, r));
+    accepted(r -> new ProjectEntity.AddMember("cy", ProjectRole.EDITOR, "ann", null, r));
+    refused(ProjectError.NOT_OWNER, r -> new ProjectEntity.TransferOwnership("cy", "bob", null, r));
     refused(
-        ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.TransferOwnership("ann", "ann", r));
+        ProjectError.NOT_MEMBER, r -> new ProjectEntity.TransferOwnership("zed", "ann", null, r));
+    refused(
+        ProjectError.INVALID_ARGUMENT,
+        r -> new ProjectEntity.TransferOwnership("ann", "ann", null, r));
     ProjectEntity.Event transferred =
-        accepted(r -> new ProjectEntity.TransferOwnership("bob", "ann", r));
+        accepted(r -> new ProjectEntity.TransferOwnership("bob", "ann", null, r));
     assertThat(transferred.byUserId()).isEqualTo("ann");
     assertThat(roleOf("bob")).isEqualTo(ProjectRole.OWNER);
     assertThat(roleOf("ann")).isEqualTo(ProjectRole.EDITOR);
     assertThat(project.getState().ownerCount()).isEqualTo(1);
-    refused(ProjectError.NOT_OWNER, r -> new ProjectEntity.TransferOwnership("cy", "ann", r));
+    refused(ProjectError.NOT_OWNER, r -> new ProjectEntity.TransferOwnership("cy", "ann", null, r));
   }
 
   @Test
@@ -292,25 +303,28 @@ class ProjectEntityTest {
     invite("i1", ProjectRole.EDITOR);
     refused(
         ProjectError.INVITE_EXISTS,
-        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i1", "h", EXPIRES, "ann", r));
+        r ->
+            new ProjectEntity.Invite(
+                "x@y.z", ProjectRole.VIEWER, "i1", "h", EXPIRES, "ann", null, r));
     refused(
         ProjectError.INVALID_ARGUMENT,
-        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", null, "ann", r));
+        r ->
+            new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", null, "ann", null, r));
     refused(
         ProjectError.INVITE_NOT_FOUND,
-        r -> new ProjectEntity.AcceptInvite("nope", "hash-i1", "bob", NOW, r));
+        r -> new ProjectEntity.AcceptInvite("nope", "hash-i1", "bob", NOW, null, r));
     refused(
         ProjectError.INVITE_INVALID,
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-other", "bob", NOW, r));
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-other", "bob", NOW, null, r));
     ProjectEntity.Event accepted =
-        accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
+        accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, null, r));
     assertThat(accepted)
         .isEqualTo(new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "bob", NOW, null));
     assertThat(roleOf("bob")).isEqualTo(ProjectRole.EDITOR);
     refused(
         ProjectError.INVITE_USED,
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, r));
-    refused(ProjectError.INVITE_USED, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, null, r));
+    refused(ProjectError.INVITE_USED, r -> new ProjectEntity.RevokeInvite("i1", "ann", null, r));
 
     ProjectEntity.InvitationView shown = view().invitations().get(0);
     assertThat(shown)
@@ -333,13 +347,17 @@ class ProjectEntityTest {
     invite("i1", ProjectRole.VIEWER);
     refused(
         ProjectError.INVITE_EXPIRED,
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES, r));
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES, null, r));
     refused(
         ProjectError.INVITE_EXPIRED,
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES.plusSeconds(1), r));
+        r ->
+            new ProjectEntity.AcceptInvite(
+                "i1", "hash-i1", "bob", EXPIRES.plusSeconds(1), null, r));
     assertThat(roleOf("bob")).isNull();
     accepted(
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", EXPIRES.minusMillis(1), r));
+        r ->
+            new ProjectEntity.AcceptInvite(
+                "i1", "hash-i1", "bob", EXPIRES.minusMillis(1), null, r));
     assertThat(roleOf("bob")).isEqualTo(ProjectRole.VIEWER);
   }
 
@@ -347,30 +365,35 @@ class ProjectEntityTest {
   void revokesInvitationsAndNeverLowersAMembersRole() {
     create();
     invite("i1", ProjectRole.VIEWER);
-    accepted(r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
-    refused(ProjectError.INVITE_NOT_FOUND, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+    accepted(r -> new ProjectEntity.RevokeInvite("i1", "ann", null, r));
+    refused(
+        ProjectError.INVITE_NOT_FOUND, r -> new ProjectEntity.RevokeInvite("i1", "ann", null, r));
     refused(
         ProjectError.INVITE_NOT_FOUND,
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, null, r));
     assertThat(view().invitations()).isEmpty();
     // the only owner accepting a viewer invitation stays an owner
     invite("i2", ProjectRole.VIEWER);
-    accepted(r -> new ProjectEntity.AcceptInvite("i2", "hash-i2", "ann", NOW, r));
+    accepted(r -> new ProjectEntity.AcceptInvite("i2", "hash-i2", "ann", NOW, null, r));
     assertThat(roleOf("ann")).isEqualTo(ProjectRole.OWNER);
   }
 
   @Test
   void keepsACatalogOfCanvases() {
     create();
-    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
-    accepted(r -> new ProjectEntity.AddCanvas("c2", "Churn", "bob", r));
-    refused(ProjectError.CANVAS_EXISTS, r -> new ProjectEntity.AddCanvas("c1", "Again", "ann", r));
-    refused(ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.AddCanvas("", "X", "ann", r));
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", null, r));
+    accepted(r -> new ProjectEntity.AddCanvas("c2", "Churn", "bob", null, r));
+    refused(
+        ProjectError.CANVAS_EXISTS,
+        r -> new ProjectEntity.AddCanvas("c1", "Again", "ann", null, r));
+    refused(
+        ProjectError.INVALID_ARGUMENT, r -> new ProjectEntity.AddCanvas("", "X", "ann", null, r));
     assertThat(view().canvases())
         .extracting(ProjectEntity.CanvasEntry::canvasId, ProjectEntity.CanvasEntry::addedBy)
         .containsExactly(tuple("c1", "ann"), tuple("c2", "bob"));
-    accepted(r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
-    refused(ProjectError.CANVAS_NOT_FOUND, r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+    accepted(r -> new ProjectEntity.RemoveCanvas("c1", "ann", null, r));
+    refused(
+        ProjectError.CANVAS_NOT_FOUND, r -> new ProjectEntity.RemoveCanvas("c1", "ann", null, r));
     assertThat(view().canvases())
         .extracting(ProjectEntity.CanvasEntry::title)
         .containsExactly("Churn");
@@ -380,72 +403,79 @@ class ProjectEntityTest {
   void freezesNameCatalogAndInvitationsWhileArchived() {
     create();
     invite("i1", ProjectRole.VIEWER);
-    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
-    accepted(r -> new ProjectEntity.Archive("ann", r));
-    acceptedWithoutEvent(r -> new ProjectEntity.Archive("ann", r));
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", null, r));
+    accepted(r -> new ProjectEntity.Archive("ann", null, r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Archive("ann", null, r));
     assertThat(view().archived()).isTrue();
-    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.Rename("X", "ann", r));
-    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.AddCanvas("c2", "", "ann", r));
-    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.Rename("X", "ann", null, r));
+    refused(
+        ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.AddCanvas("c2", "", "ann", null, r));
+    refused(
+        ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.RemoveCanvas("c1", "ann", null, r));
     refused(
         ProjectError.PROJECT_ARCHIVED,
-        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", EXPIRES, "ann", r));
-    refused(ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
+        r ->
+            new ProjectEntity.Invite(
+                "x@y.z", ProjectRole.VIEWER, "i2", "h", EXPIRES, "ann", null, r));
+    refused(
+        ProjectError.PROJECT_ARCHIVED, r -> new ProjectEntity.RevokeInvite("i1", "ann", null, r));
     refused(
         ProjectError.PROJECT_ARCHIVED,
-        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, r));
+        r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "bob", NOW, null, r));
     // members stay manageable
-    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
-    accepted(r -> new ProjectEntity.Unarchive("ann", r));
-    acceptedWithoutEvent(r -> new ProjectEntity.Unarchive("ann", r));
-    accepted(r -> new ProjectEntity.Rename("Sales 2025", "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", null, r));
+    accepted(r -> new ProjectEntity.Unarchive("ann", null, r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Unarchive("ann", null, r));
+    accepted(r -> new ProjectEntity.Rename("Sales 2025", "ann", null, r));
     assertThat(view().archived()).isFalse();
   }
 
   @Test
   void refusesEverythingButReadingOnceDeleted() {
     create();
-    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", null, r));
     invite("i1", ProjectRole.VIEWER);
-    assertThat(accepted(r -> new ProjectEntity.Delete("ann", r)).byUserId()).isEqualTo("ann");
+    assertThat(accepted(r -> new ProjectEntity.Delete("ann", null, r)).byUserId()).isEqualTo("ann");
     assertThat(view().status()).isEqualTo(ProjectEntity.Status.DELETED);
     ProjectError deleted = ProjectError.PROJECT_DELETED;
-    refused(deleted, r -> new ProjectEntity.Create("Sales", "ann", null, r));
-    refused(deleted, r -> new ProjectEntity.Rename("X", "ann", r));
-    refused(deleted, r -> new ProjectEntity.Archive("ann", r));
-    refused(deleted, r -> new ProjectEntity.Unarchive("ann", r));
-    refused(deleted, r -> new ProjectEntity.Delete("ann", r));
-    refused(deleted, r -> new ProjectEntity.AddMember("cy", ProjectRole.VIEWER, "ann", r));
-    refused(deleted, r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
-    refused(deleted, r -> new ProjectEntity.RemoveMember("bob", "ann", r));
+    refused(deleted, r -> new ProjectEntity.Create("Sales", "ann", null, null, r));
+    refused(deleted, r -> new ProjectEntity.Rename("X", "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.Archive("ann", null, r));
+    refused(deleted, r -> new ProjectEntity.Unarchive("ann", null, r));
+    refused(deleted, r -> new ProjectEntity.Delete("ann", null, r));
+    refused(deleted, r -> new ProjectEntity.AddMember("cy", ProjectRole.VIEWER, "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.RemoveMember("bob", "ann", null, r));
     refused(
         deleted,
-        r -> new ProjectEntity.Invite("x@y.z", ProjectRole.VIEWER, "i2", "h", EXPIRES, "ann", r));
-    refused(deleted, r -> new ProjectEntity.RevokeInvite("i1", "ann", r));
-    refused(deleted, r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, r));
-    refused(deleted, r -> new ProjectEntity.TransferOwnership("bob", "ann", r));
-    refused(deleted, r -> new ProjectEntity.AddCanvas("c1", "T", "ann", r));
-    refused(deleted, r -> new ProjectEntity.RemoveCanvas("c1", "ann", r));
+        r ->
+            new ProjectEntity.Invite(
+                "x@y.z", ProjectRole.VIEWER, "i2", "h", EXPIRES, "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.RevokeInvite("i1", "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, null, r));
+    refused(deleted, r -> new ProjectEntity.TransferOwnership("bob", "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.AddCanvas("c1", "T", "ann", null, r));
+    refused(deleted, r -> new ProjectEntity.RemoveCanvas("c1", "ann", null, r));
   }
 
   @Test
   void recoversTheSameProject() {
     create();
-    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", r));
-    accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", null, r));
+    accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", null, r));
     invite("i1", ProjectRole.COMMENTER);
     invite("i2", ProjectRole.VIEWER);
-    accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, r));
-    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "bob", r));
-    accepted(r -> new ProjectEntity.TransferOwnership("bob", "ann", r));
-    accepted(r -> new ProjectEntity.Archive("bob", r));
+    accepted(r -> new ProjectEntity.AcceptInvite("i1", "hash-i1", "cy", NOW, null, r));
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "bob", null, r));
+    accepted(r -> new ProjectEntity.TransferOwnership("bob", "ann", null, r));
+    accepted(r -> new ProjectEntity.Archive("bob", null, r));
     ProjectEntity.ProjectView before = view();
     ProjectEntity.State state = project.getState();
     assertThat(project.restart().state()).isEqualTo(state);
     assertThat(view()).isEqualTo(before);
     refused(
         ProjectError.LAST_OWNER,
-        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "bob", r));
+        r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "bob", null, r));
   }
 
   List<ProjectEntity.Event> edited(String canvasId, String userId, Instant at) {
@@ -455,8 +485,8 @@ class ProjectEntityTest {
   @Test
   void recordsWhoEditedACanvasAtMostOncePerUserAndInterval() {
     create();
-    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", r));
-    accepted(r -> new ProjectEntity.AddCanvas("c2", "Churn", "ann", r));
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", null, r));
+    accepted(r -> new ProjectEntity.AddCanvas("c2", "Churn", "ann", null, r));
     assertThat(edited("c1", "bob", NOW))
         .containsExactly(new ProjectEntity.CanvasEdited("c1", "bob", NOW));
     // the default interval is ten minutes
@@ -470,10 +500,10 @@ class ProjectEntityTest {
     assertThat(edited("c1", "bob", NOW.plusSeconds(700))).isEmpty();
     // canvases outside the catalog, and deleted projects, note nothing
     assertThat(edited("elsewhere", "bob", NOW)).isEmpty();
-    accepted(r -> new ProjectEntity.RemoveCanvas("c2", "ann", r));
+    accepted(r -> new ProjectEntity.RemoveCanvas("c2", "ann", null, r));
     assertThat(project.getState().editsNoted()).doesNotContainKey("c2/bob");
     assertThat(edited("c2", "bob", NOW.plusSeconds(3600))).isEmpty();
-    accepted(r -> new ProjectEntity.Delete("ann", r));
+    accepted(r -> new ProjectEntity.Delete("ann", null, r));
     assertThat(edited("c1", "bob", NOW.plusSeconds(3600))).isEmpty();
   }
 
@@ -481,8 +511,8 @@ class ProjectEntityTest {
   void showsItsRevisionTheSequenceNumberOfItsLatestEvent() {
     assertThat(view().revision()).isZero();
     create();
-    accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", r));
-    acceptedWithoutEvent(r -> new ProjectEntity.Rename("Sales EU", "ann", r));
+    accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", null, r));
+    acceptedWithoutEvent(r -> new ProjectEntity.Rename("Sales EU", "ann", null, r));
     assertThat(view().revision()).isEqualTo(2);
     project.restart();
     assertThat(view().revision()).isEqualTo(2);
@@ -491,9 +521,9 @@ class ProjectEntityTest {
   @Test
   void listsMembersByRoleThenId() {
     create();
-    accepted(r -> new ProjectEntity.AddMember("zoe", ProjectRole.VIEWER, "ann", r));
-    accepted(r -> new ProjectEntity.AddMember("al", ProjectRole.VIEWER, "ann", r));
-    accepted(r -> new ProjectEntity.AddMember("max", ProjectRole.EDITOR, "ann", r));
+    accepted(r -> new ProjectEntity.AddMember("zoe", ProjectRole.VIEWER, "ann", null, r));
+    accepted(r -> new ProjectEntity.AddMember("al", ProjectRole.VIEWER, "ann", null, r));
+    accepted(r -> new ProjectEntity.AddMember("max", ProjectRole.EDITOR, "ann", null, r));
     assertThat(view().members())
         .extracting(ProjectEntity.Member::userId)
         .isEqualTo(List.of("ann", "max", "al", "zoe"));

@@ -51,6 +51,7 @@ import dev.easel.api.v1.ListSecurityEventsRequest;
 import dev.easel.api.v1.LoginRequest;
 import dev.easel.api.v1.LogoutRequest;
 import dev.easel.api.v1.Organization;
+import dev.easel.api.v1.OrganizationMember;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.Project;
 import dev.easel.api.v1.ProjectMember;
@@ -804,9 +805,42 @@ class AccessMatrixIntegrationTest {
       afterwards.add(then);
     }
 
-    /** Makes another member an owner of each project the acting person is the only owner of. */
+    /**
+     * Makes another member an owner of each project, and an admin of each organization, that the
+     * acting person is the only owner or admin of.
+     */
     void handOverProjectsAloneOwned() {
       Person person = acting();
+      var organizations = person.stubs.organizations();
+      String pageToken = "";
+      do {
+        var page =
+            organizations.listOrganizations(
+                ListOrganizationsRequest.newBuilder().setPageToken(pageToken).build());
+        for (var listed : page.getOrganizationsList()) {
+          Organization org =
+              organizations.getOrganization(
+                  GetOrganizationRequest.newBuilder().setOrgId(listed.getOrgId()).build());
+          List<OrganizationMember> members = org.getMembersList();
+          if (!org.getAdmin()
+              || members.size() < 2
+              || members.stream().filter(OrganizationMember::getAdmin).count() > 1) {
+            continue;
+          }
+          OrganizationMember heir =
+              members.stream()
+                  .filter(m -> !m.getUserId().equals(person.userId))
+                  .findFirst()
+                  .orElseThrow();
+          organizations.addOrganizationMember(
+              AddOrganizationMemberRequest.newBuilder()
+                  .setOrgId(org.getOrgId())
+                  .setEmail(heir.getEmail())
+                  .setAdmin(true)
+                  .build());
+        }
+        pageToken = page.getNextPageToken();
+      } while (!pageToken.isEmpty());
       var projects = person.stubs.projects();
       for (Project project :
           projects.listProjects(ListProjectsRequest.getDefaultInstance()).getProjectsList()) {

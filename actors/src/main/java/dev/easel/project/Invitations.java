@@ -3,30 +3,42 @@ package dev.easel.project;
 import com.typesafe.config.Config;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.RequestOrigin;
+import dev.easel.mail.Delivery;
+import dev.easel.mail.MailQuota;
+import dev.easel.mail.Mailer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Invitations to a project by email. An owner (or an admin of the project's organization) invites
  * an address with a role and gets back a link holding a signed, expiring token ({@link
- * InvitationTokens}); Easel sends no mail, so the owner passes the link on. The signed-in user
- * whose account uses that address accepts it and becomes a member with the invited role (or keeps a
- * higher one). The project keeps only the token's hash and accepts each invitation once, unless it
- * was revoked or expired. Creating, revoking and accepting take the {@link RequestOrigin} of the
- * request, which the project's audit log shows; the forms without one record none.
+ * InvitationTokens}). When mail is on ({@code easel.mail}), the link is also mailed to the address
+ * ({@link InvitationLetter}, sent by the {@link Mailer}) and the answer says whether that worked;
+ * an invitation whose mail failed stands, and the owner passes its link on. Each user may have
+ * {@code easel.mail.invitations-per-user} invitation emails sent per period ({@link MailQuota}).
+ * The signed-in user whose account uses that address accepts it and becomes a member with the
+ * invited role (or keeps a higher one). The project keeps only the token's hash and accepts each
+ * invitation once, unless it was revoked or expired. Creating, revoking and accepting take the
+ * {@link RequestOrigin} of the request, which the project's audit log shows; the forms without one
+ * record none.
  */
 public final class Invitations {
+  private static final Logger log = LoggerFactory.getLogger(Invitations.class);
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+");
 
   /**
-   * A new invitation: its link ({@code acceptUrl}) and the token in it. The token is a secret of
-   * the invited person and is not shown by {@link #toString()}.
+   * A new invitation: its link ({@code acceptUrl}), the token in it, and whether the link was
+   * mailed to the invited address ({@code mail}). The token is a secret of the invited person and
+   * is not shown by {@link #toString()}.
    */
   public record Created(
       String invitationId,
@@ -34,10 +46,15 @@ public final class Invitations {
       ProjectRole role,
       String token,
       Instant expiresAt,
-      String acceptUrl) {
+      String acceptUrl,
+      Delivery mail) {
     @Override
     public String toString() {
-      return "Created[invitationId=" + invitationId + ", role=" + role + "]";
+      return "Created[invitationId=" + invitationId + ", role=" + role + ", mail=" + mail + "]";
+    }
+
+    Created mailed(Delivery delivery) {
+      return new Created(invitationId, email, role, token, expiresAt, acceptUrl, delivery);
     }
   }
 
@@ -47,12 +64,21 @@ public final class Invitations {
   private final Duration lifetime;
   private final String acceptUrl;
   private final Duration askTimeout;
+  private final Mailer mailer;
+  private final MailQuota quota;
 
+  /** Invitations whose links are mailed by {@code mailer} (which may be off). */
   public Invitations(
-      ActorSystem<?> system, Projects projects, InvitationTokens tokens, Clock clock) {
+      ActorSystem<?> system,
+      Projects projects,
+      InvitationTokens tokens,
+      Mailer mailer,
+      Clock clock) {
     Config config = system.settings().config();
     this.projects = projects;
     this.tokens = tokens;
+    this.mailer = mailer;
+    this.quota = MailQuota.invitations(mailer.settings(), clock);
     this.clock = clock;
     this.lifetime = config.getDuration("easel.projects.invitation-lifetime");
     this.acceptUrl = config.getString("easel.projects.invitation-accept-url");
@@ -68,7 +94,12 @@ public final class Invitations {
     return create(userId, projectId, email, role, RequestOrigin.UNKNOWN);
   }
 
-  /** As {@link #create(String, String, String, String)}, asked from {@code origin}. */
+  /**
+   * As {@link #create(String, String, String, String)}, asked from {@code origin}. The invitation
+   * is made first; then, with mail on, its link is mailed, and the answer waits for that (at most
+   * {@code easel.mail.timeout}). A mail that cannot be sent leaves the invitation standing: {@link
+   * Created#mail()} says why it was not sent.
+   */
   public CompletionStage<Created> create(
       String userId, String projectId, String email, String role, RequestOrigin origin) {
     String address = email == null ? "" : EmailIndexEntity.normalize(email);
@@ -115,9 +146,55 @@ public final class Invitations {
                             invitedRole,
                             token,
                             expiresAt,
-                            acceptUrl + "#token=" + token);
-                      });
+                            acceptUrl + "#token=" + token,
+                            Delivery.OFF);
+                      })
+                  .thenCompose(created -> mail(userId, allowed.view(), created));
             });
+  }
+
+  /** Mails {@code created}'s link to its address when mail is on; never fails. */
+  private CompletionStage<Created> mail(
+      String userId, ProjectEntity.ProjectView project, Created created) {
+    if (!mailer.on()) return CompletableFuture.completedFuture(created);
+    if (!quota.take(userId)) {
+      log.warn(
+          "mail: invitation {} to project {} not mailed: its inviter reached the limit ({})",
+          created.invitationId(),
+          project.projectId(),
+          quota.describe());
+      return CompletableFuture.completedFuture(
+          created.mailed(
+              Delivery.failed(
+                  "you reached the limit of invitation emails ("
+                      + quota.describe()
+                      + "); pass the link on yourself")));
+    }
+    return projects
+        .people()
+        .lookUp(userId)
+        .thenCompose(
+            inviter ->
+                mailer.send(
+                    InvitationLetter.compose(
+                        created.invitationId(),
+                        project.projectId(),
+                        inviter == null ? "" : inviter.displayName(),
+                        project.name(),
+                        created.role(),
+                        created.email(),
+                        created.acceptUrl(),
+                        created.expiresAt())))
+        .exceptionally(
+            e -> {
+              log.warn(
+                  "mail: invitation {} to project {} not mailed: {}",
+                  created.invitationId(),
+                  project.projectId(),
+                  e.toString());
+              return Delivery.failed("the invitation email could not be prepared");
+            })
+        .thenApply(created::mailed);
   }
 
   /** The project's invitations that wait to be accepted and have not expired, oldest first. */

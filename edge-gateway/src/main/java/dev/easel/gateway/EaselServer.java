@@ -22,6 +22,8 @@ import dev.easel.identity.SecretBox;
 import dev.easel.identity.SecurityLog;
 import dev.easel.identity.SignInStates;
 import dev.easel.identity.TokenKeys;
+import dev.easel.mail.MailSettings;
+import dev.easel.mail.Mailer;
 import dev.easel.project.InvitationTokens;
 import dev.easel.project.Invitations;
 import dev.easel.project.Organizations;
@@ -54,9 +56,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
+  private final Mailer mailer;
 
-  private EaselServer(Server server) {
+  private EaselServer(Server server, Mailer mailer) {
     this.server = server;
+    this.mailer = mailer;
   }
 
   /** Starts serving; {@code easel.http.port} 0 picks a free port. */
@@ -83,11 +87,16 @@ public final class EaselServer implements AutoCloseable {
     People people = new People(system);
     Projects projects = new Projects(system, canvases, people);
     Organizations organizations = new Organizations(system, projects, people);
+    Mailer mailer =
+        Mailer.start(
+            MailSettings.load(system.settings().config().getConfig("easel.mail")),
+            Clock.systemUTC());
     Invitations invitations =
         new Invitations(
             system,
             projects,
             openInvitationTokens(system, identity.getString("issuer")),
+            mailer,
             Clock.systemUTC());
     SecurityLog securityLog = new SecurityLog(system, Clock.systemUTC());
     TrustedProxies proxies = TrustedProxies.parse(config.getString("trusted-proxies"));
@@ -180,7 +189,7 @@ public final class EaselServer implements AutoCloseable {
             .decorator(proxies.decorator())
             .build();
     server.start().join();
-    return new EaselServer(server);
+    return new EaselServer(server, mailer);
   }
 
   /** The configured identity providers and the routes that sign in with them. */
@@ -272,5 +281,6 @@ public final class EaselServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop().join();
+    mailer.close();
   }
 }

@@ -236,6 +236,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
                 .setToken(created.token())
                 .setExpiresAt(created.expiresAt().toString())
                 .setAcceptUrl(created.acceptUrl())
+                .setMailed(created.mail().sent())
+                .setMailError(created.mail().problem())
                 .build());
   }
 

@@ -150,6 +150,9 @@ class ProjectManagementIntegrationTest {
       assertThat(token.split("\\.")).hasSize(3);
       assertThat(body(invited).path("acceptUrl").asText()).endsWith("#token=" + token);
       assertThat(body(invited).path("expiresAt").asText()).isNotBlank();
+      // This node sends no mail (easel.mail.host is empty): nothing was mailed, and no error.
+      assertThat(body(invited).path("mailed").asBoolean()).isFalse();
+      assertThat(body(invited).path("mailError").asText()).isEmpty();
       var pending = ok(api.get(ann, invitations));
       assertThat(body(pending).path("invitations")).hasSize(1);
       assertThat(body(pending).at("/invitations/0/email").asText()).isEqualTo("dee@example.org");

@@ -209,49 +209,100 @@ final class ApiPolicy implements AsyncServerInterceptor {
     if (!method.startsWith("easel.")) { // reflection, health
       return CompletableFuture.completedFuture(next.startCall(call, headers));
     }
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    return admit(method, ctx)
+        .handle(
+            (caller, failure) -> {
+              if (failure != null) {
+                close(call, ApiErrors.from(failure));
+                return new ServerCall.Listener<I>() {};
+              }
+              ServerCall.Listener<I> listener = next.startCall(call, headers);
+              String project = onlyProject(method, caller);
+              return project == null ? listener : new OneProject<>(listener, call, project, ctx);
+            });
+  }
+
+  /**
+   * Admits a call of {@code method} made with the credential of {@code ctx}'s request: the rule of
+   * the RPC, authentication, what the credential may call, and the caller's rate limit. Every face
+   * of an RPC passes here: gRPC, gRPC-Web and REST through {@link #asyncInterceptCall}, the REST
+   * stream of ops ({@link OpStreamRoute}) directly.
+   *
+   * @return a stage completed (on {@code ctx}'s event loop for a signed-in call) with the caller,
+   *     which is then also kept in {@code ctx} for the services, or with null for a public call; or
+   *     failed with the {@link StatusRuntimeException} that refuses the call
+   */
+  CompletableFuture<Caller> admit(String method, ServiceRequestContext ctx) {
     Rule rule = ruleFor(method);
     if (rule == null) {
-      return refuse(
-          call,
+      return CompletableFuture.failedFuture(
           ApiErrors.status(
               Code.PERMISSION_DENIED, "NO_ACCESS_RULE", "no access rule for " + method));
     }
-    if (rule.requirement() == Requirement.PUBLIC) {
-      return CompletableFuture.completedFuture(next.startCall(call, headers));
-    }
-    ServiceRequestContext ctx = ServiceRequestContext.current();
+    if (rule.requirement() == Requirement.PUBLIC) return CompletableFuture.completedFuture(null);
     return callers
         .authenticate(ctx.request().headers())
         .toCompletableFuture()
         .handleAsync(
             (caller, failure) -> {
-              if (failure != null) return refuse(call, ApiErrors.from(failure)).join();
+              if (failure != null) throw ApiErrors.from(failure);
               String refusal = refusalFor(rule, caller, method);
               if (refusal != null) {
-                return refuse(
-                        call,
-                        ApiErrors.status(Code.PERMISSION_DENIED, "API_KEY_NOT_ALLOWED", refusal))
-                    .join();
+                throw ApiErrors.status(Code.PERMISSION_DENIED, "API_KEY_NOT_ALLOWED", refusal);
               }
               try {
                 limits.admit(caller);
               } catch (RateLimits.Exceeded e) {
-                return refuse(call, ApiErrors.rateLimited(e)).join();
+                throw ApiErrors.rateLimited(e);
               }
               ctx.setAttr(Callers.CALLER, caller);
-              ServerCall.Listener<I> listener = next.startCall(call, headers);
-              if (caller.onlyProject() != null && rule.requirement() == Requirement.PROJECT_ROLE) {
-                return new OneProject<>(listener, call, caller.onlyProject(), ctx);
-              }
-              return listener;
+              return caller;
             },
             ctx.eventLoop());
   }
 
-  private static <I> CompletableFuture<ServerCall.Listener<I>> refuse(
-      ServerCall<I, ?> call, StatusRuntimeException refusal) {
-    close(call, refusal);
-    return CompletableFuture.completedFuture(new ServerCall.Listener<>() {});
+  /**
+   * The one project that {@code caller} may reach with a call of {@code method}, when its API key
+   * is limited to one and the call is about a project's resource; null when nothing limits it.
+   */
+  static String onlyProject(String method, Caller caller) {
+    Rule rule = ruleFor(method);
+    if (caller == null || caller.onlyProject() == null || rule == null) return null;
+    return rule.requirement() == Requirement.PROJECT_ROLE ? caller.onlyProject() : null;
+  }
+
+  /**
+   * Whether a request (a protobuf message) stays within {@code project}: it names the project or a
+   * canvas of it. Fails with NOT_FOUND for another project's resource (as for a non-member, so
+   * nothing outside can be probed) and PERMISSION_DENIED for a request naming no project.
+   */
+  CompletableFuture<Void> reach(String project, Object request) {
+    Resource resource = Resource.of(request);
+    if (resource == null) {
+      return CompletableFuture.failedFuture(
+          ApiErrors.status(
+              Code.PERMISSION_DENIED,
+              "API_KEY_NOT_ALLOWED",
+              "this API key is limited to project " + project));
+    }
+    if (resource.projectId() != null) {
+      return project.equals(resource.projectId())
+          ? CompletableFuture.completedFuture(null)
+          : CompletableFuture.failedFuture(
+              ApiErrors.status(
+                  Code.NOT_FOUND,
+                  "PROJECT_NOT_FOUND",
+                  "There is no project " + resource.projectId()));
+    }
+    return projectOfCanvas
+        .apply(resource.canvasId())
+        .toCompletableFuture()
+        .thenApply(
+            owner -> {
+              if (!project.equals(owner)) throw ApiErrors.notFound(resource.canvasId());
+              return null;
+            });
   }
 
   private static void close(ServerCall<?, ?> call, StatusRuntimeException refusal) {
@@ -315,43 +366,20 @@ final class ApiPolicy implements AsyncServerInterceptor {
     @Override
     public void onMessage(I message) {
       if (refused) return;
-      Resource resource = Resource.of(message);
-      if (resource == null) {
-        close(
-            call,
-            ApiErrors.status(
-                Code.PERMISSION_DENIED,
-                "API_KEY_NOT_ALLOWED",
-                "this API key is limited to project " + project));
-        refused = true;
-      } else if (resource.projectId() != null) {
-        if (project.equals(resource.projectId())) delegate.onMessage(message);
-        else {
-          notFound(
-              ApiErrors.status(
-                  Code.NOT_FOUND,
-                  "PROJECT_NOT_FOUND",
-                  "There is no project " + resource.projectId()));
-        }
-      } else {
-        checking = true;
-        projectOfCanvas
-            .apply(resource.canvasId())
-            .whenCompleteAsync(
-                (owner, failure) -> {
-                  checking = false;
-                  if (failure != null) {
-                    refused = true;
-                    close(call, ApiErrors.from(failure));
-                  } else if (!project.equals(owner)) {
-                    notFound(ApiErrors.notFound(resource.canvasId()));
-                  } else {
-                    delegate.onMessage(message);
-                    if (halfClosed) delegate.onHalfClose();
-                  }
-                },
-                ctx.eventLoop());
-      }
+      checking = true;
+      reach(project, message)
+          .whenCompleteAsync(
+              (ok, failure) -> {
+                checking = false;
+                if (failure != null) {
+                  refused = true;
+                  close(call, ApiErrors.from(failure));
+                } else {
+                  delegate.onMessage(message);
+                  if (halfClosed) delegate.onHalfClose();
+                }
+              },
+              ctx.eventLoop());
     }
 
     @Override
@@ -359,11 +387,6 @@ final class ApiPolicy implements AsyncServerInterceptor {
       if (refused) return;
       if (checking) halfClosed = true;
       else delegate.onHalfClose();
-    }
-
-    private void notFound(StatusRuntimeException refusal) {
-      refused = true;
-      close(call, refusal);
     }
   }
 }

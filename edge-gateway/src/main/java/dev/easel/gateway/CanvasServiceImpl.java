@@ -31,13 +31,14 @@ import dev.easel.ot.Json0;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.Executor;
 
 /**
  * {@code easel.v1.CanvasService}: each method checks its request, asks the canvas, and translates
@@ -207,66 +208,124 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
 
   @Override
   public void streamOps(StreamOpsRequest request, StreamObserver<CanvasOp> response) {
+    String user = callers.signedInUser(response);
+    if (user == null) return;
+    ServerCallStreamObserver<CanvasOp> call = (ServerCallStreamObserver<CanvasOp>) response;
+    Runnable stop =
+        follow(
+            request,
+            user,
+            ServiceRequestContext.current().eventLoop(),
+            new OpSink() {
+              @Override
+              public void started() {}
+
+              @Override
+              public void op(CanvasOp op) {
+                call.onNext(op);
+              }
+
+              @Override
+              public void failed(StatusRuntimeException failure) {
+                call.onError(failure);
+              }
+            });
+    // gRPC takes the cancel handler only while the call is being set up.
+    call.setOnCancelHandler(stop);
+  }
+
+  /** Where the ops of a followed canvas go: one call at a time, on the executor given. */
+  interface OpSink {
+    /** The caller may read the canvas and it exists: ops follow (none may come for a while). */
+    void started();
+
+    void op(CanvasOp op);
+
+    /** The stream ends with this failure, before or after {@link #started()}. */
+    void failed(StatusRuntimeException failure);
+  }
+
+  /**
+   * Follows a canvas for {@code user}, as {@code StreamOps} does: checks the request, the user's
+   * role on the canvas ({@link ProjectPolicy.Action#CANVAS_READ}) and that the canvas exists, then
+   * delivers every op from {@code from_version} on, those applied so far and then the live ones,
+   * each exactly once and in order. gRPC (and gRPC-Web) and the REST stream ({@link OpStreamRoute})
+   * follow canvases here, after {@link ApiPolicy} admitted the call.
+   *
+   * @return stops following; safe to run at any time and from any thread, also before {@link
+   *     OpSink#started()}
+   */
+  Runnable follow(StreamOpsRequest request, String user, Executor executor, OpSink sink) {
     String canvasId = request.getCanvasId();
     String problem = Canvases.checkId(canvasId);
     if (problem != null || request.getFromVersion() < 0) {
-      response.onError(ApiErrors.invalid(problem != null ? problem : "from_version must be >= 0"));
-      return;
+      sink.failed(ApiErrors.invalid(problem != null ? problem : "from_version must be >= 0"));
+      return () -> {};
     }
-    String user = callers.signedInUser(response);
-    if (user == null) return;
-    var executor = ServiceRequestContext.current().eventLoop();
-    ServerCallStreamObserver<CanvasOp> call = (ServerCallStreamObserver<CanvasOp>) response;
-    // gRPC takes the cancel handler only while the call is being set up; the stream comes later.
-    AtomicReference<CanvasStream> started = new AtomicReference<>();
-    call.setOnCancelHandler(
-        () ->
-            executor.execute(
-                () -> {
-                  CanvasStream stream = started.get();
-                  if (stream != null) stream.close();
-                }));
-    authorized(
-        user,
-        canvasId,
-        ProjectPolicy.Action.CANVAS_READ,
-        response,
-        () ->
-            executor.execute(
-                () -> {
-                  if (!call.isCancelled()) started.set(stream(canvasId, request, executor, call));
-                }));
-  }
-
-  private CanvasStream stream(
-      String canvasId,
-      StreamOpsRequest request,
-      java.util.concurrent.Executor executor,
-      ServerCallStreamObserver<CanvasOp> call) {
-    CanvasStream stream =
-        new CanvasStream(
-            canvasId,
-            canvases,
-            feeds,
-            executor,
-            op -> call.onNext(toProto(canvasId, op)),
-            failure -> call.onError(ApiErrors.unavailable(failure)));
-    canvases
-        .snapshot(canvasId)
+    Following following = new Following(canvasId, request.getFromVersion(), executor, sink);
+    projects
+        .authorizeCanvas(user, canvasId, ProjectPolicy.Action.CANVAS_READ)
         .whenCompleteAsync(
-            (snapshot, failure) -> {
-              if (failure != null) {
-                stream.close();
-                call.onError(ApiErrors.unavailable(failure));
-              } else if (snapshot.v() == 0) {
-                stream.close();
-                call.onError(ApiErrors.notFound(canvasId));
-              } else {
-                stream.startAt(request.getFromVersion());
-              }
+            (role, failure) -> {
+              if (failure != null) following.fail(ApiErrors.from(failure));
+              else following.open();
             },
             executor);
-    return stream;
+    return () -> executor.execute(following::close);
+  }
+
+  /** One followed canvas: its stream once open; everything runs on {@code executor}. */
+  private final class Following {
+    private final String canvasId;
+    private final long fromVersion;
+    private final Executor executor;
+    private final OpSink sink;
+    private CanvasStream stream;
+    private boolean closed;
+
+    Following(String canvasId, long fromVersion, Executor executor, OpSink sink) {
+      this.canvasId = canvasId;
+      this.fromVersion = fromVersion;
+      this.executor = executor;
+      this.sink = sink;
+    }
+
+    /** Listens first, then reads the snapshot: the hand-over from journal to live is gapless. */
+    void open() {
+      if (closed) return;
+      stream =
+          new CanvasStream(
+              canvasId,
+              canvases,
+              feeds,
+              executor,
+              op -> sink.op(toProto(canvasId, op)),
+              failure -> fail(ApiErrors.unavailable(failure)));
+      canvases
+          .snapshot(canvasId)
+          .whenCompleteAsync(
+              (snapshot, failure) -> {
+                if (closed) return;
+                if (failure != null) fail(ApiErrors.unavailable(failure));
+                else if (snapshot.v() == 0) fail(ApiErrors.notFound(canvasId));
+                else {
+                  sink.started();
+                  if (!closed) stream.startAt(fromVersion);
+                }
+              },
+              executor);
+    }
+
+    void fail(StatusRuntimeException failure) {
+      if (closed) return;
+      close();
+      sink.failed(failure);
+    }
+
+    void close() {
+      closed = true;
+      if (stream != null) stream.close();
+    }
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.easel.gateway;
 
+import com.google.rpc.Code;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
@@ -27,9 +28,12 @@ import java.util.Set;
  *       POST /v1/auth/browser/login}) needs no token, as there is no session yet.
  * </ul>
  *
- * Requests with an {@code Authorization} header are authenticated by it, not by cookies (as {@link
- * Callers} reads them), and pass untouched; so do requests without Easel's cookies. The browser
- * endpoints are origin-checked even without cookies, so no other site can sign a browser in.
+ * gRPC-Web calls (and gRPC's) are changes like any other: POSTs that a page can make with the
+ * browser's cookies, so one signed in by cookie carries the token too, and is refused with gRPC's
+ * PERMISSION_DENIED otherwise. Requests with an {@code Authorization} header are authenticated by
+ * it, not by cookies (as {@link Callers} reads them), and pass untouched; so do requests without
+ * Easel's cookies. The browser endpoints are origin-checked even without cookies, so no other site
+ * can sign a browser in.
  */
 final class CsrfGuard implements DecoratingHttpServiceFunction {
   static final String BROWSER_PATHS = "/v1/auth/browser/";
@@ -59,6 +63,7 @@ final class CsrfGuard implements DecoratingHttpServiceFunction {
     String origin = headers.get(HttpHeaderNames.ORIGIN);
     if (origin != null && !ShareDbSocket.originAllowed(origin, headers, allowedOrigins)) {
       return refuse(
+          headers,
           "cross-site request refused: a page of "
               + origin
               + " may not act with this browser's Easel session; see easel.http.allowed-origins");
@@ -67,25 +72,35 @@ final class CsrfGuard implements DecoratingHttpServiceFunction {
     String header = headers.get(BrowserCookies.CSRF_HEADER);
     if (header == null || header.isEmpty()) {
       return refuse(
+          headers,
           "this request is signed in by cookie: send the value of the easel_csrf cookie in the"
               + " X-CSRF-Token header");
     }
     List<String> expected = BrowserCookies.values(headers, BrowserCookies.CSRF);
     if (expected.isEmpty()) {
-      return refuse("there is no easel_csrf cookie to check X-CSRF-Token against: sign in again");
+      return refuse(
+          headers, "there is no easel_csrf cookie to check X-CSRF-Token against: sign in again");
     }
     byte[] presented = header.getBytes(StandardCharsets.UTF_8);
     for (String cookie : expected) {
       // Every copy must match: a cookie planted by a sibling site must not slip through.
       if (cookie.isEmpty()
           || !MessageDigest.isEqual(presented, cookie.getBytes(StandardCharsets.UTF_8))) {
-        return refuse("X-CSRF-Token does not match the easel_csrf cookie");
+        return refuse(headers, "X-CSRF-Token does not match the easel_csrf cookie");
       }
     }
     return delegate.serve(ctx, req);
   }
 
-  private static HttpResponse refuse(String message) {
+  /**
+   * 403 with the REST API's error body; a gRPC or gRPC-Web call gets PERMISSION_DENIED in gRPC's
+   * own terms instead, so its client shows the message.
+   */
+  private static HttpResponse refuse(RequestHeaders headers, String message) {
+    if (HttpReplies.isGrpc(headers)) {
+      return HttpReplies.grpcRefusal(
+          headers, ApiErrors.status(Code.PERMISSION_DENIED, "PERMISSION_DENIED", message));
+    }
     return HttpReplies.error(HttpStatus.FORBIDDEN, "PERMISSION_DENIED", message);
   }
 }

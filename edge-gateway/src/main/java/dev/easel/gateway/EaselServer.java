@@ -1,10 +1,18 @@
 package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.HttpRule;
+import com.google.protobuf.Descriptors;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
@@ -31,6 +39,7 @@ import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
 import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.Projects;
+import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -40,19 +49,25 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway role's HTTP/2 server on one port: gRPC (with reflection and the standard health
- * service), REST/JSON transcoded from the {@code google.api.http} annotations, the ShareDB socket
- * on {@code /ws}, {@code /health}, sign-in with identity providers ({@link OidcRoutes}) and the
- * browser's cookie sessions ({@link BrowserSessions}); every change a browser makes with its
- * cookies passes the {@link CsrfGuard}.
+ * service) and gRPC-Web, REST/JSON transcoded from the {@code google.api.http} annotations, the
+ * stream of a canvas's ops as NDJSON or server-sent events ({@link OpStreamRoute}), the API console
+ * on {@code /docs} ({@link ApiConsole}) and {@code /openapi.json} generated from the descriptors
+ * ({@link OpenApiDocument}), the ShareDB socket on {@code /ws}, {@code /health}, sign-in with
+ * identity providers ({@link OidcRoutes}) and the browser's cookie sessions ({@link
+ * BrowserSessions}). Every call of the API passes {@link ApiPolicy}; every change a browser makes
+ * with its cookies passes the {@link CsrfGuard}; pages of the allowed origins get CORS ({@link
+ * CrossOrigin}).
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
@@ -114,9 +129,16 @@ public final class EaselServer implements AutoCloseable {
     BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
     HealthStatusManager grpcHealth = new HealthStatusManager();
+    ApiPolicy policy =
+        new ApiPolicy(
+            callers,
+            limits,
+            canvasId -> canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId));
+    CanvasServiceImpl canvasService =
+        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
     GrpcService grpc =
         GrpcService.builder()
-            .addService(new CanvasServiceImpl(mapper, canvases, feeds, projects, callers))
+            .addService(canvasService)
             .addService(new AuthServiceImpl(accounts, limits))
             .addService(
                 new UserServiceImpl(
@@ -132,12 +154,11 @@ public final class EaselServer implements AutoCloseable {
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
-            .intercept(
-                new ApiPolicy(
-                    callers,
-                    limits,
-                    canvasId ->
-                        canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId)))
+            .intercept(policy)
+            // gRPC over HTTP/2 (binary and JSON), gRPC-Web for browsers (binary, text, JSON),
+            // and unframed JSON at the gRPC paths, which the console at /docs sends.
+            .supportedSerializationFormats(GrpcSerializationFormats.values())
+            .enableUnframedRequests(true)
             // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
             // lowerCamelCase (pageSize).
             .enableHttpJsonTranscoding(
@@ -149,7 +170,16 @@ public final class EaselServer implements AutoCloseable {
                     .build())
             .maxRequestMessageLength((int) config.getMemorySize("max-message-size").toBytes())
             .build();
-    Server server =
+    byte[] openApi =
+        OpenApiDocument.bytes(
+            OpenApiDocument.generate(
+                easelServices(grpc),
+                ProtoComments.load(),
+                ApiPolicy::ruleFor,
+                Map.of(
+                    OpStreamRoute.METHOD,
+                    HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build())));
+    ServerBuilder builder =
         Server.builder()
             .http(new InetSocketAddress(config.getString("host"), config.getInt("port")))
             .service(
@@ -170,6 +200,16 @@ public final class EaselServer implements AutoCloseable {
                 "/.well-known/jwks.json",
                 (ctx, req) ->
                     HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8, keys.publicJwks()))
+            .service(
+                "/openapi.json",
+                (ctx, req) ->
+                    HttpResponse.of(
+                        ResponseHeaders.builder(HttpStatus.OK)
+                            .contentType(MediaType.JSON_UTF_8)
+                            .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                            .build(),
+                        HttpData.wrap(openApi)))
+            .serviceUnder(ApiConsole.PATH, ApiConsole.create())
             .service("/v1/auth/oidc/{provider}/start", oidc.start())
             .service("/v1/auth/oidc/{provider}/callback", oidc.callback())
             .route()
@@ -184,12 +224,29 @@ public final class EaselServer implements AutoCloseable {
             .post("/v1/auth/browser/logout")
             .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
             .build(browserSessions.logout())
+            .route()
+            .get(OpStreamRoute.PATH)
+            .build(
+                new OpStreamRoute(
+                    policy, canvasService, config.getDuration("stream-heartbeat-interval")))
             .service(grpc)
-            .decorator(new CsrfGuard(allowedOrigins))
-            .decorator(proxies.decorator())
-            .build();
+            .decorator(new CsrfGuard(allowedOrigins));
+    Function<? super HttpService, ? extends HttpService> cors =
+        CrossOrigin.decorator(allowedOrigins);
+    if (cors != null) builder.decorator(cors);
+    Server server = builder.decorator(proxies.decorator()).build();
     server.start().join();
     return new EaselServer(server, mailer);
+  }
+
+  /** The descriptors of Easel's own services (not health, reflection) that {@code grpc} serves. */
+  private static List<Descriptors.ServiceDescriptor> easelServices(GrpcService grpc) {
+    return grpc.services().stream()
+        .map(service -> service.getServiceDescriptor().getSchemaDescriptor())
+        .filter(ProtoServiceDescriptorSupplier.class::isInstance)
+        .map(schema -> ((ProtoServiceDescriptorSupplier) schema).getServiceDescriptor())
+        .filter(service -> service.getFullName().startsWith("easel."))
+        .toList();
   }
 
   /** The configured identity providers and the routes that sign in with them. */

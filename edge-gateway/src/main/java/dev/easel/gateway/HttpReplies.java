@@ -6,11 +6,18 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.FederatedSignIn;
 import dev.easel.identity.SecurityLog;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -75,6 +82,48 @@ final class HttpReplies {
     return HttpResponse.of(
         headers(failure.status(), setCookies).contentType(MediaType.HTML_UTF_8).build(),
         com.linecorp.armeria.common.HttpData.ofUtf8(html));
+  }
+
+  /** Whether a request is a gRPC or gRPC-Web call (of any of its encodings). */
+  static boolean isGrpc(RequestHeaders headers) {
+    MediaType type = headers.contentType();
+    return type != null
+        && GrpcSerializationFormats.values().stream().anyMatch(format -> format.isAccepted(type));
+  }
+
+  /**
+   * A refusal of a gRPC or gRPC-Web call in gRPC's terms, before its service is reached: a
+   * trailers-only answer whose {@code grpc-status}, {@code grpc-message} and {@code
+   * grpc-status-details-bin} (with the {@code ErrorInfo}) any gRPC client reads.
+   */
+  static HttpResponse grpcRefusal(RequestHeaders request, StatusRuntimeException refusal) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(refusal);
+    ResponseHeadersBuilder headers =
+        ResponseHeaders.builder(HttpStatus.OK)
+            .contentType(request.contentType())
+            .set(
+                GrpcHeaderNames.GRPC_STATUS,
+                Integer.toString(refusal.getStatus().getCode().value()))
+            .set(
+                GrpcHeaderNames.GRPC_MESSAGE, percentEncoded(refusal.getStatus().getDescription()));
+    if (status != null) {
+      headers.set(
+          GrpcHeaderNames.GRPC_STATUS_DETAILS_BIN,
+          Base64.getEncoder().withoutPadding().encodeToString(status.toByteArray()));
+    }
+    return HttpResponse.of(headers.endOfStream(true).build());
+  }
+
+  /** A {@code grpc-message} as gRPC writes it: UTF-8, percent-encoding all but printable ASCII. */
+  static String percentEncoded(String message) {
+    if (message == null) return "";
+    StringBuilder encoded = new StringBuilder();
+    for (byte b : message.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c <= 0x7e && c != '%') encoded.append((char) c);
+      else encoded.append('%').append(String.format("%02X", c));
+    }
+    return encoded.toString();
   }
 
   static ResponseHeadersBuilder headers(HttpStatus status, List<String> setCookies) {

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -42,9 +43,11 @@ import dev.easel.project.Projects;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -180,8 +183,7 @@ public final class EaselServer implements AutoCloseable {
                     OpStreamRoute.METHOD,
                     HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build())));
     ServerBuilder builder =
-        Server.builder()
-            .http(new InetSocketAddress(config.getString("host"), config.getInt("port")))
+        listen(Server.builder(), config)
             .service(
                 "/ws",
                 ShareDbSocket.service(
@@ -247,6 +249,36 @@ public final class EaselServer implements AutoCloseable {
         .map(schema -> ((ProtoServiceDescriptorSupplier) schema).getServiceDescriptor())
         .filter(service -> service.getFullName().startsWith("easel."))
         .toList();
+  }
+
+  /**
+   * Listens on {@code host:port}: plain HTTP (HTTP/1.1 and h2c) by default, or HTTPS only (TLS with
+   * HTTP/2 by ALPN, for gRPC too) when {@code easel.http.tls} names a certificate chain and a
+   * private key (PEM files).
+   *
+   * @throws IllegalArgumentException when only one of the two is given, or a file is unreadable
+   */
+  static ServerBuilder listen(ServerBuilder server, Config http) {
+    InetSocketAddress address = new InetSocketAddress(http.getString("host"), http.getInt("port"));
+    String certificate = http.getString("tls.certificate").strip();
+    String privateKey = http.getString("tls.private-key").strip();
+    if (certificate.isEmpty() && privateKey.isEmpty()) return server.http(address);
+    if (certificate.isEmpty() || privateKey.isEmpty()) {
+      throw new IllegalArgumentException(
+          "easel.http.tls: set both certificate and private-key (EASEL_TLS_CERTIFICATE,"
+              + " EASEL_TLS_PRIVATE_KEY), or neither for plain HTTP");
+    }
+    for (String file : List.of(certificate, privateKey)) {
+      if (!Files.isReadable(Path.of(file))) {
+        throw new IllegalArgumentException("easel.http.tls: cannot read " + file);
+      }
+    }
+    return server.https(address).tls(TlsKeyPair.of(new File(privateKey), new File(certificate)));
+  }
+
+  /** Whether the server speaks TLS. */
+  public boolean secure() {
+    return server.activePort().hasHttps();
   }
 
   /** The configured identity providers and the routes that sign in with them. */

@@ -55,7 +55,12 @@ public final class EaselNode implements AutoCloseable {
     List<String> roles = node.roles();
     System.out.println(
         "Easel is running"
-            + (node.server == null ? "" : " on http://localhost:" + node.httpPort())
+            + (node.server == null
+                ? ""
+                : " on "
+                    + (node.server.secure() ? "https" : "http")
+                    + "://localhost:"
+                    + node.httpPort())
             + "  (roles: "
             + String.join(", ", roles)
             + "; data: "

@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway role's HTTP/2 server on one port: gRPC (with reflection and the standard health
  * service), REST/JSON transcoded from the {@code google.api.http} annotations, the ShareDB socket
- * on {@code /ws}, {@code /health}, sign-in with identity providers ({@link OidcRoutes}) and the
- * browser's cookie sessions ({@link BrowserSessions}); every change a browser makes with its
- * cookies passes the {@link CsrfGuard}.
+ * on {@code /ws}, GraphQL on {@code /graphql} ({@link GraphqlEndpoint}), {@code /health}, sign-in
+ * with identity providers ({@link OidcRoutes}) and the browser's cookie sessions ({@link
+ * BrowserSessions}); every change a browser makes with its cookies passes the {@link CsrfGuard}.
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
@@ -103,6 +103,8 @@ public final class EaselServer implements AutoCloseable {
     RateLimits limits = new RateLimits(RateLimits.Settings.load(config.getConfig("rate-limits")));
     BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
+    GraphqlEndpoint graphql =
+        new GraphqlEndpoint(system.settings().config().getConfig("easel.graphql"), config);
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
@@ -156,6 +158,8 @@ public final class EaselServer implements AutoCloseable {
                     allowedOrigins,
                     limits))
             .service("/health", new Health(system, grpcHealth))
+            .service(GraphqlEndpoint.PATH, graphql.service())
+            .serverListener(graphql.listener())
             .service(
                 "/.well-known/jwks.json",
                 (ctx, req) ->
@@ -175,6 +179,7 @@ public final class EaselServer implements AutoCloseable {
             .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
             .build(browserSessions.logout())
             .service(grpc)
+            .decorator(graphql.loopbackDecorator())
             .decorator(new CsrfGuard(allowedOrigins))
             .decorator(proxies.decorator())
             .build();

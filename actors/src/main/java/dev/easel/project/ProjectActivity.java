@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
@@ -146,6 +147,73 @@ public final class ProjectActivity {
                     String next = from > 1 ? token(projectId, from) : "";
                     return people.lookUp(named).thenApply(found -> new Page(titled, found, next));
                   });
+            });
+  }
+
+  /**
+   * A stretch of the feed, oldest first, with the people named in it, and the sequence number it
+   * reaches: where a watch of the feed goes on from.
+   */
+  public record Since(List<Entry> entries, Map<String, People.Person> people, long reached) {}
+
+  /** The sequence numbers {@code from} to {@code to} of a stretch; none when from &gt; to. */
+  record Window(long from, long to) {
+    /** The latest {@code recent} events of a project whose latest event is {@code revision}. */
+    static Window latest(long revision, int recent) {
+      return new Window(Math.max(1, revision - recent + 1), revision);
+    }
+
+    /** The events after {@code after}, at most {@value #MAX_PAGE_SIZE} of them (the oldest). */
+    static Window after(long after, long revision) {
+      return new Window(after + 1, Math.max(after, Math.min(revision, after + MAX_PAGE_SIZE)));
+    }
+  }
+
+  /**
+   * Where a watch of the feed of a project the caller may read starts: its latest {@code recent}
+   * entries (0 to {@value #MAX_PAGE_SIZE}), oldest first, reaching its latest event.
+   */
+  public CompletionStage<Since> latest(String userId, String projectId, int recent) {
+    if (recent < 0 || recent > MAX_PAGE_SIZE) {
+      return Projects.failed(
+          Projects.invalid("recent must be between 0 and " + MAX_PAGE_SIZE + " entries"));
+    }
+    return stretch(userId, projectId, revision -> Window.latest(revision, recent));
+  }
+
+  /**
+   * What happened in a project the caller may (still) read after sequence number {@code after}: at
+   * most {@value #MAX_PAGE_SIZE} entries, oldest first; asked again from what it reached, the rest.
+   */
+  public CompletionStage<Since> since(String userId, String projectId, long after) {
+    return stretch(userId, projectId, revision -> Window.after(after, revision));
+  }
+
+  private CompletionStage<Since> stretch(
+      String userId, String projectId, LongFunction<Window> window) {
+    return projects
+        .authorized(userId, projectId, ProjectPolicy.Action.READ_ACTIVITY)
+        .thenCompose(
+            access -> {
+              Window read = window.apply(access.view().revision());
+              if (read.from() > read.to()) {
+                return CompletableFuture.completedFuture(new Since(List.of(), Map.of(), read.to()));
+              }
+              return entries(projectId, read.from(), read.to())
+                  .thenCompose(
+                      newestFirst -> {
+                        List<Entry> oldestFirst =
+                            new ArrayList<>(withTitles(newestFirst, access.view()));
+                        Collections.reverse(oldestFirst);
+                        Set<String> named = new LinkedHashSet<>();
+                        for (Entry entry : oldestFirst) {
+                          named.add(entry.actorUserId());
+                          if (entry.subjectUserId() != null) named.add(entry.subjectUserId());
+                        }
+                        return people
+                            .lookUp(named)
+                            .thenApply(found -> new Since(oldestFirst, found, read.to()));
+                      });
             });
   }
 

@@ -133,6 +133,19 @@ class ProjectActivityTest {
   }
 
   @Test
+  void aWatchStartsWithTheLatestEntriesAndGoesOnInBoundedStretches() {
+    assertThat(ProjectActivity.Window.latest(9, 0)).isEqualTo(new ProjectActivity.Window(10, 9));
+    assertThat(ProjectActivity.Window.latest(9, 3)).isEqualTo(new ProjectActivity.Window(7, 9));
+    assertThat(ProjectActivity.Window.latest(2, 50)).isEqualTo(new ProjectActivity.Window(1, 2));
+    // nothing new: an empty stretch that stays where it was
+    assertThat(ProjectActivity.Window.after(9, 9)).isEqualTo(new ProjectActivity.Window(10, 9));
+    assertThat(ProjectActivity.Window.after(9, 12)).isEqualTo(new ProjectActivity.Window(10, 12));
+    // a burst is read 200 at a time, the oldest first
+    assertThat(ProjectActivity.Window.after(9, 1000))
+        .isEqualTo(new ProjectActivity.Window(10, 9 + ProjectActivity.MAX_PAGE_SIZE));
+  }
+
+  @Test
   void pageTokensNameAPositionInOneProject() {
     String token = ProjectActivity.token("p_1", 51);
     assertThat(token).doesNotContain("p_1");

@@ -104,7 +104,12 @@ public final class EaselServer implements AutoCloseable {
     BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
     GraphqlEndpoint graphql =
-        new GraphqlEndpoint(system.settings().config().getConfig("easel.graphql"), config);
+        new GraphqlEndpoint(
+            system.settings().config().getConfig("easel.graphql"),
+            config,
+            callers,
+            limits,
+            allowedOrigins);
     HealthStatusManager grpcHealth = new HealthStatusManager();
     GrpcService grpc =
         GrpcService.builder()
@@ -118,7 +123,11 @@ public final class EaselServer implements AutoCloseable {
                     invitations,
                     new ProjectActivity(system, projects, people),
                     new ProjectAuditLog(system, projects, people),
-                    callers))
+                    callers,
+                    system
+                        .settings()
+                        .config()
+                        .getDuration("easel.projects.activity-watch-interval")))
             .addService(
                 new OrganizationServiceImpl(new Organizations(system, projects, people), callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))

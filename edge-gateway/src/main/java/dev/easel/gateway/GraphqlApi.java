@@ -209,6 +209,11 @@ final class GraphqlApi {
         "Mutation.removeOrganizationMember",
         Call.done(OrganizationServiceGrpc.getRemoveOrganizationMemberMethod()));
 
+    fields.put("Subscription.canvasOps", Call.stream(CanvasServiceGrpc.getStreamOpsMethod()));
+    fields.put(
+        "Subscription.projectActivity",
+        Call.stream(ProjectServiceGrpc.getWatchProjectActivityMethod()));
+
     return Map.copyOf(fields);
   }
 

@@ -611,6 +611,76 @@ class GraphqlIntegrationTest {
     }
   }
 
+  @Test
+  void subscriptionsOverGraphqlWsSeeEveryOpInOrderAndTheActivity() throws Exception {
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      int port = node.httpPort();
+      String owner = Http.signUp(port, "sue@example.org");
+      String stranger = Http.signUp(port, "stan@example.org");
+      String project = Http.createProject(port, owner, "Live");
+      String canvas =
+          rest(Http.post(
+                  port, "/v1/projects/" + project + "/canvases", "{\"title\":\"Live\"}", owner))
+              .path("canvasId")
+              .asText();
+      String ownerId = rest(Http.get(port, "/v1/users/me", owner)).path("userId").asText();
+      NodeScript.Result result =
+          NodeScript.run(
+              "graphql-subscriptions.js",
+              "--url",
+              "http://127.0.0.1:" + port,
+              "--token",
+              owner,
+              "--stranger",
+              stranger,
+              "--project",
+              project,
+              "--canvas",
+              canvas,
+              "--ops",
+              "8");
+      assertThat(result.exitCode()).as("%s", result).isZero();
+      JsonNode verdict = JSON.readTree(result.lastLine());
+
+      // Eight ops over REST and one as a mutation over the socket: versions 1 to 9, in order.
+      List<Integer> versions = new ArrayList<>();
+      verdict.path("versions").forEach(v -> versions.add(v.asInt()));
+      assertThat(versions).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+      assertThat(verdict.path("received")).isEqualTo(verdict.path("sent"));
+      JsonNode first = verdict.path("first");
+      assertThat(first.path("canvasId").asText()).isEqualTo(canvas);
+      assertThat(first.path("version").asText()).isEqualTo("1");
+      assertThat(first.path("src").asText()).isEqualTo("graphql-it");
+      assertThat(first.path("seq").asText()).isEqualTo("1");
+      assertThat(first.path("author").asText()).isEqualTo(ownerId);
+      assertThat(first.path("time").asText()).isNotEmpty();
+      assertThat(verdict.at("/mutation/0/data/submitOp/version").asText()).isEqualTo("9");
+      assertThat(rest(Http.get(port, "/v1/canvases/" + canvas, owner)).path("version").asText())
+          .isEqualTo("10");
+
+      // The activity: the latest entry first (the canvas), then what happened, the rename.
+      JsonNode activity = verdict.path("activity");
+      assertThat(activity.path(0).path("kind").asText()).isEqualTo("canvas_created");
+      assertThat(activity.path(0).path("canvasId").asText()).isEqualTo(canvas);
+      JsonNode renamed = activity.path(activity.size() - 1);
+      assertThat(renamed.path("kind").asText()).isEqualTo("renamed");
+      assertThat(renamed.path("name").asText()).isEqualTo("Watched");
+      assertThat(renamed.path("actorUserId").asText()).isEqualTo(ownerId);
+
+      // A stranger learns nothing: NOT_FOUND, as gRPC's StreamOps answers.
+      assertThat(verdict.at("/strangerError/extensions/code").asText()).isEqualTo("NOT_FOUND");
+      assertThat(verdict.at("/strangerError/extensions/reason").asText()).isNotEmpty();
+
+      // The upgrade is checked like /ws; protocol errors close with graphql-ws's codes.
+      assertThat(verdict.at("/refusals/noCredential").asInt()).isEqualTo(401);
+      assertThat(verdict.at("/refusals/foreignOrigin").asInt()).isEqualTo(403);
+      assertThat(verdict.at("/protocol/subscribeBeforeInit").asInt()).isEqualTo(4401);
+      assertThat(verdict.at("/protocol/doubleInit").asInt()).isEqualTo(4429);
+      assertThat(verdict.at("/protocol/notJson").asInt()).isEqualTo(4400);
+      assertThat(verdict.at("/protocol/duplicateId").asInt()).isEqualTo(4409);
+    }
+  }
+
   /** A request refused before it ran: its status, the reason, and the problem named. */
   static void assertRefused(Answer answer, int status, String reason, String named) {
     assertThat(answer.status()).as("%s", answer).isEqualTo(status);

@@ -4,10 +4,14 @@
 // mutation over the same socket) once, in order; projectActivity first gives the latest entry, then
 // what happens; a stranger's subscription is refused with NOT_FOUND. Raw `ws` sockets check the
 // upgrade (401 without a credential, 403 from another site's page) and the protocol's close codes.
+// With --viewer (a member's token and --viewer-id): the viewer's activity subscription ends with
+// NOT_FOUND once the owner removes them. With --session and --session-refresh (a sign-in's tokens):
+// signing out closes that sign-in's socket with 4403.
 // Prints one JSON line; exits non-zero with a FAIL line on any problem.
 //
 //   node graphql-subscriptions.js --url http://127.0.0.1:8080 --token T --stranger S \
-//        --project P --canvas C [--ops 8] [--timeout 90]
+//        --project P --canvas C [--viewer V --viewer-id U] [--session A --session-refresh R] \
+//        [--ops 8] [--timeout 90]
 
 const { createClient } = require('graphql-ws');
 const { WebSocket, parseArgs, fatal, succeed, startWatchdog, log } = require('./lib/common');
@@ -18,6 +22,10 @@ const args = parseArgs(process.argv.slice(2), {
   stranger: '',
   project: '',
   canvas: '',
+  viewer: '',
+  'viewer-id': '',
+  session: '',
+  'session-refresh': '',
   ops: 8,
   timeout: 90,
 });
@@ -201,6 +209,66 @@ async function main() {
   watchdog.step('renaming the project');
   await rest('PATCH', `/v1/projects/${args.project}`, { name: 'Watched' });
 
+  let viewerEnd = null;
+  if (args.viewer) {
+    watchdog.step("the viewer's activity subscription");
+    const viewers = createClient({
+      url: wsUrl,
+      webSocketImpl: socketWith(args.viewer),
+      retryAttempts: 0,
+      lazy: true,
+    });
+    const seen = [];
+    const ended = new Promise((resolve) => {
+      viewers.subscribe(
+        { query: `subscription { projectActivity(projectId: "${args.project}", recent: 1) { kind } }` },
+        {
+          next: (value) => seen.push(value.data.projectActivity.kind),
+          error: (errors) => resolve(Array.isArray(errors) ? errors[0] : { notErrors: String(errors) }),
+          complete: () => resolve({ completedWithoutError: true }),
+        },
+      );
+    });
+    while (seen.length < 1) await new Promise((r) => setTimeout(r, 50));
+    watchdog.step('removing the viewer; their subscription must end');
+    const response = await fetch(`${args.url}/v1/projects/${args.project}/members/${args['viewer-id']}`, {
+      method: 'DELETE',
+      headers: bearer,
+    });
+    if (!response.ok) fatal(`removing the viewer: ${response.status} ${await response.text()}`);
+    viewerEnd = { seen, error: await ended };
+    await viewers.dispose();
+  }
+
+  let signedOut = null;
+  if (args.session) {
+    watchdog.step('a socket of a sign-in that then signs out');
+    let closed = null;
+    const session = createClient({
+      url: wsUrl,
+      webSocketImpl: socketWith(args.session),
+      retryAttempts: 0,
+      lazy: true,
+      on: { closed: (event) => (closed = { code: event.code, reason: event.reason }) },
+    });
+    let acknowledged = false;
+    session.subscribe(
+      { query: `subscription { canvasOps(canvasId: "${args.canvas}") { version } }` },
+      { next: () => (acknowledged = true), error: () => {}, complete: () => {} },
+    );
+    while (!acknowledged) await new Promise((r) => setTimeout(r, 50));
+    const logout = await fetch(`${args.url}/v1/auth:logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: args['session-refresh'] }),
+    });
+    if (!logout.ok) fatal(`signing out: ${logout.status} ${await logout.text()}`);
+    watchdog.step('the signed-out socket to close');
+    while (!closed) await new Promise((r) => setTimeout(r, 50));
+    signedOut = closed;
+    await session.dispose();
+  }
+
   watchdog.step(`receiving ${sent.length} ops and the rename`);
   while (
     !failure &&
@@ -225,6 +293,8 @@ async function main() {
     mutation,
     activity,
     strangerError,
+    viewerEnd,
+    signedOut,
     refusals,
     protocol,
   };

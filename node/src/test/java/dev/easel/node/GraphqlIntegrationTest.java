@@ -613,11 +613,29 @@ class GraphqlIntegrationTest {
 
   @Test
   void subscriptionsOverGraphqlWsSeeEveryOpInOrderAndTheActivity() throws Exception {
-    try (EaselNode node = TestNodes.start(dataDir)) {
+    try (EaselNode node =
+        TestNodes.start(dataDir, Map.of("easel.http.socket-recheck-interval", "500ms"))) {
       int port = node.httpPort();
       String owner = Http.signUp(port, "sue@example.org");
       String stranger = Http.signUp(port, "stan@example.org");
+      String viewer = Http.signUp(port, "val@example.org");
+      String viewerId = rest(Http.get(port, "/v1/users/me", viewer)).path("userId").asText();
+      // A second sign-in of the owner, with its refresh token, to sign out while its socket is
+      // open.
+      JsonNode session =
+          rest(
+              Http.post(
+                  port,
+                  "/v1/auth:login",
+                  "{\"email\":\"sue@example.org\",\"password\":\"test password"
+                      + " sue@example.org\"}"));
       String project = Http.createProject(port, owner, "Live");
+      rest(
+          Http.post(
+              port,
+              "/v1/projects/" + project + "/members",
+              "{\"email\":\"val@example.org\",\"role\":\"viewer\"}",
+              owner));
       String canvas =
           rest(Http.post(
                   port, "/v1/projects/" + project + "/canvases", "{\"title\":\"Live\"}", owner))
@@ -637,6 +655,14 @@ class GraphqlIntegrationTest {
               project,
               "--canvas",
               canvas,
+              "--viewer",
+              viewer,
+              "--viewer-id",
+              viewerId,
+              "--session",
+              session.path("accessToken").asText(),
+              "--session-refresh",
+              session.path("refreshToken").asText(),
               "--ops",
               "8");
       assertThat(result.exitCode()).as("%s", result).isZero();
@@ -670,6 +696,13 @@ class GraphqlIntegrationTest {
       // A stranger learns nothing: NOT_FOUND, as gRPC's StreamOps answers.
       assertThat(verdict.at("/strangerError/extensions/code").asText()).isEqualTo("NOT_FOUND");
       assertThat(verdict.at("/strangerError/extensions/reason").asText()).isNotEmpty();
+
+      // A member removed from the project: their activity stream ends, NOT_FOUND.
+      assertThat(verdict.at("/viewerEnd/seen/0").asText()).isNotEmpty();
+      assertThat(verdict.at("/viewerEnd/error/extensions/code").asText()).isEqualTo("NOT_FOUND");
+      // A sign-in that ends closes its sockets (4403), as for /ws.
+      assertThat(verdict.at("/signedOut/code").asInt()).isEqualTo(4403);
+      assertThat(verdict.at("/signedOut/reason").asText()).contains("signed out");
 
       // The upgrade is checked like /ws; protocol errors close with graphql-ws's codes.
       assertThat(verdict.at("/refusals/noCredential").asInt()).isEqualTo(401);

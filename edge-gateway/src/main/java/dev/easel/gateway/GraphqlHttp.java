@@ -25,6 +25,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
 
 /**
  * GraphQL over HTTP on {@code /graphql}, as the GraphQL-over-HTTP specification has it: {@code
@@ -244,6 +247,17 @@ final class GraphqlHttp implements HttpService {
 
   private static HttpResponse answer(
       ExecutionResult result, LoopbackApi.Session session, MediaType answerType) {
+    if (result.getData() instanceof Publisher<?> events) {
+      // A subscription the document check above did not see: end it, it has no place here.
+      events.subscribe(new Cancelling());
+      return refuse(
+          new Refusal(
+              HttpStatus.BAD_REQUEST,
+              "USE_WEBSOCKET",
+              "subscriptions run over a WebSocket to /graphql with the graphql-transport-ws"
+                  + " protocol"),
+          answerType);
+    }
     Map<String, Object> body = new LinkedHashMap<>(result.toSpecification());
     Map<Object, Object> extensions = new LinkedHashMap<>();
     if (body.get("extensions") instanceof Map<?, ?> given) extensions.putAll(given);
@@ -256,6 +270,23 @@ final class GraphqlHttp implements HttpService {
             ? HttpStatus.OK
             : HttpStatus.BAD_REQUEST;
     return json(status, body, answerType);
+  }
+
+  /** Cancels what it subscribes to at once. */
+  static final class Cancelling implements Subscriber<Object> {
+    @Override
+    public void onSubscribe(Subscription subscription) {
+      subscription.cancel();
+    }
+
+    @Override
+    public void onNext(Object event) {}
+
+    @Override
+    public void onError(Throwable failure) {}
+
+    @Override
+    public void onComplete() {}
   }
 
   static HttpResponse refuse(Refusal refusal, MediaType answerType) {

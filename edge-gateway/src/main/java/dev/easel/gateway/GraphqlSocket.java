@@ -241,7 +241,13 @@ final class GraphqlSocket implements WebSocketServiceHandler {
     }
 
     private void started(String id, ExecutionResult result, Throwable failure) {
-      if (closed || operations.get(id) != starting) return; // completed by the client meanwhile
+      if (closed || operations.get(id) != starting) {
+        // Completed by the client (or the socket closed) meanwhile: end the stream it started.
+        if (result != null && result.getData() instanceof Publisher<?> events) {
+          events.subscribe(new GraphqlHttp.Cancelling());
+        }
+        return;
+      }
       if (failure != null) {
         operations.remove(id);
         sendError(id, List.of(GraphqlErrors.of(failure, null, null)));

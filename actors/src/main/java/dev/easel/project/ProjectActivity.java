@@ -1,10 +1,13 @@
 package dev.easel.project;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.LongFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -114,6 +117,65 @@ public final class ProjectActivity {
                     recorded.entries().stream().map(ProjectActivity::entry).toList(),
                     recorded.people(),
                     recorded.nextPageToken()));
+  }
+
+  /**
+   * A stretch of the feed, oldest first, with the people named in it, and the sequence number it
+   * reaches: where a watch of the feed goes on from.
+   */
+  public record Since(List<Entry> entries, Map<String, People.Person> people, long reached) {}
+
+  /** The sequence numbers {@code from} to {@code to} of a stretch; none when from &gt; to. */
+  record Window(long from, long to) {
+    /** The latest {@code recent} events of a project whose latest event is {@code revision}. */
+    static Window latest(long revision, int recent) {
+      return new Window(Math.max(1, revision - recent + 1), revision);
+    }
+
+    /** The events after {@code after}, at most {@value #MAX_PAGE_SIZE} of them (the oldest). */
+    static Window after(long after, long revision) {
+      return new Window(after + 1, Math.max(after, Math.min(revision, after + MAX_PAGE_SIZE)));
+    }
+  }
+
+  /**
+   * Where a watch of the feed of a project the caller may read starts: its latest {@code recent}
+   * entries (0 to {@value #MAX_PAGE_SIZE}), oldest first, reaching its latest event.
+   */
+  public CompletionStage<Since> latest(String userId, String projectId, int recent) {
+    if (recent < 0 || recent > MAX_PAGE_SIZE) {
+      return Projects.failed(
+          Projects.invalid("recent must be between 0 and " + MAX_PAGE_SIZE + " entries"));
+    }
+    return stretch(userId, projectId, revision -> Window.latest(revision, recent));
+  }
+
+  /**
+   * What happened in a project the caller may (still) read after sequence number {@code after}: at
+   * most {@value #MAX_PAGE_SIZE} entries, oldest first; asked again from what it reached, the rest.
+   */
+  public CompletionStage<Since> since(String userId, String projectId, long after) {
+    return stretch(userId, projectId, revision -> Window.after(after, revision));
+  }
+
+  private CompletionStage<Since> stretch(
+      String userId, String projectId, LongFunction<Window> window) {
+    return projects
+        .authorized(userId, projectId, ProjectPolicy.Action.READ_ACTIVITY)
+        .thenCompose(
+            access -> {
+              Window read = window.apply(access.view().revision());
+              return pages
+                  .window(projectId, read.from(), read.to(), access.view())
+                  .thenApply(
+                      recorded -> {
+                        List<Entry> oldestFirst =
+                            new ArrayList<>(
+                                recorded.entries().stream().map(ProjectActivity::entry).toList());
+                        Collections.reverse(oldestFirst);
+                        return new Since(oldestFirst, recorded.people(), read.to());
+                      });
+            });
   }
 
   /**

@@ -142,25 +142,34 @@ final class ProjectEventPages {
               }
               long upTo = before < 0 ? end : before;
               long from = Math.max(1, upTo - size);
-              CompletionStage<List<ProjectAuditLog.Entry>> read =
-                  upTo <= 1
-                      ? CompletableFuture.completedFuture(List.of())
-                      : entries(projectId, from, upTo - 1);
-              return read.thenCompose(
-                  entries -> {
-                    List<ProjectAuditLog.Entry> completed =
-                        ProjectAuditLog.completed(entries, view);
-                    Set<String> named = new LinkedHashSet<>();
-                    for (ProjectAuditLog.Entry entry : completed) {
-                      named.add(entry.actorUserId());
-                      if (entry.subjectUserId() != null) named.add(entry.subjectUserId());
-                    }
-                    String next = from > 1 ? format.token(projectId, from) : "";
-                    return people
-                        .lookUp(named)
-                        .thenApply(found -> new ProjectAuditLog.Page(completed, found, next));
-                  });
+              String next = from > 1 ? format.token(projectId, from) : "";
+              return window(projectId, from, upTo - 1, view)
+                  .thenApply(read -> new ProjectAuditLog.Page(read.entries(), read.people(), next));
             });
+  }
+
+  /**
+   * The project's events with sequence numbers {@code from} to {@code to} (none when from &gt; to),
+   * newest first, completed from {@code view}, with the people named in them; no next page.
+   */
+  CompletionStage<ProjectAuditLog.Page> window(
+      String projectId, long from, long to, ProjectEntity.ProjectView view) {
+    CompletionStage<List<ProjectAuditLog.Entry>> read =
+        from > to || to < 1
+            ? CompletableFuture.completedFuture(List.of())
+            : entries(projectId, from, to);
+    return read.thenCompose(
+        entries -> {
+          List<ProjectAuditLog.Entry> completed = ProjectAuditLog.completed(entries, view);
+          Set<String> named = new LinkedHashSet<>();
+          for (ProjectAuditLog.Entry entry : completed) {
+            named.add(entry.actorUserId());
+            if (entry.subjectUserId() != null) named.add(entry.subjectUserId());
+          }
+          return people
+              .lookUp(named)
+              .thenApply(found -> new ProjectAuditLog.Page(completed, found, ""));
+        });
   }
 
   /** The project's events with sequence numbers {@code from} to {@code to}, newest first. */

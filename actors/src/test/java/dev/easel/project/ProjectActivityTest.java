@@ -77,4 +77,17 @@ class ProjectActivityTest {
     assertThat(recorded.get(0).clientAddress()).isEqualTo("203.0.113.9");
     assertThat(shown.toString()).doesNotContain("203.0.113.9", "Mozilla", "org-1");
   }
+
+  @Test
+  void aWatchStartsWithTheLatestEntriesAndGoesOnInBoundedStretches() {
+    assertThat(ProjectActivity.Window.latest(9, 0)).isEqualTo(new ProjectActivity.Window(10, 9));
+    assertThat(ProjectActivity.Window.latest(9, 3)).isEqualTo(new ProjectActivity.Window(7, 9));
+    assertThat(ProjectActivity.Window.latest(2, 50)).isEqualTo(new ProjectActivity.Window(1, 2));
+    // nothing new: an empty stretch that stays where it was
+    assertThat(ProjectActivity.Window.after(9, 9)).isEqualTo(new ProjectActivity.Window(10, 9));
+    assertThat(ProjectActivity.Window.after(9, 12)).isEqualTo(new ProjectActivity.Window(10, 12));
+    // a burst is read 200 at a time, the oldest first
+    assertThat(ProjectActivity.Window.after(9, 1000))
+        .isEqualTo(new ProjectActivity.Window(10, 9 + ProjectActivity.MAX_PAGE_SIZE));
+  }
 }

@@ -141,6 +141,9 @@ final class ApiPolicy implements AsyncServerInterceptor {
               "easel.v1.ProjectService/ListProjectActivity",
               Rule.role(ProjectPolicy.Action.READ_ACTIVITY)),
           Map.entry(
+              "easel.v1.ProjectService/WatchProjectActivity",
+              Rule.role(ProjectPolicy.Action.READ_ACTIVITY)),
+          Map.entry(
               "easel.v1.ProjectService/ListProjectAuditEvents",
               Rule.role(ProjectPolicy.Action.READ_AUDIT_LOG)),
           Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn(Scope.ADMIN)),

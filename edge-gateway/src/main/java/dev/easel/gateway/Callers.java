@@ -56,7 +56,7 @@ final class Callers {
         apiKey = bearer;
       }
       if (apiKey != null) return apiKeys.authenticate(apiKey).thenApply(Caller::of);
-      String token = bearer != null ? bearer : cookie(headers.get(HttpHeaderNames.COOKIE));
+      String token = bearer != null ? bearer : accessCookie(headers.get(HttpHeaderNames.COOKIE));
       if (token == null) {
         throw unauthenticated(
             "sign in: send Authorization: Bearer <access token or API key>, or x-api-key");
@@ -117,7 +117,8 @@ final class Callers {
     return authorization.substring(7).strip();
   }
 
-  private static String cookie(String cookies) {
+  /** The access token of the {@code easel_access} cookie in a {@code Cookie} header, or null. */
+  static String accessCookie(String cookies) {
     if (cookies == null) return null;
     for (String cookie : cookies.split(";")) {
       String trimmed = cookie.strip();

@@ -66,11 +66,11 @@ import org.slf4j.LoggerFactory;
  * service) and gRPC-Web, REST/JSON transcoded from the {@code google.api.http} annotations, the
  * stream of a canvas's ops as NDJSON or server-sent events ({@link OpStreamRoute}), the API console
  * on {@code /docs} ({@link ApiConsole}) and {@code /openapi.json} generated from the descriptors
- * ({@link OpenApiDocument}), the ShareDB socket on {@code /ws}, {@code /health}, sign-in with
- * identity providers ({@link OidcRoutes}) and the browser's cookie sessions ({@link
- * BrowserSessions}). Every call of the API passes {@link ApiPolicy}; every change a browser makes
- * with its cookies passes the {@link CsrfGuard}; pages of the allowed origins get CORS ({@link
- * CrossOrigin}).
+ * ({@link OpenApiDocument}), the ShareDB socket on {@code /ws}, GraphQL on {@code /graphql} ({@link
+ * GraphqlEndpoint}), {@code /health}, sign-in with identity providers ({@link OidcRoutes}) and the
+ * browser's cookie sessions ({@link BrowserSessions}). Every call of the API passes {@link
+ * ApiPolicy}; every change a browser makes with its cookies passes the {@link CsrfGuard}; pages of
+ * the allowed origins get CORS ({@link CrossOrigin}).
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
@@ -131,6 +131,13 @@ public final class EaselServer implements AutoCloseable {
     RateLimits limits = new RateLimits(RateLimits.Settings.load(config.getConfig("rate-limits")));
     BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
+    GraphqlEndpoint graphql =
+        new GraphqlEndpoint(
+            system.settings().config().getConfig("easel.graphql"),
+            config,
+            callers,
+            limits,
+            allowedOrigins);
     HealthStatusManager grpcHealth = new HealthStatusManager();
     ApiPolicy policy =
         new ApiPolicy(
@@ -152,7 +159,11 @@ public final class EaselServer implements AutoCloseable {
                     invitations,
                     new ProjectActivity(system, projects, people),
                     new ProjectAuditLog(system, projects, people),
-                    callers))
+                    callers,
+                    system
+                        .settings()
+                        .config()
+                        .getDuration("easel.projects.activity-watch-interval")))
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
@@ -198,6 +209,8 @@ public final class EaselServer implements AutoCloseable {
                     allowedOrigins,
                     limits))
             .service("/health", new Health(system, grpcHealth))
+            .service(GraphqlEndpoint.PATH, graphql.service())
+            .serverListener(graphql.listener())
             .service(
                 "/.well-known/jwks.json",
                 (ctx, req) ->
@@ -232,6 +245,7 @@ public final class EaselServer implements AutoCloseable {
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
             .service(grpc)
+            .decorator(graphql.loopbackDecorator())
             .decorator(new CsrfGuard(allowedOrigins));
     Function<? super HttpService, ? extends HttpService> cors =
         CrossOrigin.decorator(allowedOrigins);

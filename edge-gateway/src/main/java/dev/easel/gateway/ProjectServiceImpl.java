@@ -1,5 +1,6 @@
 package dev.easel.gateway;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.AcceptInvitationRequest;
 import dev.easel.api.v1.ActivityEntry;
 import dev.easel.api.v1.AddMemberRequest;
@@ -32,6 +33,7 @@ import dev.easel.api.v1.RevokeInvitationRequest;
 import dev.easel.api.v1.RevokeInvitationResponse;
 import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
+import dev.easel.api.v1.WatchProjectActivityRequest;
 import dev.easel.project.Invitations;
 import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
@@ -39,8 +41,15 @@ import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code easel.v1.ProjectService}: projects of the signed-in caller, through {@link Projects},
@@ -54,18 +63,25 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
   private final ProjectActivity activity;
   private final ProjectAuditLog auditLog;
   private final Callers callers;
+  private final Duration watchInterval;
 
+  /**
+   * @param watchInterval how often a {@code WatchProjectActivity} stream looks for new entries
+   *     ({@code easel.projects.activity-watch-interval})
+   */
   ProjectServiceImpl(
       Projects projects,
       Invitations invitations,
       ProjectActivity activity,
       ProjectAuditLog auditLog,
-      Callers callers) {
+      Callers callers,
+      Duration watchInterval) {
     this.projects = projects;
     this.invitations = invitations;
     this.activity = activity;
     this.auditLog = auditLog;
     this.callers = callers;
+    this.watchInterval = watchInterval;
   }
 
   @Override
@@ -300,18 +316,94 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
           ListProjectActivityResponse.Builder list =
               ListProjectActivityResponse.newBuilder().setNextPageToken(page.nextPageToken());
           for (ProjectActivity.Entry entry : page.entries()) {
-            list.addEntries(entry(entry, page));
+            list.addEntries(entry(entry, page.people()));
           }
           return list.build();
         });
   }
 
-  private static ActivityEntry entry(ProjectActivity.Entry entry, ProjectActivity.Page page) {
+  /**
+   * Streams the project's activity: its latest {@code recent} entries, then, every {@code
+   * watchInterval}, what happened since (the caller's access checked each time: a refusal ends the
+   * stream). Looks again only once the client has taken what was sent.
+   */
+  @Override
+  public void watchProjectActivity(
+      WatchProjectActivityRequest request, StreamObserver<ActivityEntry> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    ActivityWatch watch =
+        new ActivityWatch(
+            userId,
+            request.getProjectId(),
+            (ServerCallStreamObserver<ActivityEntry>) response,
+            ServiceRequestContext.current().eventLoop());
+    watch.call.setOnCancelHandler(watch::stop);
+    watch.send(activity.latest(userId, request.getProjectId(), request.getRecent()));
+  }
+
+  /** One {@code WatchProjectActivity} stream, run on its request's event loop. */
+  private final class ActivityWatch {
+    private final String userId;
+    private final String projectId;
+    private final ServerCallStreamObserver<ActivityEntry> call;
+    private final EventExecutor loop;
+    private volatile ScheduledFuture<?> next;
+
+    ActivityWatch(
+        String userId,
+        String projectId,
+        ServerCallStreamObserver<ActivityEntry> call,
+        EventExecutor loop) {
+      this.userId = userId;
+      this.projectId = projectId;
+      this.call = call;
+      this.loop = loop;
+    }
+
+    /** Sends a stretch of the feed once read, or the refusal that ends the stream. */
+    void send(CompletionStage<ProjectActivity.Since> stretch) {
+      stretch.whenCompleteAsync(
+          (since, failure) -> {
+            if (call.isCancelled()) return;
+            if (failure != null) {
+              call.onError(ApiErrors.from(failure));
+              return;
+            }
+            for (ProjectActivity.Entry entry : since.entries()) {
+              call.onNext(entry(entry, since.people()));
+            }
+            later(since.reached());
+          },
+          loop);
+    }
+
+    private void later(long reached) {
+      next =
+          loop.schedule(
+              () -> {
+                if (call.isCancelled()) return;
+                // A client that has not taken what was sent gets nothing more read for it yet.
+                if (call.isReady()) send(activity.since(userId, projectId, reached));
+                else later(reached);
+              },
+              watchInterval.toMillis(),
+              TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+      ScheduledFuture<?> scheduled = next;
+      if (scheduled != null) scheduled.cancel(false);
+    }
+  }
+
+  private static ActivityEntry entry(
+      ProjectActivity.Entry entry, Map<String, People.Person> people) {
     ActivityEntry.Builder shown =
         ActivityEntry.newBuilder()
             .setAt(entry.at().toString())
             .setActorUserId(entry.actorUserId())
-            .setActorDisplayName(People.of(page.people(), entry.actorUserId()).displayName())
+            .setActorDisplayName(People.of(people, entry.actorUserId()).displayName())
             .setKind(entry.kind().wireName())
             .setRole(role(entry.role()))
             .setPreviousRole(role(entry.previousRole()))
@@ -323,7 +415,7 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     if (entry.subjectUserId() != null) {
       shown
           .setSubjectUserId(entry.subjectUserId())
-          .setSubjectDisplayName(People.of(page.people(), entry.subjectUserId()).displayName());
+          .setSubjectDisplayName(People.of(people, entry.subjectUserId()).displayName());
     }
     return shown.build();
   }

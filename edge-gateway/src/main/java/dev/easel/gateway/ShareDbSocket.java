@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
 import com.linecorp.armeria.common.websocket.WebSocketFrame;
 import com.linecorp.armeria.common.websocket.WebSocketWriter;
+import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.websocket.WebSocketService;
@@ -73,49 +73,49 @@ final class ShareDbSocket implements WebSocketServiceHandler {
             // Origins are checked below, where a request without one (not a browser) may pass.
             .allowedOrigins("*")
             .build();
-    return webSocket.decorate(
-        (delegate, ctx, req) -> {
-          String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-          if (origin != null && !originAllowed(origin, req.headers(), allowedOrigins)) {
-            return HttpResponse.of(
-                HttpStatus.FORBIDDEN,
-                MediaType.JSON_UTF_8,
-                "{\"code\":\"PERMISSION_DENIED\",\"message\":"
-                    + socket.mapper.valueToTree(
-                        "origin "
-                            + origin
-                            + " may not open this socket; see easel.http.allowed-origins")
-                    + "}");
-          }
-          return HttpResponse.of(
-              socket
-                  .callers
-                  .authenticate(req.headers())
-                  .handleAsync(
-                      (caller, failure) -> {
-                        if (failure != null) {
-                          return HttpResponse.of(
-                              HttpStatus.UNAUTHORIZED,
-                              MediaType.JSON_UTF_8,
-                              "{\"code\":\"UNAUTHENTICATED\",\"message\":"
-                                  + socket.mapper.valueToTree(
-                                      ApiErrors.from(failure).getStatus().getDescription())
-                                  + "}");
-                        }
-                        try {
-                          limits.admit(caller);
-                        } catch (RateLimits.Exceeded exceeded) {
-                          return HttpReplies.tooMany(exceeded);
-                        }
-                        ctx.setAttr(Callers.CALLER, caller);
-                        try {
-                          return delegate.serve(ctx, req);
-                        } catch (Exception e) {
-                          return HttpResponse.ofFailure(e);
-                        }
-                      },
-                      ctx.eventLoop()));
-        });
+    return webSocket.decorate(upgradeGuard(socket.callers, allowedOrigins, limits));
+  }
+
+  /**
+   * The checks of a socket upgrade (this one and GraphQL's): a browser's page must be allowed (403
+   * otherwise), the credential valid (401) and the caller within its rate limit, of which the
+   * upgrade takes one request (429); the caller is then kept in the request's context.
+   */
+  static DecoratingHttpServiceFunction upgradeGuard(
+      Callers callers, Set<String> allowedOrigins, RateLimits limits) {
+    return (delegate, ctx, req) -> {
+      String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+      if (origin != null && !originAllowed(origin, req.headers(), allowedOrigins)) {
+        return HttpReplies.error(
+            HttpStatus.FORBIDDEN,
+            "PERMISSION_DENIED",
+            "origin " + origin + " may not open this socket; see easel.http.allowed-origins");
+      }
+      return HttpResponse.of(
+          callers
+              .authenticate(req.headers())
+              .handleAsync(
+                  (caller, failure) -> {
+                    if (failure != null) {
+                      return HttpReplies.error(
+                          HttpStatus.UNAUTHORIZED,
+                          "UNAUTHENTICATED",
+                          ApiErrors.from(failure).getStatus().getDescription());
+                    }
+                    try {
+                      limits.admit(caller);
+                    } catch (RateLimits.Exceeded exceeded) {
+                      return HttpReplies.tooMany(exceeded);
+                    }
+                    ctx.setAttr(Callers.CALLER, caller);
+                    try {
+                      return delegate.serve(ctx, req);
+                    } catch (Exception e) {
+                      return HttpResponse.ofFailure(e);
+                    }
+                  },
+                  ctx.eventLoop()));
+    };
   }
 
   /** A page's origin may connect when it is listed, or is the origin the server was reached at. */

@@ -119,6 +119,14 @@ final class TrustedProxies {
     };
   }
 
+  /**
+   * Records {@code client} as the client of the request of {@code ctx}: a call this server made to
+   * itself for a request of that client ({@link LoopbackApi}).
+   */
+  static void assignClient(ServiceRequestContext ctx, InetAddress client) {
+    ctx.setAttr(CLIENT, client);
+  }
+
   /** The client of the request of {@code ctx}, as the {@link #decorator()} worked it out. */
   static InetAddress clientOf(ServiceRequestContext ctx) {
     InetAddress client = ctx.attr(CLIENT);

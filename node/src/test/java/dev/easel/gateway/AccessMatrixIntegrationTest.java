@@ -71,6 +71,7 @@ import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
 import dev.easel.api.v1.UpdateMeRequest;
 import dev.easel.api.v1.UserServiceGrpc;
+import dev.easel.api.v1.WatchProjectActivityRequest;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.Scope;
 import dev.easel.node.EaselNode;
@@ -408,6 +409,13 @@ class AccessMatrixIntegrationTest {
           shared(
               "easel.v1.ProjectService/ListProjectActivity",
               r -> ListProjectActivityRequest.newBuilder().setProjectId(r.project()).build()),
+          shared(
+              "easel.v1.ProjectService/WatchProjectActivity",
+              r ->
+                  WatchProjectActivityRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setRecent(1)
+                      .build()),
           shared(
               "easel.v1.ProjectService/ListProjectAuditEvents",
               r -> ListProjectAuditEventsRequest.newBuilder().setProjectId(r.project()).build()),

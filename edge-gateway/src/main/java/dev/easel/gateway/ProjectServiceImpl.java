@@ -1,5 +1,6 @@
 package dev.easel.gateway;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.AcceptInvitationRequest;
 import dev.easel.api.v1.ActivityEntry;
 import dev.easel.api.v1.AddMemberRequest;
@@ -32,6 +33,7 @@ import dev.easel.api.v1.RevokeInvitationRequest;
 import dev.easel.api.v1.RevokeInvitationResponse;
 import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
+import dev.easel.api.v1.UpdateProjectRequest;
 import dev.easel.project.Invitations;
 import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
@@ -39,8 +41,11 @@ import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 
 /**
  * {@code easel.v1.ProjectService}: projects of the signed-in caller, through {@link Projects},
@@ -99,8 +104,9 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
   public void getProject(GetProjectRequest request, StreamObserver<Project> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
     Replies.reply(
-        projects.get(userId, request.getProjectId()), response, ProjectServiceImpl::project);
+        projects.get(userId, request.getProjectId()), response, seen -> tagged(ctx, seen));
   }
 
   @Override
@@ -136,15 +142,66 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
                 .build());
   }
 
+  /** The fields of a project that UpdateProject changes. */
+  private static final List<String> UPDATABLE = List.of("name");
+
+  @Override
+  public void updateProject(UpdateProjectRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    Set<String> fields;
+    String expectedEtag;
+    try {
+      fields =
+          UpdateRequests.fields(
+              request.getUpdateMask(),
+              UpdateProjectRequest.getDescriptor(),
+              UPDATABLE,
+              field -> request.hasName());
+      expectedEtag = UpdateRequests.expectedEtag(request.getEtag());
+    } catch (StatusRuntimeException invalid) {
+      response.onError(invalid);
+      return;
+    }
+    Replies.reply(
+        projects.update(
+            userId,
+            request.getProjectId(),
+            fields.contains("name") ? request.getName() : null,
+            expectedEtag,
+            RequestOrigins.current()),
+        response,
+        seen -> tagged(ctx, seen));
+  }
+
   @Override
   public void renameProject(RenameProjectRequest request, StreamObserver<Project> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    String expectedEtag;
+    try {
+      expectedEtag = UpdateRequests.expectedEtag(request.getEtag());
+    } catch (StatusRuntimeException invalid) {
+      response.onError(invalid);
+      return;
+    }
     Replies.reply(
-        projects.rename(
-            userId, request.getProjectId(), request.getName(), RequestOrigins.current()),
+        projects.update(
+            userId,
+            request.getProjectId(),
+            request.getName(),
+            expectedEtag,
+            RequestOrigins.current()),
         response,
-        ProjectServiceImpl::project);
+        seen -> tagged(ctx, seen));
+  }
+
+  /** The project as the caller sees it, its etag also sent as the answer's ETag header. */
+  private static Project tagged(ServiceRequestContext ctx, Projects.MemberView seen) {
+    UpdateRequests.tagAnswer(ctx, seen.project().etag());
+    return project(seen);
   }
 
   @Override
@@ -398,7 +455,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
             .setRole(role(seen.role()))
             .setCreatedAt(time(view.createdAt()))
             .setArchived(view.archived())
-            .setOrgId(text(view.orgId()));
+            .setOrgId(text(view.orgId()))
+            .setEtag(text(view.etag()));
     for (ProjectEntity.Member member : view.members()) {
       People.Person person = People.of(seen.people(), member.userId());
       project

@@ -3,7 +3,6 @@ package dev.easel.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.websocket.WebSocket;
@@ -78,7 +77,7 @@ final class ShareDbSocket implements WebSocketServiceHandler {
           String origin = req.headers().get(HttpHeaderNames.ORIGIN);
           if (origin != null && !originAllowed(origin, req.headers(), allowedOrigins)) {
             return HttpResponse.of(
-                HttpStatus.FORBIDDEN,
+                StatusCodes.httpStatus(io.grpc.Status.Code.PERMISSION_DENIED),
                 MediaType.JSON_UTF_8,
                 "{\"code\":\"PERMISSION_DENIED\",\"message\":"
                     + socket.mapper.valueToTree(
@@ -95,7 +94,7 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                       (caller, failure) -> {
                         if (failure != null) {
                           return HttpResponse.of(
-                              HttpStatus.UNAUTHORIZED,
+                              StatusCodes.httpStatus(io.grpc.Status.Code.UNAUTHENTICATED),
                               MediaType.JSON_UTF_8,
                               "{\"code\":\"UNAUTHENTICATED\",\"message\":"
                                   + socket.mapper.valueToTree(

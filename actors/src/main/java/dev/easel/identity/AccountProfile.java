@@ -23,10 +23,10 @@ public final class AccountProfile {
   public static String displayName(String typed) {
     String name = typed == null ? "" : typed.strip();
     if (name.isEmpty() || name.length() > MAX_DISPLAY_NAME) {
-      throw invalid("displayName must be 1 to " + MAX_DISPLAY_NAME + " characters");
+      throw invalid("displayName", "displayName must be 1 to " + MAX_DISPLAY_NAME + " characters");
     }
     if (name.chars().anyMatch(Character::isISOControl)) {
-      throw invalid("displayName must not contain control characters");
+      throw invalid("displayName", "displayName must not contain control characters");
     }
     return name;
   }
@@ -41,30 +41,30 @@ public final class AccountProfile {
     if (typed == null || typed.isBlank()) return null;
     String url = typed.strip();
     if (url.length() > MAX_AVATAR_URL) {
-      throw invalid("avatarUrl must be at most " + MAX_AVATAR_URL + " characters");
+      throw invalid("avatarUrl", "avatarUrl must be at most " + MAX_AVATAR_URL + " characters");
     }
     if (url.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-      throw invalid("avatarUrl must not contain spaces or control characters");
+      throw invalid("avatarUrl", "avatarUrl must not contain spaces or control characters");
     }
     URI uri;
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw invalid("avatarUrl is not a valid URL");
+      throw invalid("avatarUrl", "avatarUrl is not a valid URL");
     }
     if (uri.getScheme() == null || !uri.getScheme().toLowerCase(Locale.ROOT).equals("https")) {
-      throw invalid("avatarUrl must be an https URL");
+      throw invalid("avatarUrl", "avatarUrl must be an https URL");
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw invalid("avatarUrl must name a host");
+      throw invalid("avatarUrl", "avatarUrl must name a host");
     }
     if (uri.getRawUserInfo() != null) {
-      throw invalid("avatarUrl must not contain a user name or password");
+      throw invalid("avatarUrl", "avatarUrl must not contain a user name or password");
     }
     return url;
   }
 
-  private static Accounts.Refusal invalid(String message) {
-    return new Accounts.Refusal(Accounts.Refusal.Kind.INVALID, message);
+  private static Accounts.Refusal invalid(String field, String message) {
+    return Accounts.Refusal.invalid(field, message);
   }
 }

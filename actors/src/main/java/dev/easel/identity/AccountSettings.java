@@ -1,5 +1,6 @@
 package dev.easel.identity;
 
+import dev.easel.Etags;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,6 +112,21 @@ public final class AccountSettings {
   /** Changes the profile as {@link #updateProfile(String, String, String)}, recorded. */
   public CompletionStage<UserEntity.UserView> updateProfile(
       String userId, String displayName, String avatarUrl, RequestOrigin origin) {
+    return updateProfile(userId, displayName, avatarUrl, null, origin);
+  }
+
+  /**
+   * Changes the profile as {@link #updateProfile(String, String, String)}, recorded; with {@code
+   * expectedEtag} (not null) only if the account's etag is still that, else refused as {@link
+   * Accounts.Refusal.Kind#ABORTED} with reason {@link Etags#MISMATCH} and nothing changes. The
+   * account checks the etag and applies the change in one step.
+   */
+  public CompletionStage<UserEntity.UserView> updateProfile(
+      String userId,
+      String displayName,
+      String avatarUrl,
+      String expectedEtag,
+      RequestOrigin origin) {
     String name;
     String avatar;
     try {
@@ -119,16 +135,11 @@ public final class AccountSettings {
     } catch (Accounts.Refusal refusal) {
       return CompletableFuture.failedFuture(refusal);
     }
-    return view(userId)
-        .thenCompose(
-            current ->
-                change(
-                    userId,
-                    replyTo ->
-                        new UserEntity.ChangeProfile(
-                            name != null ? name : current.displayName(),
-                            avatarUrl != null ? avatar : current.avatarUrl(),
-                            replyTo)))
+    // An avatar removed is sent as "", one left as it is as null.
+    String avatarChange = avatarUrl == null ? null : avatar == null ? "" : avatar;
+    return change(
+            userId,
+            replyTo -> new UserEntity.ChangeProfile(name, avatarChange, expectedEtag, replyTo))
         .thenCompose(
             changed ->
                 record(
@@ -163,22 +174,21 @@ public final class AccountSettings {
       String keepSessionId,
       RequestOrigin origin) {
     if (currentPassword == null || currentPassword.isEmpty()) {
-      return refused(Accounts.Refusal.Kind.INVALID, "currentPassword is required");
+      return invalid("currentPassword", "currentPassword is required");
     }
     if (currentPassword.length() > Accounts.MAX_TYPED_PASSWORD) {
-      return refused(Accounts.Refusal.Kind.INVALID, "currentPassword is too long");
+      return invalid("currentPassword", "currentPassword is too long");
     }
     return activeCredentials(userId)
         .thenComposeAsync(
             credentials -> {
               String problem = PasswordHasher.problemWith(newPassword, credentials.email());
               if (problem != null) {
-                throw new Accounts.Refusal(
-                    Accounts.Refusal.Kind.INVALID, "newPassword: " + problem);
+                throw Accounts.Refusal.invalid("newPassword", "newPassword: " + problem);
               }
               if (newPassword.equals(currentPassword)) {
-                throw new Accounts.Refusal(
-                    Accounts.Refusal.Kind.INVALID, "newPassword must differ from the current one");
+                throw Accounts.Refusal.invalid(
+                    "newPassword", "newPassword must differ from the current one");
               }
               if (!passwords.verify(currentPassword.toCharArray(), credentials.passwordHash())) {
                 throw new Accounts.Refusal(
@@ -390,7 +400,8 @@ public final class AccountSettings {
                               ? Accounts.Refusal.Kind.FAILED_PRECONDITION
                               : Accounts.Refusal.Kind.INVALID,
                           failed.reason(),
-                          failed.message());
+                          failed.message(),
+                          "code");
                   case SecondFactorCheck.TotpMatched matched ->
                       change(
                           userId, replyTo -> new UserEntity.ConfirmTotp(matched.step(), replyTo));
@@ -514,19 +525,18 @@ public final class AccountSettings {
       UserEntity.Credentials credentials, String password, String totpCode) {
     boolean withPassword = password != null && !password.isEmpty();
     if (!withPassword && totpCode == null) {
-      return refused(
-          Accounts.Refusal.Kind.INVALID,
+      return invalid(
+          "password",
           credentials.totpEnabled()
               ? "confirm it is you: send password or totpCode"
               : "confirm it is you: send password");
     }
     if (totpCode != null && !credentials.totpEnabled()) {
-      return refused(
-          Accounts.Refusal.Kind.INVALID,
-          "this account has no authenticator: confirm it is you with password");
+      return invalid(
+          "totpCode", "this account has no authenticator: confirm it is you with password");
     }
     if (withPassword && password.length() > Accounts.MAX_TYPED_PASSWORD) {
-      return refused(Accounts.Refusal.Kind.INVALID, "password is too long");
+      return invalid("password", "password is too long");
     }
     CompletionStage<Void> passwordChecked =
         !withPassword
@@ -630,6 +640,8 @@ public final class AccountSettings {
       case USER_NOT_FOUND, USER_DELETED -> gone();
       case INVALID_ARGUMENT ->
           new Accounts.Refusal(Accounts.Refusal.Kind.INVALID, refused.message());
+      case ETAG_MISMATCH ->
+          new Accounts.Refusal(Accounts.Refusal.Kind.ABORTED, Etags.MISMATCH, refused.message());
       case TOTP_ALREADY_ENABLED, TOTP_NOT_ENROLLED, TOTP_NOT_ENABLED ->
           new Accounts.Refusal(
               Accounts.Refusal.Kind.FAILED_PRECONDITION, refused.code().name(), refused.message());
@@ -647,9 +659,8 @@ public final class AccountSettings {
   private static String requiredCode(String typed, String field) {
     String code = SecondFactorCheck.totpCode(typed, field);
     if (code == null) {
-      throw new Accounts.Refusal(
-          Accounts.Refusal.Kind.INVALID,
-          field + " is required: the 6 digits the authenticator app shows");
+      throw Accounts.Refusal.invalid(
+          field, field + " is required: the 6 digits the authenticator app shows");
     }
     return code;
   }
@@ -673,8 +684,8 @@ public final class AccountSettings {
         Accounts.Refusal.Kind.UNAUTHENTICATED, "this account no longer exists");
   }
 
-  private static <T> CompletionStage<T> refused(Accounts.Refusal.Kind kind, String message) {
-    return CompletableFuture.failedFuture(new Accounts.Refusal(kind, message));
+  private static <T> CompletionStage<T> invalid(String field, String message) {
+    return CompletableFuture.failedFuture(Accounts.Refusal.invalid(field, message));
   }
 
   private EntityRef<UserEntity.Command> user(String userId) {

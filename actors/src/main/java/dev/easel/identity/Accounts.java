@@ -52,12 +52,15 @@ public final class Accounts {
 
   /**
    * Why an account operation was refused: {@code kind} decides the status, {@code reason} is a
-   * stable machine code (such as {@code MFA_REQUIRED}), {@code message} is for people.
+   * stable machine code (such as {@code MFA_REQUIRED}), {@code message} is for people, and {@code
+   * field}, for input that was refused, the request field at fault as the JSON mapping names it
+   * ({@code displayName}, {@code pageToken}), which the edge reports as a field violation.
    */
   public static final class Refusal extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final Kind kind;
     private final String reason;
+    private final String field;
 
     /** What kind of refusal, so the edge can map it to a status. */
     public enum Kind {
@@ -68,7 +71,9 @@ public final class Accounts {
       /** The account is not in the state the operation needs (two-step sign-in on or off). */
       FAILED_PRECONDITION,
       /** The caller is signed in but did not confirm who they are (wrong password or code). */
-      PERMISSION_DENIED
+      PERMISSION_DENIED,
+      /** A conditional change whose condition no longer holds (a stale etag): nothing changed. */
+      ABORTED
     }
 
     public Refusal(Kind kind, String message) {
@@ -77,9 +82,23 @@ public final class Accounts {
 
     /** A refusal with its own reason; null takes the kind's default reason. */
     public Refusal(Kind kind, String reason, String message) {
+      this(kind, reason, message, null);
+    }
+
+    /**
+     * A refusal with its own reason (null: the kind's default) because of request field {@code
+     * field} (its JSON name; null: none in particular).
+     */
+    public Refusal(Kind kind, String reason, String message, String field) {
       super(message, null, false, false);
       this.kind = kind;
       this.reason = reason;
+      this.field = field;
+    }
+
+    /** Input refused because of request field {@code field} (its JSON name), saying why. */
+    public static Refusal invalid(String field, String message) {
+      return new Refusal(Kind.INVALID, null, message, field);
     }
 
     public Kind kind() {
@@ -96,7 +115,13 @@ public final class Accounts {
         case NOT_FOUND -> "NOT_FOUND";
         case FAILED_PRECONDITION -> "FAILED_PRECONDITION";
         case PERMISSION_DENIED -> "PERMISSION_DENIED";
+        case ABORTED -> "ABORTED";
       };
+    }
+
+    /** The request field at fault (its JSON name, such as {@code email}), or null. */
+    public String field() {
+      return field;
     }
   }
 
@@ -156,14 +181,14 @@ public final class Accounts {
       String email, String password, String displayName, RequestOrigin origin) {
     String normalized = email == null ? "" : EmailIndexEntity.normalize(email);
     if (!EMAIL.matcher(normalized).matches()) {
-      return refused(Refusal.Kind.INVALID, "email is not a valid address");
+      return invalid("email", "email is not a valid address");
     }
     String problem = PasswordHasher.problemWith(password, normalized);
-    if (problem != null) return refused(Refusal.Kind.INVALID, problem);
+    if (problem != null) return invalid("password", problem);
     String name = displayName == null ? "" : displayName.strip();
     if (name.isEmpty() || name.length() > MAX_DISPLAY_NAME) {
-      return refused(
-          Refusal.Kind.INVALID, "displayName is required, at most " + MAX_DISPLAY_NAME + " chars");
+      return invalid(
+          "displayName", "displayName is required, at most " + MAX_DISPLAY_NAME + " chars");
     }
     String userId = newUserId();
     var emailIndex =
@@ -273,12 +298,12 @@ public final class Accounts {
   public CompletionStage<Tokens> login(
       String email, String password, String totpCode, String recoveryCode, RequestOrigin origin) {
     String normalized = email == null ? "" : EmailIndexEntity.normalize(email);
-    if (password == null || password.isEmpty() || normalized.isEmpty()) {
-      return refused(Refusal.Kind.INVALID, "email and password are required");
+    if (normalized.isEmpty()) return invalid("email", "email and password are required");
+    if (password == null || password.isEmpty()) {
+      return invalid("password", "email and password are required");
     }
-    if (normalized.length() > MAX_EMAIL || password.length() > MAX_TYPED_PASSWORD) {
-      return refused(Refusal.Kind.INVALID, "email or password is too long");
-    }
+    if (normalized.length() > MAX_EMAIL) return invalid("email", "email is too long");
+    if (password.length() > MAX_TYPED_PASSWORD) return invalid("password", "password is too long");
     String totp;
     String recovery;
     try {
@@ -288,7 +313,7 @@ public final class Accounts {
       return CompletableFuture.failedFuture(refusal);
     }
     if (totp != null && recovery != null) {
-      return refused(Refusal.Kind.INVALID, "send totpCode or recoveryCode, not both");
+      return invalid("recoveryCode", "send totpCode or recoveryCode, not both");
     }
     return sharding
         .entityRefFor(EmailIndexEntity.KEY, EmailIndexEntity.entityId(normalized))
@@ -638,6 +663,10 @@ public final class Accounts {
   private CompletionStage<UserEntity.Result> change(
       String userId, Function<ActorRef<UserEntity.Result>, UserEntity.Command> command) {
     return user(userId).ask(command::apply, askTimeout);
+  }
+
+  private static <T> CompletionStage<T> invalid(String field, String message) {
+    return CompletableFuture.failedFuture(Refusal.invalid(field, message));
   }
 
   private static <T> CompletionStage<T> refused(Refusal.Kind kind, String message) {

@@ -78,17 +78,17 @@ public final class ApiKeys {
   public static Spec check(String name, List<String> scopes, String projectId) {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
-      throw invalid("name is required, at most " + MAX_NAME + " characters");
+      throw invalid("name", "name is required, at most " + MAX_NAME + " characters");
     }
     if (scopes == null || scopes.isEmpty()) {
-      throw invalid("scopes must name at least one of read, write, admin");
+      throw invalid("scopes", "scopes must name at least one of read, write, admin");
     }
     Set<Scope> parsed = EnumSet.noneOf(Scope.class);
     for (String scope : scopes) {
       try {
         parsed.add(Scope.parse(scope));
       } catch (IllegalArgumentException e) {
-        throw invalid(e.getMessage());
+        throw invalid("scopes", e.getMessage());
       }
     }
     List<String> wireNames = parsed.stream().map(Scope::wireName).toList();
@@ -214,7 +214,7 @@ public final class ApiKeys {
   /** Revokes key {@code keyId} of {@code userId}, recorded in its security log. */
   public CompletionStage<Void> revoke(String userId, String keyId, RequestOrigin origin) {
     if (keyId == null || keyId.isBlank()) {
-      return CompletableFuture.failedFuture(invalid("a key id is required"));
+      return CompletableFuture.failedFuture(invalid("keyId", "a key id is required"));
     }
     return user(userId)
         .<UserEntity.Result>ask(replyTo -> new UserEntity.RevokeApiKey(keyId, replyTo), askTimeout)
@@ -231,7 +231,8 @@ public final class ApiKeys {
       case USER_NOT_FOUND, USER_DELETED -> gone();
       case API_KEY_NOT_FOUND ->
           new Accounts.Refusal(Accounts.Refusal.Kind.NOT_FOUND, "There is no such API key");
-      case INVALID_ARGUMENT -> invalid(refused.message());
+      case INVALID_ARGUMENT ->
+          new Accounts.Refusal(Accounts.Refusal.Kind.INVALID, refused.message());
       default ->
           throw new IllegalStateException(
               "API key change refused: " + refused.code() + " " + refused.message());
@@ -243,8 +244,8 @@ public final class ApiKeys {
         Accounts.Refusal.Kind.UNAUTHENTICATED, "this account no longer exists");
   }
 
-  private static Accounts.Refusal invalid(String message) {
-    return new Accounts.Refusal(Accounts.Refusal.Kind.INVALID, message);
+  private static Accounts.Refusal invalid(String field, String message) {
+    return Accounts.Refusal.invalid(field, message);
   }
 
   private EntityRef<IdentityIndexEntity.Command> index(String keyId) {

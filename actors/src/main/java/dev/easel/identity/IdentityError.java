@@ -47,5 +47,7 @@ public enum IdentityError {
   /** The sign-in is past its absolute expiry. */
   SESSION_EXPIRED,
   /** The presented refresh token is not the current one of this sign-in. */
-  SECRET_MISMATCH
+  SECRET_MISMATCH,
+  /** A conditional change was based on another version of the account (its etag changed). */
+  ETAG_MISMATCH
 }

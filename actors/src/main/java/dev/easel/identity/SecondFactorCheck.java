@@ -73,11 +73,11 @@ final class SecondFactorCheck {
   static String totpCode(String typed, String field) {
     if (typed == null || typed.isBlank()) return null;
     if (typed.length() > MAX_TYPED_CHARS) {
-      throw invalid(field + " is too long: an authenticator code has 6 digits");
+      throw invalid(field, field + " is too long: an authenticator code has 6 digits");
     }
     String compact = typed.replace(" ", "");
     if (!TOTP_CODE.matcher(compact).matches()) {
-      throw invalid(field + " must be the 6 digits the authenticator app shows");
+      throw invalid(field, field + " must be the 6 digits the authenticator app shows");
     }
     return compact;
   }
@@ -91,11 +91,11 @@ final class SecondFactorCheck {
   static String recoveryCode(String typed, String field) {
     if (typed == null || typed.isBlank()) return null;
     if (typed.length() > MAX_TYPED_CHARS) {
-      throw invalid(field + " is too long: a recovery code looks like abcd-2345");
+      throw invalid(field, field + " is too long: a recovery code looks like abcd-2345");
     }
     String compact = typed.replace(" ", "").replace("-", "").toLowerCase(Locale.ROOT);
     if (!RECOVERY_CODE.matcher(compact).matches()) {
-      throw invalid(field + " must look like abcd-2345 (letters a-z and digits 2-7)");
+      throw invalid(field, field + " must look like abcd-2345 (letters a-z and digits 2-7)");
     }
     return compact;
   }
@@ -163,7 +163,7 @@ final class SecondFactorCheck {
     throw new IllegalStateException("a consumed recovery code left every digest in place");
   }
 
-  private static Accounts.Refusal invalid(String message) {
-    return new Accounts.Refusal(Accounts.Refusal.Kind.INVALID, message);
+  private static Accounts.Refusal invalid(String field, String message) {
+    return Accounts.Refusal.invalid(field, message);
   }
 }

@@ -36,7 +36,8 @@ final class SecurityLogPages {
    */
   static Page page(long entries, int pageSize, String pageToken) {
     if (pageSize < 0) {
-      throw invalid("pageSize must be 0 to " + MAX_PAGE_SIZE + " (0: " + DEFAULT_PAGE_SIZE + ")");
+      throw invalid(
+          "pageSize", "pageSize must be 0 to " + MAX_PAGE_SIZE + " (0: " + DEFAULT_PAGE_SIZE + ")");
     }
     int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
     long before =
@@ -54,25 +55,27 @@ final class SecurityLogPages {
 
   private static long before(String token, long entries) {
     if (token.length() > MAX_TOKEN) {
-      throw invalid("pageToken is too long: pass the nextPageToken of the previous page");
+      throw invalid(
+          "pageToken", "pageToken is too long: pass the nextPageToken of the previous page");
     }
     byte[] bytes;
     try {
       bytes = Base64.getUrlDecoder().decode(token);
     } catch (IllegalArgumentException e) {
-      throw invalid("pageToken is not base64url: pass the nextPageToken of the previous page");
+      throw invalid(
+          "pageToken", "pageToken is not base64url: pass the nextPageToken of the previous page");
     }
     if (bytes.length != 9 || bytes[0] != VERSION) {
-      throw invalid("pageToken is not a page token of the security log");
+      throw invalid("pageToken", "pageToken is not a page token of the security log");
     }
     long before = ByteBuffer.wrap(bytes, 1, 8).getLong();
     if (before < 2 || before > entries + 1) {
-      throw invalid("pageToken points outside this security log");
+      throw invalid("pageToken", "pageToken points outside this security log");
     }
     return before;
   }
 
-  private static Accounts.Refusal invalid(String message) {
-    return new Accounts.Refusal(Accounts.Refusal.Kind.INVALID, message);
+  private static Accounts.Refusal invalid(String field, String message) {
+    return Accounts.Refusal.invalid(field, message);
   }
 }

@@ -3,6 +3,7 @@ package dev.easel.identity;
 import com.typesafe.config.Config;
 import dev.easel.CborSerializable;
 import dev.easel.Entities;
+import dev.easel.Etags;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,9 +58,20 @@ public final class UserEntity
       String email, String passwordHash, String displayName, ActorRef<Result> replyTo)
       implements Change {}
 
-  /** Set the name and avatar others see; a null {@code avatarUrl} removes the avatar. */
-  public record ChangeProfile(String displayName, String avatarUrl, ActorRef<Result> replyTo)
-      implements Change {}
+  /**
+   * Change the name and avatar others see: a null field stays as it is, an empty {@code avatarUrl}
+   * removes the avatar. With {@code expectedEtag} (not null) the change is made only if the
+   * account's {@link UserView#etag()} is still that; otherwise it is refused with {@link
+   * IdentityError#ETAG_MISMATCH} and nothing changes.
+   */
+  public record ChangeProfile(
+      String displayName, String avatarUrl, String expectedEtag, ActorRef<Result> replyTo)
+      implements Change {
+    /** Set both: a null {@code avatarUrl} removes the avatar. */
+    public ChangeProfile(String displayName, String avatarUrl, ActorRef<Result> replyTo) {
+      this(displayName, avatarUrl == null ? "" : avatarUrl, null, replyTo);
+    }
+  }
 
   /** Replace the password hash. */
   public record ChangePassword(String newPasswordHash, ActorRef<Result> replyTo)
@@ -150,7 +162,10 @@ public final class UserEntity
     }
   }
 
-  /** What may be shown of an account; all but {@code status} empty unless it is active. */
+  /**
+   * What may be shown of an account; all but {@code status} empty unless it is active. {@code etag}
+   * changes whenever the account as shown to its owner (all but the keys and identities) does.
+   */
   public record UserView(
       String userId,
       Status status,
@@ -161,7 +176,8 @@ public final class UserEntity
       boolean totpEnabled,
       int recoveryCodesLeft,
       List<ApiKeyView> apiKeys,
-      List<LinkedIdentity> identities)
+      List<LinkedIdentity> identities,
+      String etag)
       implements CborSerializable {}
 
   /** An API key as shown to its owner, without its secret hash. */
@@ -441,7 +457,21 @@ public final class UserEntity
           secondFactor.confirmed(),
           secondFactor.recoveryCodeHashes().size(),
           keys,
-          identities);
+          identities,
+          etag(userId));
+    }
+
+    /** The etag of the account as shown to its owner. */
+    String etag(String userId) {
+      return Etags.of(
+          userId,
+          status,
+          email,
+          displayName,
+          avatarUrl,
+          createdAt,
+          secondFactor.confirmed(),
+          secondFactor.recoveryCodeHashes().size());
     }
 
     Credentials credentials(String userId) {
@@ -565,9 +595,21 @@ public final class UserEntity
   }
 
   private ReplyEffect<Event, State> onChangeProfile(State state, ChangeProfile change) {
-    if (blank(change.displayName())) return invalid(change, "A display name is required");
-    String displayName = change.displayName().strip();
-    String avatarUrl = blank(change.avatarUrl()) ? null : change.avatarUrl().strip();
+    if (change.expectedEtag() != null && !change.expectedEtag().equals(state.etag(userId))) {
+      return refuse(
+          change,
+          IdentityError.ETAG_MISMATCH,
+          "The account changed since this etag was given out; read it again and retry");
+    }
+    if (change.displayName() != null && blank(change.displayName())) {
+      return invalid(change, "A display name is required");
+    }
+    String displayName =
+        change.displayName() == null ? state.displayName() : change.displayName().strip();
+    String avatarUrl =
+        change.avatarUrl() == null
+            ? state.avatarUrl()
+            : blank(change.avatarUrl()) ? null : change.avatarUrl().strip();
     if (displayName.equals(state.displayName()) && Objects.equals(avatarUrl, state.avatarUrl())) {
       return accept(change);
     }

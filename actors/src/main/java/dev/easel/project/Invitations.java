@@ -106,6 +106,7 @@ public final class Invitations {
     if (address.length() > Projects.MAX_EMAIL || !EMAIL.matcher(address).matches()) {
       return Projects.failed(
           Projects.invalid(
+              "email",
               "email must be an email address, at most " + Projects.MAX_EMAIL + " characters"));
     }
     ProjectRole invitedRole;
@@ -221,7 +222,8 @@ public final class Invitations {
       String userId, String projectId, String invitationId, RequestOrigin origin) {
     if (invitationId == null || !Projects.ID.matcher(invitationId).matches()) {
       return Projects.failed(
-          Projects.invalid("invitationId must be 1 to 128 letters, digits, '-', '_' or '.'"));
+          Projects.invalid(
+              "invitationId", "invitationId must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     return projects
         .authorized(userId, projectId, ProjectPolicy.Action.INVITE)
@@ -261,7 +263,8 @@ public final class Invitations {
               : new Projects.Refusal(
                   Projects.Refusal.Kind.INVALID,
                   ProjectError.INVITE_INVALID.name(),
-                  "The invitation token was refused: " + e.getMessage()));
+                  "The invitation token was refused: " + e.getMessage(),
+                  "token"));
     }
     String projectId = invitation.projectId();
     return projects

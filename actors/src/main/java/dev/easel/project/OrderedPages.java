@@ -52,6 +52,7 @@ public final class OrderedPages {
   static int size(int pageSize) {
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
       throw Projects.invalid(
+          "pageSize",
           "pageSize must be between 1 and "
               + MAX_PAGE_SIZE
               + " (0: "
@@ -81,6 +82,7 @@ public final class OrderedPages {
     if (token == null || token.isEmpty()) return null;
     Projects.Refusal invalid =
         Projects.invalid(
+            "pageToken",
             "pageToken is not a page of "
                 + index
                 + ": pass the nextPageToken of the previous page, or none for the first");

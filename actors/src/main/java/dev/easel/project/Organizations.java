@@ -60,7 +60,8 @@ public final class Organizations {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > Projects.MAX_NAME) {
       return Projects.failed(
-          Projects.invalid("name is required, at most " + Projects.MAX_NAME + " characters"));
+          Projects.invalid(
+              "name", "name is required, at most " + Projects.MAX_NAME + " characters"));
     }
     String orgId = "o_" + Projects.randomHex(12);
     return organization(orgId)
@@ -121,7 +122,8 @@ public final class Organizations {
       String userId, String orgId, int pageSize, String pageToken) {
     if (orgId == null || !Projects.ID.matcher(orgId).matches()) {
       return Projects.failed(
-          Projects.invalid("organization id must be 1 to 128 letters, digits, '-', '_' or '.'"));
+          Projects.invalid(
+              "orgId", "organization id must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     String index = "the projects of organization " + orgId;
     int size;
@@ -178,7 +180,8 @@ public final class Organizations {
     String address = email == null ? "" : email.strip();
     if (address.isEmpty() || address.length() > Projects.MAX_EMAIL) {
       return Projects.failed(
-          Projects.invalid("email is required, at most " + Projects.MAX_EMAIL + " characters"));
+          Projects.invalid(
+              "email", "email is required, at most " + Projects.MAX_EMAIL + " characters"));
     }
     return authorized(userId, orgId, ProjectPolicy.OrganizationAction.MANAGE_MEMBERS)
         .thenCompose(allowed -> projects.accountOf(address))
@@ -196,7 +199,7 @@ public final class Organizations {
   public CompletionStage<Void> removeMember(String userId, String orgId, String memberId) {
     if (memberId == null || !Projects.ID.matcher(memberId).matches()) {
       return Projects.failed(
-          Projects.invalid("userId must be 1 to 128 letters, digits, '-', '_' or '.'"));
+          Projects.invalid("userId", "userId must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     return authorized(userId, orgId, ProjectPolicy.OrganizationAction.MANAGE_MEMBERS)
         .thenCompose(
@@ -327,7 +330,8 @@ public final class Organizations {
       String userId, String orgId, ProjectPolicy.OrganizationAction action) {
     if (orgId == null || !Projects.ID.matcher(orgId).matches()) {
       return Projects.failed(
-          Projects.invalid("organization id must be 1 to 128 letters, digits, '-', '_' or '.'"));
+          Projects.invalid(
+              "orgId", "organization id must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     return organization(orgId)
         .<OrganizationEntity.OrganizationView>ask(OrganizationEntity.Get::new, askTimeout)

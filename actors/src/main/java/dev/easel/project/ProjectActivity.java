@@ -145,7 +145,7 @@ public final class ProjectActivity {
   public CompletionStage<Since> latest(String userId, String projectId, int recent) {
     if (recent < 0 || recent > MAX_PAGE_SIZE) {
       return Projects.failed(
-          Projects.invalid("recent must be between 0 and " + MAX_PAGE_SIZE + " entries"));
+          Projects.invalid("recent", "recent must be between 0 and " + MAX_PAGE_SIZE + " entries"));
     }
     return stretch(userId, projectId, revision -> Window.latest(revision, recent));
   }

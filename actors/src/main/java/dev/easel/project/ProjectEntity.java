@@ -2,12 +2,14 @@ package dev.easel.project;
 
 import dev.easel.CborSerializable;
 import dev.easel.Entities;
+import dev.easel.Etags;
 import dev.easel.identity.RequestOrigin;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -69,9 +71,19 @@ public final class ProjectEntity
       String name, String ownerUserId, String orgId, Origin origin, ActorRef<Result> replyTo)
       implements Change {}
 
-  /** Rename the project. */
-  public record Rename(String name, String byUserId, Origin origin, ActorRef<Result> replyTo)
-      implements Change {}
+  /**
+   * Rename the project ({@code name} null: keep it). With {@code expectedEtag} (not null) only if
+   * the project's {@link ProjectView#etag()} is still that; otherwise refused with {@link
+   * ProjectError#ETAG_MISMATCH} and nothing changes.
+   */
+  public record Rename(
+      String name, String byUserId, Origin origin, String expectedEtag, ActorRef<Result> replyTo)
+      implements Change {
+    /** Rename the project, whatever it is now. */
+    public Rename(String name, String byUserId, Origin origin, ActorRef<Result> replyTo) {
+      this(name, byUserId, origin, null, replyTo);
+    }
+  }
 
   /** Archive the project: its name, catalog and invitations are frozen. */
   public record Archive(String byUserId, Origin origin, ActorRef<Result> replyTo)
@@ -172,6 +184,9 @@ public final class ProjectEntity
    * The project as shown; all but {@code status} empty if it was never created. Members by role,
    * then id; canvases and invitations in the order they were added. {@code revision} is the
    * sequence number of the project's latest event (0 if none): the activity feed starts there.
+   * {@code etag} changes whenever the project as its members see it (name, archive, members and
+   * their roles, canvases) does; events that show nothing there (edits noted for the activity feed,
+   * invitations) leave it as it was.
    */
   public record ProjectView(
       String projectId,
@@ -183,7 +198,8 @@ public final class ProjectEntity
       List<Member> members,
       List<CanvasEntry> canvases,
       List<InvitationView> invitations,
-      long revision)
+      long revision,
+      String etag)
       implements CborSerializable {}
 
   /** An invitation as shown, without its token hash. */
@@ -545,7 +561,22 @@ public final class ProjectEntity
           sortedMembers,
           List.copyOf(canvases.values()),
           invites,
-          revision);
+          revision,
+          etag(projectId));
+    }
+
+    /** The etag of the project as its members see it. */
+    String etag(String projectId) {
+      List<Object> shown = new ArrayList<>();
+      members.values().stream()
+          .sorted(Comparator.comparing(Member::userId))
+          .forEach(m -> shown.add(List.of(m.userId(), m.role().name(), String.valueOf(m.since()))));
+      List<Object> catalog = new ArrayList<>();
+      for (CanvasEntry canvas : canvases.values()) {
+        catalog.add(
+            Arrays.asList(canvas.canvasId(), canvas.title(), canvas.addedBy(), canvas.addedAt()));
+      }
+      return Etags.of(projectId, status, name, orgId, archived, createdAt, shown, catalog);
     }
 
     private static <V> Map<String, V> frozen(Map<String, V> map) {
@@ -670,8 +701,17 @@ public final class ProjectEntity
   }
 
   private ReplyEffect<Event, State> onRename(State state, Rename rename) {
-    if (blank(rename.name())) return invalid(rename, "A project name is required");
+    if (rename.expectedEtag() != null && !rename.expectedEtag().equals(state.etag(projectId))) {
+      return refuse(
+          rename,
+          ProjectError.ETAG_MISMATCH,
+          "The project changed since this etag was given out; read it again and retry");
+    }
+    if (rename.name() != null && blank(rename.name())) {
+      return invalid(rename, "A project name is required");
+    }
     if (blank(rename.byUserId())) return noActor(rename);
+    if (rename.name() == null) return accept(rename);
     String name = rename.name().strip();
     if (name.equals(state.name())) return accept(rename);
     return persist(

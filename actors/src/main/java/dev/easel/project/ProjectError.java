@@ -42,5 +42,7 @@ public enum ProjectError {
   /** The organization exists already. */
   ORGANIZATION_EXISTS,
   /** The change would leave the organization without an admin. */
-  LAST_ADMIN
+  LAST_ADMIN,
+  /** A conditional change was based on another version of the project (its etag changed). */
+  ETAG_MISMATCH
 }

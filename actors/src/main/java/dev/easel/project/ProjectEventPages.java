@@ -61,7 +61,7 @@ final class ProjectEventPages {
 
     /** The position a page token of this project stands for; refused if it is not one. */
     long position(String projectId, String token) {
-      Projects.Refusal invalid = Projects.invalid(badPageToken);
+      Projects.Refusal invalid = Projects.invalid("pageToken", badPageToken);
       if (token.length() > MAX_TOKEN) throw invalid;
       String decoded;
       try {
@@ -118,11 +118,12 @@ final class ProjectEventPages {
       String pageToken,
       Supplier<CompletionStage<ProjectEntity.ProjectView>> readable) {
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
-      return Projects.failed(Projects.invalid(format.badPageSize()));
+      return Projects.failed(Projects.invalid("pageSize", format.badPageSize()));
     }
     if (projectId == null || !Projects.ID.matcher(projectId).matches()) {
       return Projects.failed(
-          Projects.invalid("project id must be 1 to 128 letters, digits, '-', '_' or '.'"));
+          Projects.invalid(
+              "projectId", "project id must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     int size = pageSize == 0 ? DEFAULT_PAGE_SIZE : pageSize;
     long before;
@@ -138,7 +139,7 @@ final class ProjectEventPages {
             view -> {
               long end = view.revision() + 1;
               if (format.pastTheEnd() != null && before > end) {
-                throw Projects.invalid(format.pastTheEnd());
+                throw Projects.invalid("pageToken", format.pastTheEnd());
               }
               long upTo = before < 0 ? end : before;
               long from = Math.max(1, upTo - size);

@@ -53,12 +53,15 @@ public final class Projects {
 
   /**
    * Why a project operation was refused: {@code kind} for the edge to map to a status, {@code
-   * reason} a stable machine code, the message for people.
+   * reason} a stable machine code, the message for people, and for input that was refused the
+   * request field at fault as the JSON mapping names it ({@code name}, {@code pageToken}), which
+   * the edge reports as a field violation.
    */
   public static final class Refusal extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final Kind kind;
     private final String reason;
+    private final String field;
 
     /** What kind of refusal, so the edge can map it to a status. */
     public enum Kind {
@@ -66,13 +69,21 @@ public final class Projects {
       NOT_FOUND,
       PERMISSION_DENIED,
       ALREADY_EXISTS,
-      FAILED_PRECONDITION
+      FAILED_PRECONDITION,
+      /** A conditional change whose condition no longer holds (a stale etag): nothing changed. */
+      ABORTED
     }
 
     public Refusal(Kind kind, String reason, String message) {
+      this(kind, reason, message, null);
+    }
+
+    /** A refusal because of request field {@code field} (its JSON name; null: none). */
+    public Refusal(Kind kind, String reason, String message, String field) {
       super(message, null, false, false);
       this.kind = kind;
       this.reason = reason;
+      this.field = field;
     }
 
     public Kind kind() {
@@ -82,6 +93,11 @@ public final class Projects {
     /** A stable code such as {@code PROJECT_NOT_FOUND} or {@code ALREADY_MEMBER}. */
     public String reason() {
       return reason;
+    }
+
+    /** The request field at fault (its JSON name, such as {@code role}), or null. */
+    public String field() {
+      return field;
     }
   }
 
@@ -131,7 +147,7 @@ public final class Projects {
         if (wireName(candidate).equalsIgnoreCase(role.strip())) return candidate;
       }
     }
-    throw invalid("role must be one of owner, editor, commenter, viewer");
+    throw invalid("role", "role must be one of owner, editor, commenter, viewer");
   }
 
   /**
@@ -147,11 +163,11 @@ public final class Projects {
       String userId, String name, String orgId, RequestOrigin origin) {
     String stripped = name == null ? "" : name.strip();
     if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
-      return failed(invalid("name is required, at most " + MAX_NAME + " characters"));
+      return failed(invalid("name", "name is required, at most " + MAX_NAME + " characters"));
     }
     String org = orgId == null || orgId.isBlank() ? null : orgId.strip();
     if (org != null && !ID.matcher(org).matches()) {
-      return failed(invalid("orgId must be 1 to 128 letters, digits, '-', '_' or '.'"));
+      return failed(invalid("orgId", "orgId must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     String projectId = "p_" + randomHex(12);
     // The organization lists the project before it exists, so that its list never misses a live
@@ -242,9 +258,20 @@ public final class Projects {
   /** As {@link #rename(String, String, String)}, asked from {@code origin}. */
   public CompletionStage<MemberView> rename(
       String userId, String projectId, String name, RequestOrigin origin) {
-    String stripped = name == null ? "" : name.strip();
-    if (stripped.isEmpty() || stripped.length() > MAX_NAME) {
-      return failed(invalid("name is required, at most " + MAX_NAME + " characters"));
+    return update(userId, projectId, name == null ? "" : name, null, origin);
+  }
+
+  /**
+   * Changes the project's fields: its name ({@code name} null: unchanged). With {@code
+   * expectedEtag} (not null) only if the project's etag is still that, checked by the project in
+   * the same step as the change: otherwise refused as {@link Refusal.Kind#ABORTED} with reason
+   * {@code ETAG_MISMATCH}, and nothing changes. Asked from {@code origin}.
+   */
+  public CompletionStage<MemberView> update(
+      String userId, String projectId, String name, String expectedEtag, RequestOrigin origin) {
+    String stripped = name == null ? null : name.strip();
+    if (stripped != null && (stripped.isEmpty() || stripped.length() > MAX_NAME)) {
+      return failed(invalid("name", "name is required, at most " + MAX_NAME + " characters"));
     }
     return change(
             userId,
@@ -252,7 +279,7 @@ public final class Projects {
             ProjectPolicy.Action.RENAME,
             replyTo ->
                 new ProjectEntity.Rename(
-                    stripped, userId, ProjectEntity.Origin.of(origin), replyTo))
+                    stripped, userId, ProjectEntity.Origin.of(origin), expectedEtag, replyTo))
         .thenCompose(done -> get(userId, projectId));
   }
 
@@ -435,6 +462,9 @@ public final class Projects {
     } catch (Refusal refusal) {
       return failed(refusal);
     }
+    if (toUserId.equals(userId)) {
+      return failed(invalid("userId", "userId must be another member: the new owner"));
+    }
     return change(
             userId,
             projectId,
@@ -458,7 +488,7 @@ public final class Projects {
       String userId, String projectId, String email, String role, RequestOrigin origin) {
     String address = email == null ? "" : email.strip();
     if (address.isEmpty() || address.length() > MAX_EMAIL) {
-      return failed(invalid("email is required, at most " + MAX_EMAIL + " characters"));
+      return failed(invalid("email", "email is required, at most " + MAX_EMAIL + " characters"));
     }
     ProjectRole newRole;
     try {
@@ -511,10 +541,10 @@ public final class Projects {
       String userId, String projectId, String title, String chosenId, RequestOrigin origin) {
     String canvasTitle = title == null ? "" : title;
     if (canvasTitle.length() > MAX_TITLE) {
-      return failed(invalid("title is longer than " + MAX_TITLE + " characters"));
+      return failed(invalid("title", "title is longer than " + MAX_TITLE + " characters"));
     }
     String problem = chosenId == null ? null : Canvases.checkId(chosenId);
-    if (problem != null) return failed(invalid(problem));
+    if (problem != null) return failed(invalid("canvasId", problem));
     String canvasId = chosenId == null ? newCanvasId() : chosenId;
     JsonNode data = Json0.toJson(CanvasSchema.emptyDocument(canvasTitle));
     // An archived project is refused here, before the canvas exists, so that no canvas is left
@@ -626,7 +656,8 @@ public final class Projects {
    */
   CompletionStage<Access> authorized(String userId, String projectId, ProjectPolicy.Action action) {
     if (projectId == null || !ID.matcher(projectId).matches()) {
-      return failed(invalid("project id must be 1 to 128 letters, digits, '-', '_' or '.'"));
+      return failed(
+          invalid("projectId", "project id must be 1 to 128 letters, digits, '-', '_' or '.'"));
     }
     return view(projectId)
         .thenCompose(
@@ -824,6 +855,7 @@ public final class Projects {
               Refusal.Kind.ALREADY_EXISTS;
           case PROJECT_ARCHIVED, LAST_OWNER, LAST_ADMIN, INVITE_EXPIRED, INVITE_USED ->
               Refusal.Kind.FAILED_PRECONDITION;
+          case ETAG_MISMATCH -> Refusal.Kind.ABORTED;
           case NOT_OWNER -> Refusal.Kind.PERMISSION_DENIED;
         };
     return new Refusal(kind, refused.code().name(), refused.message());
@@ -855,12 +887,13 @@ public final class Projects {
 
   private static void checkUserId(String userId) {
     if (userId == null || !ID.matcher(userId).matches()) {
-      throw invalid("userId must be 1 to 128 letters, digits, '-', '_' or '.'");
+      throw invalid("userId", "userId must be 1 to 128 letters, digits, '-', '_' or '.'");
     }
   }
 
-  static Refusal invalid(String message) {
-    return new Refusal(Refusal.Kind.INVALID, "INVALID_ARGUMENT", message);
+  /** Input refused because of request field {@code field} (its JSON name), saying why. */
+  static Refusal invalid(String field, String message) {
+    return new Refusal(Refusal.Kind.INVALID, "INVALID_ARGUMENT", message, field);
   }
 
   static <T> CompletionStage<T> failed(Refusal refusal) {

@@ -260,7 +260,8 @@ class IdentitySerializationTest {
                 List.of(
                     new ProjectEntity.InvitationView(
                         "i1", "bob@example.com", ProjectRole.EDITOR, LATER, "ann", AT, null, null)),
-                42L),
+                42L,
+                "etag-1"),
             new ProjectEntity.ProjectCreated("Sales", "org-1", "ann", AT, origin),
             new ProjectEntity.ProjectCreated("Sales", null, "ann", AT, null),
             new ProjectEntity.ProjectRenamed("Sales EU", "ann", AT, origin),

@@ -154,6 +154,27 @@ class UserEntityTest {
   }
 
   @Test
+  void changesTheProfileOnlyWhileItsEtagIsTheOneExpected() {
+    register();
+    String registered = view().etag();
+    assertThat(registered).isNotBlank();
+    // Fields left null stay as they are.
+    accepted(r -> new UserEntity.ChangeProfile(null, "https://cdn.example/ada.png", registered, r));
+    assertThat(view().displayName()).isEqualTo("Ada");
+    String withAvatar = view().etag();
+    assertThat(withAvatar).isNotEqualTo(registered);
+    refused(
+        IdentityError.ETAG_MISMATCH, r -> new UserEntity.ChangeProfile("Eve", null, registered, r));
+    assertThat(view().displayName()).isEqualTo("Ada");
+    assertThat(view().etag()).isEqualTo(withAvatar);
+    // An empty avatar removes it; the name stays.
+    accepted(r -> new UserEntity.ChangeProfile(null, "", withAvatar, r));
+    assertThat(view().avatarUrl()).isNull();
+    assertThat(view().displayName()).isEqualTo("Ada");
+    assertThat(view().etag()).isEqualTo(registered);
+  }
+
+  @Test
   void changesProfileAndPassword() {
     register();
     accepted(r -> new UserEntity.ChangeProfile("Ada L.", "https://cdn.example/ada.png", r));
@@ -338,7 +359,8 @@ class UserEntityTest {
                 false,
                 0,
                 List.of(),
-                List.of()));
+                List.of(),
+                view.etag()));
     UserEntity.Credentials credentials = credentials();
     assertThat(credentials.passwordHash()).isNull();
     assertThat(credentials.totpSecretEncrypted()).isNull();

@@ -508,6 +508,52 @@ class ProjectEntityTest {
   }
 
   @Test
+  void renamesOnlyWhileItsEtagIsTheOneExpected() {
+    create();
+    String created = view().etag();
+    assertThat(created).isNotBlank();
+    accepted(r -> new ProjectEntity.Rename("Sales EU", "ann", null, created, r));
+    String renamed = view().etag();
+    assertThat(renamed).isNotEqualTo(created);
+    // A change based on the project as it was is refused, and changes nothing.
+    refused(
+        ProjectError.ETAG_MISMATCH,
+        r -> new ProjectEntity.Rename("Sales US", "ann", null, created, r));
+    assertThat(view().name()).isEqualTo("Sales EU");
+    assertThat(view().etag()).isEqualTo(renamed);
+    // Without a new name, the etag alone is checked.
+    acceptedWithoutEvent(r -> new ProjectEntity.Rename(null, "ann", null, renamed, r));
+    refused(
+        ProjectError.ETAG_MISMATCH, r -> new ProjectEntity.Rename(null, "ann", null, created, r));
+    // A restart computes the same etag from the same events.
+    project.restart();
+    assertThat(view().etag()).isEqualTo(renamed);
+  }
+
+  @Test
+  void itsEtagFollowsWhatMembersSeeNotEveryEvent() {
+    create();
+    accepted(r -> new ProjectEntity.AddCanvas("c1", "Revenue", "ann", null, r));
+    String before = view().etag();
+    // Edits noted for the activity feed and invitations are not shown in the project.
+    project.runCommand(new ProjectEntity.RecordCanvasEdit("c1", "ann", NOW));
+    invite("i1", ProjectRole.EDITOR);
+    assertThat(view().revision()).isEqualTo(4);
+    assertThat(view().etag()).isEqualTo(before);
+    // Members, roles, archive and the catalog are.
+    accepted(r -> new ProjectEntity.AddMember("bob", ProjectRole.VIEWER, "ann", null, r));
+    String withBob = view().etag();
+    assertThat(withBob).isNotEqualTo(before);
+    accepted(r -> new ProjectEntity.ChangeRole("bob", ProjectRole.EDITOR, "ann", null, r));
+    assertThat(view().etag()).isNotEqualTo(withBob);
+    String editor = view().etag();
+    accepted(r -> new ProjectEntity.Archive("ann", null, r));
+    assertThat(view().etag()).isNotEqualTo(editor);
+    accepted(r -> new ProjectEntity.Unarchive("ann", null, r));
+    assertThat(view().etag()).isEqualTo(editor);
+  }
+
+  @Test
   void showsItsRevisionTheSequenceNumberOfItsLatestEvent() {
     assertThat(view().revision()).isZero();
     create();

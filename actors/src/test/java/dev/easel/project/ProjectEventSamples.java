@@ -57,7 +57,8 @@ final class ProjectEventSamples {
         List.of(new ProjectEntity.Member("ann", ProjectRole.OWNER, NOW)),
         canvases,
         invitations,
-        revision);
+        revision,
+        "etag-" + revision);
   }
 
   /** The audit log's entries of {@link #everyKind}, each at sequence number {@code sequenceNr}. */

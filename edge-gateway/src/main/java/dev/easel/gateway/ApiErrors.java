@@ -1,6 +1,7 @@
 package dev.easel.gateway;
 
 import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
@@ -12,6 +13,7 @@ import dev.easel.identity.SecurityLog;
 import dev.easel.project.Projects;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -19,7 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become gRPC statuses. Each carries a {@code google.rpc.ErrorInfo}
- * whose reason is the Easel/ShareDB error code, so REST and gRPC clients see the same thing.
+ * whose reason is the Easel/ShareDB error code, so REST and gRPC clients see the same thing; input
+ * refused because of a field also carries a {@code google.rpc.BadRequest} whose field violation
+ * names that field as the JSON mapping does ({@code displayName}, {@code pageToken}). The HTTP
+ * status of each code is {@link StatusCodes}'.
  */
 final class ApiErrors {
   static final String DOMAIN = "easel.dev";
@@ -28,14 +33,42 @@ final class ApiErrors {
   private ApiErrors() {}
 
   static StatusRuntimeException status(Code code, String reason, String message) {
-    com.google.rpc.Status status =
+    return status(code, reason, message, null);
+  }
+
+  /**
+   * A status of {@code code} with an {@code ErrorInfo} of {@code reason} and, when {@code field} is
+   * not null, a {@code BadRequest} whose one violation names {@code field} with {@code message}.
+   */
+  static StatusRuntimeException status(Code code, String reason, String message, String field) {
+    return StatusProto.toStatusRuntimeException(rpcStatus(code, reason, message, field, Map.of()));
+  }
+
+  /** The {@code google.rpc.Status} of {@link #status(Code, String, String, String)}. */
+  static com.google.rpc.Status rpcStatus(
+      Code code, String reason, String message, String field, Map<String, String> metadata) {
+    com.google.rpc.Status.Builder status =
         com.google.rpc.Status.newBuilder()
             .setCode(code.getNumber())
             .setMessage(message)
             .addDetails(
-                Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).build()))
-            .build();
-    return StatusProto.toStatusRuntimeException(status);
+                Any.pack(
+                    ErrorInfo.newBuilder()
+                        .setReason(reason)
+                        .setDomain(DOMAIN)
+                        .putAllMetadata(metadata)
+                        .build()));
+    if (field != null) {
+      status.addDetails(
+          Any.pack(
+              BadRequest.newBuilder()
+                  .addFieldViolations(
+                      BadRequest.FieldViolation.newBuilder()
+                          .setField(field)
+                          .setDescription(message))
+                  .build()));
+    }
+    return status.build();
   }
 
   /**
@@ -71,8 +104,34 @@ final class ApiErrors {
     return StatusProto.toStatusRuntimeException(status);
   }
 
-  static StatusRuntimeException invalid(String message) {
-    return status(Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", message);
+  /** Input refused because of request field {@code field} (its JSON name), saying why. */
+  static StatusRuntimeException invalid(String field, String message) {
+    return status(Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", message, field);
+  }
+
+  /** The gRPC code of a refused account operation. */
+  static Code code(Accounts.Refusal.Kind kind) {
+    return switch (kind) {
+      case INVALID -> Code.INVALID_ARGUMENT;
+      case TAKEN -> Code.ALREADY_EXISTS;
+      case UNAUTHENTICATED -> Code.UNAUTHENTICATED;
+      case NOT_FOUND -> Code.NOT_FOUND;
+      case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
+      case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
+      case ABORTED -> Code.ABORTED;
+    };
+  }
+
+  /** The gRPC code of a refused project operation. */
+  static Code code(Projects.Refusal.Kind kind) {
+    return switch (kind) {
+      case INVALID -> Code.INVALID_ARGUMENT;
+      case NOT_FOUND -> Code.NOT_FOUND;
+      case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
+      case ALREADY_EXISTS -> Code.ALREADY_EXISTS;
+      case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
+      case ABORTED -> Code.ABORTED;
+    };
   }
 
   static StatusRuntimeException notFound(String canvasId) {
@@ -107,27 +166,10 @@ final class ApiErrors {
     if (cause instanceof StatusRuntimeException status) return status;
     if (cause instanceof RateLimits.Exceeded exceeded) return rateLimited(exceeded);
     if (cause instanceof Accounts.Refusal refusal) {
-      Code code =
-          switch (refusal.kind()) {
-            case INVALID -> Code.INVALID_ARGUMENT;
-            case TAKEN -> Code.ALREADY_EXISTS;
-            case UNAUTHENTICATED -> Code.UNAUTHENTICATED;
-            case NOT_FOUND -> Code.NOT_FOUND;
-            case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
-            case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
-          };
-      return status(code, refusal.reason(), refusal.getMessage());
+      return status(code(refusal.kind()), refusal.reason(), refusal.getMessage(), refusal.field());
     }
     if (cause instanceof Projects.Refusal refusal) {
-      Code code =
-          switch (refusal.kind()) {
-            case INVALID -> Code.INVALID_ARGUMENT;
-            case NOT_FOUND -> Code.NOT_FOUND;
-            case PERMISSION_DENIED -> Code.PERMISSION_DENIED;
-            case ALREADY_EXISTS -> Code.ALREADY_EXISTS;
-            case FAILED_PRECONDITION -> Code.FAILED_PRECONDITION;
-          };
-      return status(code, refusal.reason(), refusal.getMessage());
+      return status(code(refusal.kind()), refusal.reason(), refusal.getMessage(), refusal.field());
     }
     if (cause instanceof SecurityLog.Unavailable unavailable) {
       return status(Code.UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable.getMessage());

@@ -115,6 +115,8 @@ final class ApiPolicy implements AsyncServerInterceptor {
           Map.entry(
               "easel.v1.ProjectService/RenameProject", Rule.role(ProjectPolicy.Action.RENAME)),
           Map.entry(
+              "easel.v1.ProjectService/UpdateProject", Rule.role(ProjectPolicy.Action.RENAME)),
+          Map.entry(
               "easel.v1.ProjectService/ArchiveProject", Rule.role(ProjectPolicy.Action.ARCHIVE)),
           Map.entry(
               "easel.v1.ProjectService/UnarchiveProject", Rule.role(ProjectPolicy.Action.ARCHIVE)),

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.identity.Accounts;
+import io.grpc.Status;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -56,7 +57,7 @@ final class BrowserSessions {
     if (type == null || !type.is(MediaType.JSON)) {
       return done(
           HttpReplies.error(
-              HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+              StatusCodes.Transport.UNSUPPORTED_MEDIA_TYPE,
               "INVALID_ARGUMENT",
               "send the sign-in as JSON (content-type: application/json)"));
     }
@@ -69,7 +70,7 @@ final class BrowserSessions {
     if (body == null || !body.isObject()) {
       return done(
           HttpReplies.error(
-              HttpStatus.BAD_REQUEST,
+              Status.Code.INVALID_ARGUMENT,
               "INVALID_ARGUMENT",
               "the body must be a JSON object {email, password, totpCode?, recoveryCode?}"));
     }
@@ -78,7 +79,7 @@ final class BrowserSessions {
     if (!email.isTextual() || !password.isTextual()) {
       return done(
           HttpReplies.error(
-              HttpStatus.BAD_REQUEST,
+              Status.Code.INVALID_ARGUMENT,
               "INVALID_ARGUMENT",
               "email and password are required strings"));
     }
@@ -88,7 +89,7 @@ final class BrowserSessions {
         || !(recoveryCode.isMissingNode() || recoveryCode.isTextual())) {
       return done(
           HttpReplies.error(
-              HttpStatus.BAD_REQUEST,
+              Status.Code.INVALID_ARGUMENT,
               "INVALID_ARGUMENT",
               "totpCode and recoveryCode, when sent, must be strings"));
     }
@@ -119,8 +120,8 @@ final class BrowserSessions {
       String refreshToken = BrowserCookies.value(headers, BrowserCookies.REFRESH);
       if (refreshToken == null) {
         return HttpReplies.error(
-            new HttpReplies.Failure(
-                HttpStatus.UNAUTHORIZED,
+            HttpReplies.Failure.of(
+                Status.Code.UNAUTHENTICATED,
                 "UNAUTHENTICATED",
                 "no easel_refresh cookie (or more than one): sign in"),
             List.of());
@@ -137,7 +138,7 @@ final class BrowserSessions {
                     // A refused refresh token is dead: the browser should forget it.
                     return HttpReplies.error(
                         why,
-                        why.status() == HttpStatus.UNAUTHORIZED
+                        why.status() == StatusCodes.httpStatus(Status.Code.UNAUTHENTICATED)
                             ? cookies.cleared(ctx, headers)
                             : List.of());
                   }));
@@ -160,7 +161,7 @@ final class BrowserSessions {
                   failure -> {
                     HttpReplies.Failure why = HttpReplies.failure(failure);
                     // Ended already (or never was): the browser is signed out all the same.
-                    return why.status() == HttpStatus.UNAUTHORIZED
+                    return why.status() == StatusCodes.httpStatus(Status.Code.UNAUTHENTICATED)
                         ? HttpReplies.json(HttpStatus.OK, done, cleared)
                         : HttpReplies.error(why, List.of());
                   }));

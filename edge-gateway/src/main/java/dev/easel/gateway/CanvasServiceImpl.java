@@ -90,7 +90,8 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     if (user == null) return;
     if (request.getProjectId().isEmpty()) {
       response.onError(
-          ApiErrors.invalid("projectId is required: every canvas belongs to a project"));
+          ApiErrors.invalid(
+              "projectId", "projectId is required: every canvas belongs to a project"));
       return;
     }
     Replies.reply(
@@ -113,8 +114,12 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
   public void getCanvas(GetCanvasRequest request, StreamObserver<Canvas> response) {
     String canvasId = request.getCanvasId();
     String problem = Canvases.checkId(canvasId);
-    if (problem != null || request.getVersion() < 0) {
-      response.onError(ApiErrors.invalid(problem != null ? problem : "version must be >= 0"));
+    if (problem != null) {
+      response.onError(ApiErrors.invalid("canvasId", problem));
+      return;
+    }
+    if (request.getVersion() < 0) {
+      response.onError(ApiErrors.invalid("version", "version must be >= 0"));
       return;
     }
     String user = callers.signedInUser(response);
@@ -142,7 +147,8 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
           response,
           document -> {
             if (document.version() < version) {
-              throw ApiErrors.invalid("canvas " + canvasId + " has no version " + version + " yet");
+              throw ApiErrors.invalid(
+                  "version", "canvas " + canvasId + " has no version " + version + " yet");
             }
             if (document.data() == null) {
               if (document.version() == 0) throw ApiErrors.notFound(canvasId);
@@ -158,11 +164,12 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     String canvasId = request.getCanvasId();
     String problem = Canvases.checkId(canvasId);
     if (problem != null) {
-      response.onError(ApiErrors.invalid(problem));
+      response.onError(ApiErrors.invalid("canvasId", problem));
       return;
     }
     if (request.getVersion() <= 0) {
-      response.onError(ApiErrors.invalid("version must be the version the op was made against"));
+      response.onError(
+          ApiErrors.invalid("version", "version must be the version the op was made against"));
       return;
     }
     String user = callers.signedInUser(response);
@@ -259,7 +266,10 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     String canvasId = request.getCanvasId();
     String problem = Canvases.checkId(canvasId);
     if (problem != null || request.getFromVersion() < 0) {
-      sink.failed(ApiErrors.invalid(problem != null ? problem : "from_version must be >= 0"));
+      sink.failed(
+          problem != null
+              ? ApiErrors.invalid("canvasId", problem)
+              : ApiErrors.invalid("fromVersion", "fromVersion must be >= 0"));
       return () -> {};
     }
     Following following = new Following(canvasId, request.getFromVersion(), executor, sink);
@@ -333,7 +343,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       ListCanvasesRequest request, StreamObserver<ListCanvasesResponse> response) {
     int size = request.getPageSize() <= 0 ? 100 : request.getPageSize();
     if (size > 1000) {
-      response.onError(ApiErrors.invalid("page_size must be at most 1000"));
+      response.onError(ApiErrors.invalid("pageSize", "pageSize must be at most 1000"));
       return;
     }
     Caller caller = callers.current(response);
@@ -425,7 +435,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       return integral(mapper.readTree(JsonFormat.printer().print(message)));
     } catch (InvalidProtocolBufferException
         | com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw ApiErrors.invalid("op is not valid JSON: " + e.getMessage());
+      throw ApiErrors.invalid("op", "op is not valid JSON: " + e.getMessage());
     }
   }
 

@@ -5,11 +5,11 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -101,6 +101,6 @@ final class CsrfGuard implements DecoratingHttpServiceFunction {
       return HttpReplies.grpcRefusal(
           headers, ApiErrors.status(Code.PERMISSION_DENIED, "PERMISSION_DENIED", message));
     }
-    return HttpReplies.error(HttpStatus.FORBIDDEN, "PERMISSION_DENIED", message);
+    return HttpReplies.error(Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED", message);
   }
 }

@@ -17,6 +17,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
+import com.linecorp.armeria.server.grpc.UnframedGrpcErrorHandler;
 import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
@@ -146,6 +147,8 @@ public final class EaselServer implements AutoCloseable {
             canvasId -> canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId));
     CanvasServiceImpl canvasService =
         new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
+    RequestRefusals refusals =
+        new RequestRefusals(config.getMemorySize("max-request-size").toBytes());
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
@@ -173,6 +176,11 @@ public final class EaselServer implements AutoCloseable {
             // and unframed JSON at the gRPC paths, which the console at /docs sends.
             .supportedSerializationFormats(GrpcSerializationFormats.values())
             .enableUnframedRequests(true)
+            // JSON read strictly (unknown fields, wrong types, malformed JSON: 400 naming the
+            // field), errors with the HTTP status of StatusCodes, refusals in the API's terms.
+            .jsonMarshallerFactory(JsonRequests::strict)
+            .unframedGrpcErrorHandler(UnframedGrpcErrorHandler.ofJson(StatusCodes.UNFRAMED))
+            .exceptionHandler(refusals.grpcExceptions())
             // Query parameters by their proto name (page_size) and, as in the JSON bodies, in
             // lowerCamelCase (pageSize).
             .enableHttpJsonTranscoding(
@@ -181,8 +189,9 @@ public final class EaselServer implements AutoCloseable {
                         HttpJsonTranscodingQueryParamMatchRule.ORIGINAL_FIELD,
                         HttpJsonTranscodingQueryParamMatchRule.JSON_NAME,
                         HttpJsonTranscodingQueryParamMatchRule.LOWER_CAMEL_CASE)
+                    .errorHandler(UnframedGrpcErrorHandler.ofJson(StatusCodes.UNFRAMED))
                     .build())
-            .maxRequestMessageLength((int) config.getMemorySize("max-message-size").toBytes())
+            .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, refusals.maxRequestBytes()))
             .build();
     byte[] openApi =
         OpenApiDocument.bytes(
@@ -244,7 +253,8 @@ public final class EaselServer implements AutoCloseable {
             .build(
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
-            .service(grpc)
+            .service(grpc, refusals.sizeLimit())
+            .errorHandler(refusals)
             .decorator(graphql.loopbackDecorator())
             .decorator(new CsrfGuard(allowedOrigins));
     Function<? super HttpService, ? extends HttpService> cors =

@@ -397,7 +397,7 @@ final class GraphqlApi {
     try {
       PARSER.merge(JSON.writeValueAsString(fields), builder);
     } catch (JsonProcessingException | InvalidProtocolBufferException e) {
-      throw ApiErrors.invalid(e.getMessage());
+      throw ApiErrors.invalid(null, e.getMessage());
     }
     return requests.getMessageClass().cast(builder.build());
   }

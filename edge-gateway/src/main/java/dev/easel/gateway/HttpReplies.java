@@ -14,6 +14,7 @@ import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.FederatedSignIn;
 import dev.easel.identity.SecurityLog;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.nio.charset.StandardCharsets;
@@ -35,16 +36,37 @@ final class HttpReplies {
 
   private HttpReplies() {}
 
-  /** A failure: its status, stable code and message. */
-  record Failure(HttpStatus status, String code, String message) {}
+  /**
+   * A failure: its HTTP status (from the gRPC code, by {@link StatusCodes}), stable code and
+   * message.
+   */
+  record Failure(HttpStatus status, String code, String message) {
+    /** A failure of gRPC code {@code grpcCode}, answered with that code's HTTP status. */
+    static Failure of(Status.Code grpcCode, String code, String message) {
+      return new Failure(StatusCodes.httpStatus(grpcCode), code, message);
+    }
+
+    static Failure of(Status.Code grpcCode, String code, Throwable why) {
+      return of(grpcCode, code, why.getMessage());
+    }
+
+    /** A refusal of HTTP itself (wrong media type, too large...), with its HTTP status. */
+    static Failure of(StatusCodes.Transport refusal, String code, String message) {
+      return new Failure(refusal.httpStatus(), code, message);
+    }
+  }
 
   static HttpResponse json(HttpStatus status, ObjectNode body, List<String> setCookies) {
     return HttpResponse.of(
         headers(status, setCookies).contentType(MediaType.JSON_UTF_8).build(), body(body));
   }
 
-  static HttpResponse error(HttpStatus status, String code, String message) {
-    return error(new Failure(status, code, message), List.of());
+  static HttpResponse error(Status.Code grpcCode, String code, String message) {
+    return error(Failure.of(grpcCode, code, message), List.of());
+  }
+
+  static HttpResponse error(StatusCodes.Transport refusal, String code, String message) {
+    return error(Failure.of(refusal, code, message), List.of());
   }
 
   static HttpResponse error(Failure failure, List<String> setCookies) {
@@ -65,7 +87,7 @@ final class HttpReplies {
     body.put("retryAfterSeconds", exceeded.retryAfterSeconds());
     body.put("message", exceeded.getMessage());
     return HttpResponse.of(
-        headers(HttpStatus.TOO_MANY_REQUESTS, List.of())
+        headers(StatusCodes.httpStatus(Status.Code.RESOURCE_EXHAUSTED), List.of())
             .set(HttpHeaderNames.RETRY_AFTER, Long.toString(exceeded.retryAfterSeconds()))
             .contentType(MediaType.JSON_UTF_8)
             .build(),
@@ -133,10 +155,6 @@ final class HttpReplies {
     return headers;
   }
 
-  private static String orElse(String reason, String code) {
-    return reason == null || reason.isEmpty() ? code : reason;
-  }
-
   /** The status, code and message of a failed sign-in step. */
   static Failure failure(Throwable thrown) {
     Throwable cause = thrown;
@@ -145,59 +163,37 @@ final class HttpReplies {
     }
     if (cause instanceof Accounts.Refusal refusal) {
       // The specific reason (MFA_REQUIRED, TOTP_CODE_INVALID...) when there is one.
-      String reason = refusal.reason();
-      return switch (refusal.kind()) {
-        case INVALID ->
-            new Failure(
-                HttpStatus.BAD_REQUEST, orElse(reason, "INVALID_ARGUMENT"), refusal.getMessage());
-        case TAKEN ->
-            new Failure(
-                HttpStatus.CONFLICT, orElse(reason, "ALREADY_EXISTS"), refusal.getMessage());
-        case UNAUTHENTICATED ->
-            new Failure(
-                HttpStatus.UNAUTHORIZED, orElse(reason, "UNAUTHENTICATED"), refusal.getMessage());
-        case NOT_FOUND ->
-            new Failure(HttpStatus.NOT_FOUND, orElse(reason, "NOT_FOUND"), refusal.getMessage());
-        case FAILED_PRECONDITION ->
-            new Failure(
-                HttpStatus.BAD_REQUEST,
-                orElse(reason, "FAILED_PRECONDITION"),
-                refusal.getMessage());
-        case PERMISSION_DENIED ->
-            new Failure(
-                HttpStatus.FORBIDDEN, orElse(reason, "PERMISSION_DENIED"), refusal.getMessage());
-      };
+      return Failure.of(
+          StatusCodes.grpcCode(ApiErrors.code(refusal.kind())),
+          refusal.reason(),
+          refusal.getMessage());
     }
     if (cause instanceof FederatedSignIn.Refusal refusal) {
       return switch (refusal.reason()) {
-        case INVALID ->
-            new Failure(HttpStatus.BAD_REQUEST, "INVALID_ARGUMENT", refusal.getMessage());
+        case INVALID -> Failure.of(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", refusal);
         case EMAIL_NOT_VERIFIED ->
-            new Failure(HttpStatus.FORBIDDEN, "EMAIL_NOT_VERIFIED", refusal.getMessage());
+            Failure.of(Status.Code.PERMISSION_DENIED, "EMAIL_NOT_VERIFIED", refusal);
         case LINKED_TO_ANOTHER_IDENTITY ->
-            new Failure(HttpStatus.CONFLICT, "IDENTITY_ALREADY_LINKED", refusal.getMessage());
-        case UNAVAILABLE ->
-            new Failure(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", refusal.getMessage());
+            Failure.of(Status.Code.ALREADY_EXISTS, "IDENTITY_ALREADY_LINKED", refusal);
+        case UNAVAILABLE -> Failure.of(Status.Code.UNAVAILABLE, "UNAVAILABLE", refusal);
       };
     }
     if (cause instanceof ProviderHttp.ProviderException provider) {
       return provider.refused()
-          ? new Failure(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", provider.getMessage())
-          : new Failure(HttpStatus.BAD_GATEWAY, "PROVIDER_UNAVAILABLE", provider.getMessage());
+          ? Failure.of(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", provider)
+          : Failure.of(
+              StatusCodes.Transport.BAD_GATEWAY, "PROVIDER_UNAVAILABLE", provider.getMessage());
     }
     if (cause instanceof SecurityLog.Unavailable unavailable) {
-      return new Failure(
-          HttpStatus.SERVICE_UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable.getMessage());
+      return Failure.of(Status.Code.UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable);
     }
     if (cause instanceof TimeoutException) {
-      return new Failure(
-          HttpStatus.SERVICE_UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");
+      return Failure.of(
+          Status.Code.UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");
     }
     log.warn("sign-in request failed", cause);
-    return new Failure(
-        HttpStatus.INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "internal error: " + cause.getClass().getSimpleName());
+    return Failure.of(
+        Status.Code.INTERNAL, "INTERNAL", "internal error: " + cause.getClass().getSimpleName());
   }
 
   private static com.linecorp.armeria.common.HttpData body(ObjectNode body) {

@@ -9,6 +9,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.identity.FederatedSignIn;
 import dev.easel.identity.SignInStates;
+import io.grpc.Status;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -86,21 +87,13 @@ final class OidcRoutes {
       String returnTo = returnPath(query.get("redirect"));
       if (returnTo == null) {
         return fail(
-            headers,
-            new HttpReplies.Failure(
-                HttpStatus.BAD_REQUEST,
-                "INVALID_ARGUMENT",
-                "redirect must be a path of this site, such as /projects"),
-            List.of());
+            headers, invalid("redirect must be a path of this site, such as /projects"), List.of());
       }
       String callback = callbackUri(ctx, headers, provider.name());
       if (callback == null) {
         return fail(
             headers,
-            new HttpReplies.Failure(
-                HttpStatus.BAD_REQUEST,
-                "INVALID_ARGUMENT",
-                "the Host header is not a host name; set easel.http.public-url"),
+            invalid("the Host header is not a host name; set easel.http.public-url"),
             List.of());
       }
       String state = random();
@@ -241,7 +234,7 @@ final class OidcRoutes {
 
   private HttpResponse unknownProvider(ServiceRequestContext ctx) {
     return HttpReplies.error(
-        HttpStatus.NOT_FOUND,
+        Status.Code.NOT_FOUND,
         "NOT_FOUND",
         "no sign-in provider is named "
             + printable(ctx.pathParam("provider"))
@@ -259,11 +252,11 @@ final class OidcRoutes {
   }
 
   private static HttpReplies.Failure invalid(String message) {
-    return new HttpReplies.Failure(HttpStatus.BAD_REQUEST, "INVALID_ARGUMENT", message);
+    return HttpReplies.Failure.of(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", message);
   }
 
   private static HttpReplies.Failure unauthenticated(String message) {
-    return new HttpReplies.Failure(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", message);
+    return HttpReplies.Failure.of(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", message);
   }
 
   private static String printable(String text) {

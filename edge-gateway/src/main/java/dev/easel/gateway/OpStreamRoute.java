@@ -60,7 +60,8 @@ final class OpStreamRoute implements HttpService {
   static final String METHOD = "easel.v1.CanvasService/StreamOps";
   static final MediaType NDJSON = MediaType.create("application", "x-ndjson");
   private static final Set<String> FROM_VERSION = Set.of("fromVersion", "from_version");
-  private static final UnframedGrpcErrorHandler ERRORS = UnframedGrpcErrorHandler.ofJson();
+  private static final UnframedGrpcErrorHandler ERRORS =
+      UnframedGrpcErrorHandler.ofJson(StatusCodes.UNFRAMED);
 
   private final ApiPolicy policy;
   private final CanvasServiceImpl canvases;
@@ -91,7 +92,7 @@ final class OpStreamRoute implements HttpService {
               "NOT_ACCEPTABLE",
               "this stream is served as application/x-ndjson or text/event-stream; Accept names"
                   + " neither"),
-          HttpStatus.NOT_ACCEPTABLE);
+          StatusCodes.Transport.NOT_ACCEPTABLE.httpStatus());
     }
     StreamOpsRequest request;
     try {
@@ -237,11 +238,11 @@ final class OpStreamRoute implements HttpService {
     for (String name : params.names()) {
       if (!FROM_VERSION.contains(name)) {
         throw ApiErrors.invalid(
-            "unknown query parameter " + name + ": this stream takes only fromVersion");
+            name, "unknown query parameter " + name + ": this stream takes only fromVersion");
       }
       List<String> values = params.getAll(name);
       if (values.size() != 1 || from != null) {
-        throw ApiErrors.invalid("give fromVersion once");
+        throw ApiErrors.invalid("fromVersion", "give fromVersion once");
       }
       from = values.get(0);
     }
@@ -260,7 +261,7 @@ final class OpStreamRoute implements HttpService {
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw ApiErrors.invalid(name + " must be a whole number >= 0, not '" + value + "'");
+    throw ApiErrors.invalid(name, name + " must be a whole number >= 0, not '" + value + "'");
   }
 
   private String print(CanvasOp op) {

@@ -33,6 +33,7 @@ import dev.easel.api.v1.RevokeInvitationRequest;
 import dev.easel.api.v1.RevokeInvitationResponse;
 import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
+import dev.easel.api.v1.UpdateProjectRequest;
 import dev.easel.api.v1.WatchProjectActivityRequest;
 import dev.easel.project.Invitations;
 import dev.easel.project.People;
@@ -41,12 +42,15 @@ import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -115,8 +119,9 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
   public void getProject(GetProjectRequest request, StreamObserver<Project> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
     Replies.reply(
-        projects.get(userId, request.getProjectId()), response, ProjectServiceImpl::project);
+        projects.get(userId, request.getProjectId()), response, seen -> tagged(ctx, seen));
   }
 
   @Override
@@ -152,15 +157,66 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
                 .build());
   }
 
+  /** The fields of a project that UpdateProject changes. */
+  private static final List<String> UPDATABLE = List.of("name");
+
+  @Override
+  public void updateProject(UpdateProjectRequest request, StreamObserver<Project> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    Set<String> fields;
+    String expectedEtag;
+    try {
+      fields =
+          UpdateRequests.fields(
+              request.getUpdateMask(),
+              UpdateProjectRequest.getDescriptor(),
+              UPDATABLE,
+              field -> request.hasName());
+      expectedEtag = UpdateRequests.expectedEtag(request.getEtag());
+    } catch (StatusRuntimeException invalid) {
+      response.onError(invalid);
+      return;
+    }
+    Replies.reply(
+        projects.update(
+            userId,
+            request.getProjectId(),
+            fields.contains("name") ? request.getName() : null,
+            expectedEtag,
+            RequestOrigins.current()),
+        response,
+        seen -> tagged(ctx, seen));
+  }
+
   @Override
   public void renameProject(RenameProjectRequest request, StreamObserver<Project> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    String expectedEtag;
+    try {
+      expectedEtag = UpdateRequests.expectedEtag(request.getEtag());
+    } catch (StatusRuntimeException invalid) {
+      response.onError(invalid);
+      return;
+    }
     Replies.reply(
-        projects.rename(
-            userId, request.getProjectId(), request.getName(), RequestOrigins.current()),
+        projects.update(
+            userId,
+            request.getProjectId(),
+            request.getName(),
+            expectedEtag,
+            RequestOrigins.current()),
         response,
-        ProjectServiceImpl::project);
+        seen -> tagged(ctx, seen));
+  }
+
+  /** The project as the caller sees it, its etag also sent as the answer's ETag header. */
+  private static Project tagged(ServiceRequestContext ctx, Projects.MemberView seen) {
+    UpdateRequests.tagAnswer(ctx, seen.project().etag());
+    return project(seen);
   }
 
   @Override
@@ -490,7 +546,8 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
             .setRole(role(seen.role()))
             .setCreatedAt(time(view.createdAt()))
             .setArchived(view.archived())
-            .setOrgId(text(view.orgId()));
+            .setOrgId(text(view.orgId()))
+            .setEtag(text(view.etag()));
     for (ProjectEntity.Member member : view.members()) {
       People.Person person = People.of(seen.people(), member.userId());
       project

@@ -3,7 +3,6 @@ package dev.easel.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.websocket.WebSocket;
 import com.linecorp.armeria.common.websocket.WebSocketCloseStatus;
@@ -87,7 +86,7 @@ final class ShareDbSocket implements WebSocketServiceHandler {
       String origin = req.headers().get(HttpHeaderNames.ORIGIN);
       if (origin != null && !originAllowed(origin, req.headers(), allowedOrigins)) {
         return HttpReplies.error(
-            HttpStatus.FORBIDDEN,
+            io.grpc.Status.Code.PERMISSION_DENIED,
             "PERMISSION_DENIED",
             "origin " + origin + " may not open this socket; see easel.http.allowed-origins");
       }
@@ -98,7 +97,7 @@ final class ShareDbSocket implements WebSocketServiceHandler {
                   (caller, failure) -> {
                     if (failure != null) {
                       return HttpReplies.error(
-                          HttpStatus.UNAUTHORIZED,
+                          io.grpc.Status.Code.UNAUTHENTICATED,
                           "UNAUTHENTICATED",
                           ApiErrors.from(failure).getStatus().getDescription());
                     }

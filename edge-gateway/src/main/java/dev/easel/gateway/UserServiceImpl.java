@@ -30,9 +30,11 @@ import dev.easel.project.OrganizationEntity;
 import dev.easel.project.Organizations;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.Projects;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -72,25 +74,52 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
     this.callers = callers;
   }
 
+  /** The fields of the account that UpdateMe changes. */
+  private static final List<String> PROFILE = List.of("display_name", "avatar_url");
+
   @Override
   public void getMe(GetMeRequest request, StreamObserver<User> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
-    Replies.reply(accounts.me(userId), response, UserServiceImpl::user);
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    Replies.reply(accounts.me(userId), response, view -> tagged(ctx, view));
   }
 
   @Override
   public void updateMe(UpdateMeRequest request, StreamObserver<User> response) {
     Caller caller = callers.current(response);
     if (caller == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    Set<String> fields;
+    String expectedEtag;
+    try {
+      fields =
+          UpdateRequests.fields(
+              request.getUpdateMask(),
+              UpdateMeRequest.getDescriptor(),
+              PROFILE,
+              field ->
+                  field.equals("display_name") ? request.hasDisplayName() : request.hasAvatarUrl());
+      expectedEtag = UpdateRequests.expectedEtag(request.getEtag());
+    } catch (StatusRuntimeException invalid) {
+      response.onError(invalid);
+      return;
+    }
     Replies.reply(
         settings.updateProfile(
             caller.userId(),
-            request.hasDisplayName() ? request.getDisplayName() : null,
-            request.hasAvatarUrl() ? request.getAvatarUrl() : null,
+            fields.contains("display_name") ? request.getDisplayName() : null,
+            fields.contains("avatar_url") ? request.getAvatarUrl() : null,
+            expectedEtag,
             RequestOrigins.current(caller)),
         response,
-        UserServiceImpl::user);
+        view -> tagged(ctx, view));
+  }
+
+  /** The account as shown, its etag also sent as the answer's ETag header. */
+  private static User tagged(ServiceRequestContext ctx, UserEntity.UserView view) {
+    UpdateRequests.tagAnswer(ctx, view.etag());
+    return user(view);
   }
 
   @Override
@@ -301,6 +330,7 @@ final class UserServiceImpl extends UserServiceGrpc.UserServiceImplBase {
         .setCreatedAt(view.createdAt().toString())
         .setTotpEnabled(view.totpEnabled())
         .setRecoveryCodesLeft(view.recoveryCodesLeft())
+        .setEtag(view.etag())
         .build();
   }
 }

@@ -70,6 +70,7 @@ import dev.easel.api.v1.TokenPair;
 import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
 import dev.easel.api.v1.UpdateMeRequest;
+import dev.easel.api.v1.UpdateProjectRequest;
 import dev.easel.api.v1.UserServiceGrpc;
 import dev.easel.api.v1.WatchProjectActivityRequest;
 import dev.easel.identity.ApiKeys;
@@ -352,6 +353,13 @@ class AccessMatrixIntegrationTest {
                   RenameProjectRequest.newBuilder()
                       .setProjectId(r.project())
                       .setName("Renamed by " + r.who)
+                      .build()),
+          changes(
+              "easel.v1.ProjectService/UpdateProject",
+              r ->
+                  UpdateProjectRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setName("Updated by " + r.who)
                       .build()),
           changes(
               "easel.v1.ProjectService/ArchiveProject",

@@ -150,6 +150,11 @@ final class GraphqlApi {
     fields.put(
         "Query.organization", Call.message(OrganizationServiceGrpc.getGetOrganizationMethod()));
     fields.put(
+        "Query.organizations", Call.message(OrganizationServiceGrpc.getListOrganizationsMethod()));
+    fields.put(
+        "Query.organizationProjects",
+        Call.message(OrganizationServiceGrpc.getListOrganizationProjectsMethod()));
+    fields.put(
         "Project.activity",
         Call.message(ProjectServiceGrpc.getListProjectActivityMethod()).withParent("projectId"));
     fields.put(
@@ -165,6 +170,7 @@ final class GraphqlApi {
 
     fields.put("Mutation.createProject", Call.message(ProjectServiceGrpc.getCreateProjectMethod()));
     fields.put("Mutation.renameProject", Call.message(ProjectServiceGrpc.getRenameProjectMethod()));
+    fields.put("Mutation.updateProject", Call.message(ProjectServiceGrpc.getUpdateProjectMethod()));
     fields.put(
         "Mutation.archiveProject", Call.message(ProjectServiceGrpc.getArchiveProjectMethod()));
     fields.put(

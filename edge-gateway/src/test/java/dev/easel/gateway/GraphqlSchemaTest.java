@@ -71,6 +71,8 @@ class GraphqlSchemaTest {
                     "google.protobuf.ListValue",
                     "google.protobuf.Value" ->
                     "JSON";
+                // proto3 JSON writes a field mask as one comma-separated string of paths
+                case "google.protobuf.FieldMask" -> "String";
                 default -> field.getMessageType().getName();
               };
           default -> "unmapped " + field.getJavaType();

@@ -22,10 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * GraphQL on /graphql against a real node, with the JDK's HTTP client: queries read what REST reads
  * under the same names; mutations write through the same access rules (a viewer's op is refused
- * with gRPC's reason, a stranger's project is NOT_FOUND) and are recorded with the caller's own
- * address and user agent; a list of projects with their members is one API call; bad requests are
- * 4xx naming the problem and change nothing; cookie sessions need the CSRF token for mutations; the
- * depth limit and the introspection switch hold.
+ * with gRPC's reason, a stranger's project is NOT_FOUND, an API key keeps to its scope and project)
+ * and are recorded with the caller's own address and user agent; a list of projects with their
+ * members is one API call; bad requests are 4xx naming the problem and change nothing; cookie
+ * sessions need the CSRF token for mutations; the depth limit and the introspection switch hold;
+ * the real graphql-ws client subscribes to a canvas's ops and a project's activity.
  */
 class GraphqlIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -344,6 +345,67 @@ class GraphqlIntegrationTest {
       assertThat(deleted.data().path("deleteProject").asBoolean()).isTrue();
       assertThat(Http.get(port, "/v1/projects/" + project, owner).statusCode()).isEqualTo(404);
     }
+  }
+
+  @Test
+  void apiKeysActThroughGraphqlWithinTheirScopeAndProject() throws Exception {
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      int port = node.httpPort();
+      String owner = Http.signUp(port, "kim@example.org");
+      String mine = Http.createProject(port, owner, "Keyed");
+      String other = Http.createProject(port, owner, "Other");
+      JsonNode created =
+          ok(graphql(
+                  port,
+                  owner,
+                  "mutation($p: ID!) { createApiKey(name: \"reader\", scopes: [\"read\"],"
+                      + " projectId: $p) { keyId secret apiKey { name scopes projectId } } }",
+                  Map.of("p", mine)))
+              .data()
+              .path("createApiKey");
+      assertThat(created.at("/apiKey/scopes/0").asText()).isEqualTo("read");
+      String secret = created.path("secret").asText();
+      assertThat(secret).startsWith("ek_");
+      Map<String, String> key = Map.of("x-api-key", secret);
+      String read = "query($p: ID!) { project(projectId: $p) { name } }";
+
+      Answer own = ok(post(port, body(read, Map.of("p", mine)), key));
+      assertThat(own.data().at("/project/name").asText()).isEqualTo("Keyed");
+      // Another project of the same owner does not exist for a key of one project.
+      Answer elsewhere = post(port, body(read, Map.of("p", other)), key);
+      assertThat(elsewhere.error(0).at("/extensions/code").asText()).isEqualTo("NOT_FOUND");
+      // A read key may not write; a key may not act as the person.
+      Answer write =
+          post(
+              port,
+              body(
+                  "mutation($p: ID!) { renameProject(projectId: $p, name: \"By key\") { name }"
+                      + " }",
+                  Map.of("p", mine)),
+              key);
+      assertThat(write.error(0).at("/extensions/code").asText()).isEqualTo("PERMISSION_DENIED");
+      assertThat(write.error(0).at("/extensions/reason").asText()).isEqualTo("API_KEY_NOT_ALLOWED");
+      Answer person = post(port, body("{ viewer { email } }", Map.of()), key);
+      assertThat(person.error(0).at("/extensions/reason").asText())
+          .isEqualTo("API_KEY_NOT_ALLOWED");
+
+      Answer revoked =
+          ok(
+              graphql(
+                  port,
+                  owner,
+                  "mutation($k: ID!) { revokeApiKey(keyId: $k) }",
+                  Map.of("k", created.path("keyId").asText())));
+      assertThat(revoked.data().path("revokeApiKey").asBoolean()).isTrue();
+      Answer after = post(port, body(read, Map.of("p", mine)), key);
+      assertThat(after.error(0).at("/extensions/code").asText()).isEqualTo("UNAUTHENTICATED");
+      assertThat(rest(Http.get(port, "/v1/projects/" + mine, owner)).path("name").asText())
+          .isEqualTo("Keyed");
+    }
+  }
+
+  static String body(String query, Map<String, Object> variables) throws Exception {
+    return JSON.writeValueAsString(Map.of("query", query, "variables", variables));
   }
 
   @Test

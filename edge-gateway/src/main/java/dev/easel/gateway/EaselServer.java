@@ -238,7 +238,9 @@ public final class EaselServer implements AutoCloseable {
             .build(
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
-            .service(grpc, refusals.sizeLimit())
+            .service(grpc)
+            // The API reads requests up to the limit; the plain routes set smaller ones.
+            .maxRequestLength(refusals.maxRequestBytes())
             .errorHandler(refusals)
             .decorator(new CsrfGuard(allowedOrigins));
     Function<? super HttpService, ? extends HttpService> cors =

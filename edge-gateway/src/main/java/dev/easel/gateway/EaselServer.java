@@ -238,7 +238,7 @@ public final class EaselServer implements AutoCloseable {
             .build(
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
-            .service(grpc)
+            .service(grpc, api -> api.decorate(RestQueries.of(easelServices(grpc))))
             // The API reads requests up to the limit; the plain routes set smaller ones.
             .maxRequestLength(refusals.maxRequestBytes())
             .errorHandler(refusals)

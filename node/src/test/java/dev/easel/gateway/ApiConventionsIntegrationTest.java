@@ -347,6 +347,12 @@ class ApiConventionsIntegrationTest {
             rest("GET", "/v1/users/me/securityLog?pageSize=many", null, ada),
             Status.Code.INVALID_ARGUMENT);
     assertThat(query.fields()).containsExactly("pageSize");
+    RestError unknownQuery =
+        refused(
+            rest("GET", "/v1/users/me/securityLog?pagesize=20", null, ada),
+            Status.Code.INVALID_ARGUMENT);
+    assertThat(unknownQuery.reason()).isEqualTo("UNKNOWN_FIELD");
+    assertThat(unknownQuery.fields()).containsExactly("pagesize");
 
     HttpResponse<String> asText =
         HTTP.send(

@@ -198,7 +198,37 @@ public final class Invitations {
         .thenApply(created::mailed);
   }
 
-  /** The project's invitations that wait to be accepted and have not expired, oldest first. */
+  /**
+   * A page of the project's invitations that wait to be accepted and have not expired, oldest
+   * first: {@code pageSize} of them (0: 50, at most 200) after {@code pageToken} (empty: from the
+   * first).
+   */
+  public CompletionStage<OrderedPages.Page<ProjectEntity.InvitationView>> pending(
+      String userId, String projectId, int pageSize, String pageToken) {
+    String index = "invitations of " + projectId;
+    int size;
+    try {
+      size = OrderedPages.size(pageSize);
+      OrderedPages.after(index, pageToken);
+    } catch (Projects.Refusal refusal) {
+      return Projects.failed(refusal);
+    }
+    return pending(userId, projectId)
+        .thenApply(
+            all ->
+                OrderedPages.slice(
+                    index,
+                    all,
+                    i -> new OrderedPages.Place(i.invitedAt(), i.inviteId()),
+                    size,
+                    pageToken,
+                    false));
+  }
+
+  /**
+   * The invitations of the project that wait to be accepted and have not expired, in the order they
+   * were made; for a caller who may manage them.
+   */
   public CompletionStage<List<ProjectEntity.InvitationView>> pending(
       String userId, String projectId) {
     return projects

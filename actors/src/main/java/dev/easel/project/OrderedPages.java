@@ -14,11 +14,13 @@ import java.util.function.Function;
 
 /**
  * Pages of an index kept in the order its entries joined it (the time, then the id): a user's
- * organizations, an organization's projects. The index only says where to look: each entry is
- * checked against its authority (the organization, the project) before it is shown, so a page may
- * hold fewer entries than asked, and at most {@value #MAX_CHECKED} entries are checked for one
- * page. A page token is the place of the last entry checked, bound to its index, so the pages stay
- * right while entries are added or removed; tokens are opaque to clients.
+ * projects and organizations, an organization's projects. The index only says where to look: each
+ * entry is checked against its authority (the organization, the project) before it is shown, so a
+ * page may hold fewer entries than asked, and at most {@value #MAX_CHECKED} entries are checked for
+ * one page. A page token is the place of the last entry checked, bound to its index, so the pages
+ * stay right while entries are added or removed; tokens are opaque to clients. Lists held whole by
+ * one entity (a project's invitations, a user's API keys, the canvases of a user's projects) page
+ * the same way with {@link #slice}.
  */
 public final class OrderedPages {
   static final int DEFAULT_PAGE_SIZE = 50;
@@ -31,7 +33,7 @@ public final class OrderedPages {
   private static final String VERSION = "1";
 
   /** Where an entry stands in its index: when it joined, then its id. */
-  record Place(Instant at, String id) {
+  public record Place(Instant at, String id) {
     static final Comparator<Place> ORDER = Comparator.comparing(Place::at).thenComparing(Place::id);
   }
 
@@ -49,7 +51,7 @@ public final class OrderedPages {
    *
    * @throws Projects.Refusal of kind INVALID outside 0 to {@value #MAX_PAGE_SIZE}
    */
-  static int size(int pageSize) {
+  public static int size(int pageSize) {
     if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
       throw Projects.invalid(
           "pageSize",
@@ -61,6 +63,35 @@ public final class OrderedPages {
               + pageSize);
     }
     return pageSize == 0 ? DEFAULT_PAGE_SIZE : pageSize;
+  }
+
+  /**
+   * The page of {@code items} (a list held whole, in any order) that {@code pageToken} asks for
+   * (null or empty: the first), of at most {@code size} items, in the order of their places ({@code
+   * placeOf}), the latest first when {@code newestFirst}; its next token names the place of its
+   * last item in the index named {@code index}.
+   *
+   * @throws Projects.Refusal of kind INVALID (on {@code pageToken}) when the token is not one of
+   *     this index
+   */
+  public static <T> Page<T> slice(
+      String index,
+      List<T> items,
+      Function<T, Place> placeOf,
+      int size,
+      String pageToken,
+      boolean newestFirst) {
+    Place after = after(index, pageToken);
+    Comparator<Place> order = newestFirst ? Place.ORDER.reversed() : Place.ORDER;
+    List<T> sorted =
+        items.stream()
+            .filter(item -> after == null || order.compare(placeOf.apply(item), after) > 0)
+            .sorted(Comparator.comparing(placeOf, order))
+            .toList();
+    List<T> page = sorted.subList(0, Math.min(size, sorted.size()));
+    String next =
+        sorted.size() > page.size() ? token(index, placeOf.apply(page.get(page.size() - 1))) : "";
+    return new Page<>(page, next);
   }
 
   /** The token of the page after {@code place} in the index named {@code index}. */

@@ -17,10 +17,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -242,6 +244,71 @@ public final class Projects {
                                                     a.view(), a.standing().role(), found))
                                         .toList());
                       });
+            });
+  }
+
+  /** The name of the index of a user's projects in its page tokens. */
+  static final String YOUR_PROJECTS = "your projects";
+
+  /**
+   * A page of the projects {@code userId} is a member of and {@code reaches} (the credential's
+   * reach: a key of one project reaches that one), in the order it joined them: {@code pageSize} of
+   * them (0: 50, at most 200) after {@code pageToken} (empty: from the first). Each is checked
+   * against the project itself, so a page may hold fewer than asked and still not be the last.
+   */
+  public CompletionStage<OrderedPages.Page<MemberView>> listFor(
+      String userId, int pageSize, String pageToken, Predicate<String> reaches) {
+    int size;
+    OrderedPages.Place after;
+    try {
+      size = OrderedPages.size(pageSize);
+      after = OrderedPages.after(YOUR_PROJECTS, pageToken);
+    } catch (Refusal refusal) {
+      return failed(refusal);
+    }
+    return memberships(userId)
+        .<MembershipEntity.Memberships>ask(MembershipEntity.List::new, askTimeout)
+        .thenCompose(
+            indexed -> {
+              List<OrderedPages.Place> places = new ArrayList<>();
+              for (MembershipEntity.Membership m : indexed.projects()) {
+                if (reaches.test(m.projectId())) {
+                  places.add(new OrderedPages.Place(m.since(), m.projectId()));
+                }
+              }
+              return OrderedPages.collect(
+                  YOUR_PROJECTS,
+                  places,
+                  after,
+                  size,
+                  place ->
+                      view(place.id())
+                          .thenApply(
+                              project -> {
+                                // The project is the authority: the index may lag behind.
+                                ProjectPolicy.Standing standing =
+                                    standingOf(project, userId, false);
+                                return ProjectPolicy.decide(standing, ProjectPolicy.Action.READ)
+                                        == ProjectPolicy.Decision.ALLOWED
+                                    ? Optional.of(new Access(project, standing))
+                                    : Optional.<Access>empty();
+                              }));
+            })
+        .thenCompose(
+            page -> {
+              Set<String> members = new LinkedHashSet<>();
+              for (Access access : page.items()) {
+                access.view().members().forEach(m -> members.add(m.userId()));
+              }
+              return people
+                  .lookUp(members)
+                  .thenApply(
+                      found ->
+                          new OrderedPages.Page<>(
+                              page.items().stream()
+                                  .map(a -> new MemberView(a.view(), a.standing().role(), found))
+                                  .toList(),
+                              page.nextPageToken()));
             });
   }
 

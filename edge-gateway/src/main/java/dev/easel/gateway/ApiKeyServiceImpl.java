@@ -11,6 +11,7 @@ import dev.easel.api.v1.RevokeApiKeyResponse;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.RequestOrigin;
 import dev.easel.identity.UserEntity;
+import dev.easel.project.OrderedPages;
 import dev.easel.project.Projects;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,9 @@ import java.util.concurrent.CompletionStage;
  * limited to a project may only be created by a member of that project ({@link Projects#get}).
  */
 final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
+  /** The name of the index of a user's keys in its page tokens. */
+  private static final String YOUR_KEYS = "your API keys";
+
   private final ApiKeys apiKeys;
   private final Projects projects;
   private final Callers callers;
@@ -64,12 +68,28 @@ final class ApiKeyServiceImpl extends ApiKeyServiceGrpc.ApiKeyServiceImplBase {
       ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
+    int size;
+    try {
+      size = OrderedPages.size(request.getPageSize());
+    } catch (Projects.Refusal invalid) {
+      response.onError(ApiErrors.from(invalid));
+      return;
+    }
     Replies.reply(
         apiKeys.list(userId),
         response,
         keys -> {
-          ListApiKeysResponse.Builder reply = ListApiKeysResponse.newBuilder();
-          for (UserEntity.ApiKeyView key : keys) reply.addApiKeys(apiKey(key));
+          OrderedPages.Page<UserEntity.ApiKeyView> page =
+              OrderedPages.slice(
+                  YOUR_KEYS,
+                  keys,
+                  key -> new OrderedPages.Place(key.createdAt(), key.keyId()),
+                  size,
+                  request.getPageToken(),
+                  false);
+          ListApiKeysResponse.Builder reply =
+              ListApiKeysResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (UserEntity.ApiKeyView key : page.items()) reply.addApiKeys(apiKey(key));
           return reply.build();
         });
   }

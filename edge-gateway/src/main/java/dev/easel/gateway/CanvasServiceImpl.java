@@ -28,6 +28,7 @@ import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
 import dev.easel.ot.Json0;
+import dev.easel.project.OrderedPages;
 import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
@@ -35,7 +36,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -338,6 +338,9 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     }
   }
 
+  /** The name of the index of a user's canvases in its page tokens. */
+  private static final String YOUR_CANVASES = "your canvases";
+
   @Override
   public void listCanvases(
       ListCanvasesRequest request, StreamObserver<ListCanvasesResponse> response) {
@@ -355,14 +358,18 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
             .listFor(caller.userId())
             .thenCompose(
                 memberships -> {
-                  List<ProjectEntity.CanvasEntry> entries =
-                      memberships.stream()
-                          .filter(m -> caller.reaches(m.project().projectId()))
-                          .flatMap(m -> m.project().canvases().stream())
-                          .sorted(
-                              Comparator.comparing(ProjectEntity.CanvasEntry::addedAt).reversed())
-                          .limit(size)
-                          .toList();
+                  OrderedPages.Page<ProjectEntity.CanvasEntry> page =
+                      OrderedPages.slice(
+                          YOUR_CANVASES,
+                          memberships.stream()
+                              .filter(m -> caller.reaches(m.project().projectId()))
+                              .flatMap(m -> m.project().canvases().stream())
+                              .toList(),
+                          e -> new OrderedPages.Place(e.addedAt(), e.canvasId()),
+                          size,
+                          request.getPageToken(),
+                          true);
+                  List<ProjectEntity.CanvasEntry> entries = page.items();
                   List<CompletableFuture<CanvasEntity.Snapshot>> snapshots =
                       entries.stream()
                           .map(e -> canvases.snapshot(e.canvasId()).toCompletableFuture())
@@ -370,7 +377,9 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
                   return CompletableFuture.allOf(snapshots.toArray(CompletableFuture[]::new))
                       .thenApply(
                           done -> {
-                            ListCanvasesResponse.Builder list = ListCanvasesResponse.newBuilder();
+                            ListCanvasesResponse.Builder list =
+                                ListCanvasesResponse.newBuilder()
+                                    .setNextPageToken(page.nextPageToken());
                             for (int i = 0; i < entries.size(); i++) {
                               CanvasEntity.Snapshot snapshot = snapshots.get(i).join();
                               if (!snapshot.exists()) continue;

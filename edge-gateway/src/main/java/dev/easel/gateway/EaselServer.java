@@ -253,7 +253,9 @@ public final class EaselServer implements AutoCloseable {
             .build(
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
-            .service(grpc, refusals.sizeLimit())
+            .service(grpc, api -> api.decorate(RestQueries.of(easelServices(grpc))))
+            // The API reads requests up to the limit; the plain routes set smaller ones.
+            .maxRequestLength(refusals.maxRequestBytes())
             .errorHandler(refusals)
             .decorator(graphql.loopbackDecorator())
             .decorator(new CsrfGuard(allowedOrigins));

@@ -104,13 +104,13 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     Caller caller = callers.current(response);
     if (caller == null) return;
     Replies.reply(
-        projects.listFor(caller.userId()),
+        projects.listFor(
+            caller.userId(), request.getPageSize(), request.getPageToken(), caller::reaches),
         response,
-        list -> {
-          ListProjectsResponse.Builder reply = ListProjectsResponse.newBuilder();
-          for (Projects.MemberView seen : list) {
-            if (caller.reaches(seen.project().projectId())) reply.addProjects(project(seen));
-          }
+        page -> {
+          ListProjectsResponse.Builder reply =
+              ListProjectsResponse.newBuilder().setNextPageToken(page.nextPageToken());
+          for (Projects.MemberView seen : page.items()) reply.addProjects(project(seen));
           return reply.build();
         });
   }
@@ -319,11 +319,13 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        invitations.pending(userId, request.getProjectId()),
+        invitations.pending(
+            userId, request.getProjectId(), request.getPageSize(), request.getPageToken()),
         response,
         pending -> {
-          ListInvitationsResponse.Builder list = ListInvitationsResponse.newBuilder();
-          for (ProjectEntity.InvitationView invitation : pending) {
+          ListInvitationsResponse.Builder list =
+              ListInvitationsResponse.newBuilder().setNextPageToken(pending.nextPageToken());
+          for (ProjectEntity.InvitationView invitation : pending.items()) {
             list.addInvitations(
                 Invitation.newBuilder()
                     .setInvitationId(invitation.inviteId())

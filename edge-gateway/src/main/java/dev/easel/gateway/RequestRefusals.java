@@ -19,7 +19,6 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
-import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
@@ -33,7 +32,6 @@ import io.grpc.protobuf.StatusProto;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * How the API refuses requests that never become an RPC's message, in the API's own error shape on
@@ -73,16 +71,6 @@ final class RequestRefusals implements ServerErrorHandler {
 
   long maxRequestBytes() {
     return maxRequestBytes;
-  }
-
-  /** Decorates the API's service so that its requests may be as large as the limit, no larger. */
-  Function<? super HttpService, ? extends HttpService> sizeLimit() {
-    return delegate ->
-        delegate.decorate(
-            (service, ctx, req) -> {
-              ctx.setMaxRequestLength(maxRequestBytes);
-              return service.serve(ctx, req);
-            });
   }
 
   /** The message of a request over the limit. */
@@ -179,9 +167,7 @@ final class RequestRefusals implements ServerErrorHandler {
 
   /**
    * A query parameter that the transcoding could not read: one of a number type that is not a
-   * number (named by its value, which the parse failure quotes), or one that names a message field
-   * (such as {@code updateMask}, which goes in the body of a request whose body is the whole
-   * message).
+   * number, named by its value, which the parse failure quotes.
    */
   private static StatusRuntimeException queryParameter(
       ServiceRequestContext ctx, IllegalArgumentException invalid) {
@@ -194,19 +180,6 @@ final class RequestRefusals implements ServerErrorHandler {
               JsonRequests.WRONG_TYPE,
               param.getKey() + " must be a number, not \"" + shortened(param.getValue()) + "\"",
               param.getKey());
-        }
-      }
-    }
-    if (message.startsWith("Unsupported message type")) {
-      for (String name : ctx.queryParams().names()) {
-        if (name.equals("updateMask") || name.equals("update_mask")) {
-          return ApiErrors.status(
-              Code.INVALID_ARGUMENT,
-              JsonRequests.WRONG_TYPE,
-              name
-                  + " goes in the JSON body of this request, with the fields it names: {\""
-                  + "updateMask\": \"displayName,avatarUrl\", ...}",
-              "updateMask");
         }
       }
     }

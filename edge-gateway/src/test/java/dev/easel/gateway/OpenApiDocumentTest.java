@@ -157,7 +157,7 @@ class OpenApiDocumentTest {
         .isEqualTo("#/components/schemas/easel.v1.CreateProjectRequest");
     // query parameters by their JSON names
     assertThat(parameters(document.at("/paths/~1v1~1canvases/get")))
-        .containsExactly("query pageSize");
+        .containsExactly("query pageSize", "query pageToken");
 
     // public calls need no credential; person-only calls take no API key; others any
     assertThat(document.at("/paths/~1v1~1auth:login/post/security").isEmpty()).isTrue();

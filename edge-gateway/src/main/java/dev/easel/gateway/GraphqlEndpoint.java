@@ -28,7 +28,7 @@ final class GraphqlEndpoint {
 
   /**
    * @param graphql the {@code easel.graphql} settings
-   * @param http the {@code easel.http} settings: the largest body ({@code max-message-size}) and
+   * @param http the {@code easel.http} settings: the largest body ({@code max-request-size}) and
    *     frame ({@code max-frame-size}), and how often an open socket re-checks its credential
    *     ({@code socket-recheck-interval})
    */
@@ -36,7 +36,7 @@ final class GraphqlEndpoint {
       Config graphql, Config http, Callers callers, RateLimits limits, Set<String> allowedOrigins) {
     GraphqlApi api = new GraphqlApi(GraphqlApi.Settings.load(graphql));
     GraphqlHttp overHttp = new GraphqlHttp(api, loopback);
-    long maxBody = http.getMemorySize("max-message-size").toBytes();
+    long maxBody = http.getMemorySize("max-request-size").toBytes();
     WebSocketService socket =
         WebSocketService.builder(
                 new GraphqlSocket(

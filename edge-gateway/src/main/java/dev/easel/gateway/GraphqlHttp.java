@@ -40,7 +40,7 @@ import org.reactivestreams.Subscription;
  * client that accepts only that). A request that does not run at all is answered 4xx with {@code
  * errors} naming the problem: a body that is not such JSON, an unknown field or argument, a wrong
  * argument type, a missing required argument, a query over a limit (400), a body over {@code
- * easel.http.max-message-size} (413). A request that ran answers 200 with its {@code data} and the
+ * easel.http.max-request-size} (413). A request that ran answers 200 with its {@code data} and the
  * errors of the fields that failed, each with the gRPC {@code code} and {@code reason} in its
  * {@code extensions}; {@code extensions.apiCalls} says how many API calls it made, each counted
  * against the caller's rate limit.

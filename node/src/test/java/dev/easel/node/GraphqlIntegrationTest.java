@@ -463,7 +463,7 @@ class GraphqlIntegrationTest {
                 60,
                 "easel.graphql.introspection",
                 false,
-                "easel.http.max-message-size",
+                "easel.http.max-request-size",
                 "64KiB"))) {
       int port = node.httpPort();
       String owner = Http.signUp(port, "bea@example.org");
@@ -564,7 +564,7 @@ class GraphqlIntegrationTest {
       assertThat(introspection.status()).isEqualTo(400);
       assertThat(introspection.body().toString()).containsIgnoringCase("introspection");
 
-      // Too large a body: 413, as for any request over easel.http.max-message-size.
+      // Too large a body: 413, as for any request over easel.http.max-request-size.
       String huge =
           JSON.writeValueAsString(
               Map.of("query", rename, "variables", Map.of("pad", "x".repeat(100_000))));

@@ -72,8 +72,21 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   public record Cancel(String queryId, String userId, ActorRef<CancelResult> replyTo)
       implements Command {}
 
-  /** A query's task ended (it has replied). */
-  public record Finished(String queryId) implements Command {}
+  /**
+   * A query's task ended with a result or a failure (the other null), for the worker to pass on.
+   */
+  public record Finished(String queryId, Result result, Failed failed) implements Command {
+    static Finished of(String queryId, Outcome outcome) {
+      return switch (outcome) {
+        case Result result -> new Finished(queryId, result, null);
+        case Failed failed -> new Finished(queryId, null, failed);
+      };
+    }
+
+    Outcome outcome() {
+      return result != null ? result : failed;
+    }
+  }
 
   /** A query ran past the time limit. */
   public record TimedOut(String queryId) implements Command {}
@@ -233,8 +246,7 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
             outcome =
                 new Failed(QueryFailure.Kind.UNAVAILABLE, "QUERY_FAILED", "The query failed: " + e);
           }
-          execute.replyTo().tell(outcome);
-          self.tell(new Finished(queryId));
+          self.tell(Finished.of(queryId, outcome));
         };
     running.put(queryId, new Running(run, task, execute.replyTo()));
     timers.startSingleTimer(
@@ -281,7 +293,11 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   }
 
   private Behavior<Command> onFinished(Finished finished) {
-    forget(finished.queryId());
+    Running query = running.get(finished.queryId());
+    if (query != null) {
+      forget(finished.queryId());
+      query.replyTo().tell(finished.outcome());
+    }
     return this;
   }
 
@@ -296,15 +312,19 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   }
 
   private Behavior<Command> onStop(Stop stop) {
+    QueryFailure why =
+        new QueryFailure(
+            QueryFailure.Kind.UNAVAILABLE,
+            "QUERY_WORKER_STOPPED",
+            "The project's query worker stopped (its node is leaving or the project moved);"
+                + " run the query again");
     for (Running query : List.copyOf(running.values())) {
-      stop(
-          query,
-          new QueryFailure(
-              QueryFailure.Kind.UNAVAILABLE,
-              "QUERY_WORKER_STOPPED",
-              "The project's query worker stopped (its node is leaving or the project moved);"
-                  + " run the query again"));
+      // Answered here: what its task answers later finds the worker gone.
+      query.run().stop(why);
+      engine.pool().withdraw(projectId, query.task());
+      query.replyTo().tell(Failed.of(why));
     }
+    running.clear();
     return Behaviors.stopped();
   }
 

@@ -55,7 +55,13 @@ public final class ProjectPolicy {
     /** Edit one of the project's canvases. */
     CANVAS_EDIT,
     /** Delete one of the project's canvases. */
-    CANVAS_DELETE
+    CANVAS_DELETE,
+    /**
+     * Run read-only SQL over the project's datasets. Queries change nothing (the project's query
+     * database is locked down), so every member may, and an archived project may still be queried;
+     * org admins who are not members may not, as they may not read the canvases.
+     */
+    QUERY
   }
 
   /** The outcome of {@link #decide}. */
@@ -155,7 +161,7 @@ public final class ProjectPolicy {
    */
   public static Scope scopeFor(Action action) {
     return switch (action) {
-      case READ, READ_ACTIVITY, CANVAS_READ -> Scope.READ;
+      case READ, READ_ACTIVITY, CANVAS_READ, QUERY -> Scope.READ;
       case RENAME, CREATE_CANVAS, CANVAS_COMMENT, CANVAS_EDIT -> Scope.WRITE;
       case ARCHIVE,
           DELETE,
@@ -186,7 +192,7 @@ public final class ProjectPolicy {
   /** The lowest role that may do {@code action}. */
   static ProjectRole leastRoleFor(Action action) {
     return switch (action) {
-      case READ, READ_ACTIVITY, LEAVE, CANVAS_READ -> ProjectRole.VIEWER;
+      case READ, READ_ACTIVITY, LEAVE, CANVAS_READ, QUERY -> ProjectRole.VIEWER;
       case CANVAS_COMMENT -> ProjectRole.COMMENTER;
       case CREATE_CANVAS, CANVAS_EDIT -> ProjectRole.EDITOR;
       case READ_AUDIT_LOG,

@@ -317,6 +317,15 @@ public final class Projects {
     return authorized(userId, projectId, ProjectPolicy.Action.READ).thenCompose(this::shown);
   }
 
+  /**
+   * The caller's role in the project (null for an admin of its organization who is not a member),
+   * if {@link ProjectPolicy} allows {@code action} there; refused as {@link #get} refuses.
+   */
+  public CompletionStage<ProjectRole> authorize(
+      String userId, String projectId, ProjectPolicy.Action action) {
+    return authorized(userId, projectId, action).thenApply(access -> access.standing().role());
+  }
+
   /** Renames the project. */
   public CompletionStage<MemberView> rename(String userId, String projectId, String name) {
     return rename(userId, projectId, name, RequestOrigin.UNKNOWN);
@@ -807,6 +816,7 @@ public final class Projects {
       case CANVAS_COMMENT -> "comment on its canvases";
       case CANVAS_EDIT -> "edit its canvases";
       case CANVAS_DELETE -> "delete its canvases";
+      case QUERY -> "query its data";
     };
   }
 

@@ -88,7 +88,7 @@ final class ProjectDatabase {
       run.checkStopped();
       int expected = StatementGate.admit(connection, sql);
       if (expected != parameters.size()) {
-        throw QueryFailure.invalid(
+        throw QueryFailure.invalidParameters(
             "The query takes "
                 + expected
                 + " parameter"

@@ -7,12 +7,26 @@ package dev.easel.query;
 public final class QueryFailure extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /** The reason of a mistake in the SQL. */
+  public static final String SQL_ERROR = "SQL_ERROR";
+
+  /** The reason of a statement the sandbox refuses. */
+  public static final String SQL_NOT_ALLOWED = "SQL_NOT_ALLOWED";
+
+  /** The reason of parameters that do not fit the query. */
+  public static final String INVALID_PARAMETERS = "INVALID_PARAMETERS";
+
+  /** The reason of a query id already taken by a running query of the project. */
+  public static final String QUERY_ID_IN_USE = "QUERY_ID_IN_USE";
+
   /** What kind of failure, so the edge can map it to a status. */
   public enum Kind {
     /** The SQL or its parameters are wrong: a syntax error, an unknown table, a bad cast. */
     INVALID,
     /** The sandbox refused it: not a single SELECT, a file, a URL, an extension, a setting. */
     NOT_ALLOWED,
+    /** A query of the project with the same id is waiting or running. */
+    ALREADY_RUNNING,
     /** It ran past {@code easel.query.timeout}. */
     TIMEOUT,
     /** The caller cancelled it. */
@@ -42,10 +56,14 @@ public final class QueryFailure extends Exception {
   }
 
   static QueryFailure invalid(String message) {
-    return new QueryFailure(Kind.INVALID, "SQL_ERROR", message);
+    return new QueryFailure(Kind.INVALID, SQL_ERROR, message);
+  }
+
+  static QueryFailure invalidParameters(String message) {
+    return new QueryFailure(Kind.INVALID, INVALID_PARAMETERS, message);
   }
 
   static QueryFailure notAllowed(String message) {
-    return new QueryFailure(Kind.NOT_ALLOWED, "SQL_NOT_ALLOWED", message);
+    return new QueryFailure(Kind.NOT_ALLOWED, SQL_NOT_ALLOWED, message);
   }
 }

@@ -180,7 +180,7 @@ final class QueryValues {
       } else if (value.isNumber()) {
         bound = value.doubleValue();
       } else {
-        throw QueryFailure.invalid(
+        throw QueryFailure.invalidParameters(
             "Parameter "
                 + (i + 1)
                 + " is a "

@@ -227,8 +227,8 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
           .replyTo()
           .tell(
               new Failed(
-                  QueryFailure.Kind.INVALID,
-                  "QUERY_ID_IN_USE",
+                  QueryFailure.Kind.ALREADY_RUNNING,
+                  QueryFailure.QUERY_ID_IN_USE,
                   "A query with id " + queryId + " is already running in this project"));
       return this;
     }

@@ -87,7 +87,7 @@ final class StatementGate {
    */
   private static int position(String key) throws QueryFailure {
     if (key.isEmpty() || key.length() > 9 || !key.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      throw QueryFailure.invalid(
+      throw QueryFailure.invalidParameters(
           "Named parameter $"
               + key
               + " cannot be bound: use positional parameters (? or $1, $2, ...) and pass the"

@@ -41,6 +41,7 @@ import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
 import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.Projects;
+import dev.easel.query.Queries;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -57,6 +58,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -169,6 +171,13 @@ public final class EaselServer implements AutoCloseable {
                         .getDuration("easel.projects.activity-watch-interval")))
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
+            .addService(
+                new QueryServiceImpl(
+                    new Queries(system),
+                    projects,
+                    callers,
+                    // The datasets catalog is not on this branch yet: a project has no tables.
+                    projectId -> CompletableFuture.completedFuture(List.of())))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .intercept(policy)

@@ -12,6 +12,7 @@ import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.CanvasServiceGrpc;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.ProjectServiceGrpc;
+import dev.easel.api.v1.QueryServiceGrpc;
 import dev.easel.api.v1.UserServiceGrpc;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;
@@ -154,6 +155,7 @@ final class GraphqlApi {
     fields.put(
         "Query.organizationProjects",
         Call.message(OrganizationServiceGrpc.getListOrganizationProjectsMethod()));
+    fields.put("Query.executeQuery", Call.message(QueryServiceGrpc.getExecuteQueryMethod()));
     fields.put(
         "Project.activity",
         Call.message(ProjectServiceGrpc.getListProjectActivityMethod()).withParent("projectId"));
@@ -205,6 +207,7 @@ final class GraphqlApi {
     fields.put(
         "Mutation.regenerateRecoveryCodes",
         Call.message(UserServiceGrpc.getRegenerateRecoveryCodesMethod()));
+    fields.put("Mutation.cancelQuery", Call.done(QueryServiceGrpc.getCancelQueryMethod()));
     fields.put(
         "Mutation.createOrganization",
         Call.message(OrganizationServiceGrpc.getCreateOrganizationMethod()));

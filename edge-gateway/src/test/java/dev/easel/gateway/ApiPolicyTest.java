@@ -7,6 +7,7 @@ import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
 import dev.easel.api.v1.ProjectsProto;
+import dev.easel.api.v1.QueriesProto;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.Scope;
 import dev.easel.project.ProjectPolicy;
@@ -28,7 +29,8 @@ class ApiPolicyTest {
             CanvasProto.getDescriptor(),
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
-            ApiKeysProto.getDescriptor())) {
+            ApiKeysProto.getDescriptor(),
+            QueriesProto.getDescriptor())) {
       for (Descriptors.ServiceDescriptor service : file.getServices()) {
         for (Descriptors.MethodDescriptor method : service.getMethods()) {
           methods.put(service.getFullName() + "/" + method.getName(), method);

@@ -8,6 +8,7 @@ import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
 import dev.easel.api.v1.ProjectsProto;
+import dev.easel.api.v1.QueriesProto;
 import graphql.schema.GraphQLArgument;
 import graphql.schema.GraphQLFieldDefinition;
 import graphql.schema.GraphQLList;
@@ -41,7 +42,8 @@ class GraphqlSchemaTest {
             CanvasProto.getDescriptor(),
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
-            ApiKeysProto.getDescriptor())) {
+            ApiKeysProto.getDescriptor(),
+            QueriesProto.getDescriptor())) {
       for (Descriptors.Descriptor message : file.getMessageTypes()) {
         messages.put(message.getName(), message);
       }

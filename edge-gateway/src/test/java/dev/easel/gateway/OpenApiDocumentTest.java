@@ -24,6 +24,7 @@ import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
 import dev.easel.api.v1.ProjectsProto;
+import dev.easel.api.v1.QueriesProto;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.parser.OpenAPIV3Parser;
@@ -53,7 +54,8 @@ class OpenApiDocumentTest {
             CanvasProto.getDescriptor(),
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
-            ApiKeysProto.getDescriptor())) {
+            ApiKeysProto.getDescriptor(),
+            QueriesProto.getDescriptor())) {
       services.addAll(file.getServices());
     }
     return services;

@@ -15,6 +15,7 @@ import dev.easel.persistence.JournalSchema;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
+import dev.easel.query.QueryWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,6 +107,10 @@ public final class EaselNode implements AutoCloseable {
         ProjectEntity.init(system);
         OrganizationEntity.init(system);
         MembershipEntity.init(system);
+      }
+      if (roles.contains(QueryWorker.ROLE) || roles.contains("gateway")) {
+        // Query nodes host the workers; gateway nodes reach them through a sharding proxy.
+        QueryWorker.init(system);
       }
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {

@@ -207,7 +207,7 @@ final class GraphqlApi {
     fields.put(
         "Mutation.regenerateRecoveryCodes",
         Call.message(UserServiceGrpc.getRegenerateRecoveryCodesMethod()));
-    fields.put("Mutation.cancelQuery", Call.done(QueryServiceGrpc.getCancelQueryMethod()));
+    fields.put("Mutation.cancelQuery", Call.message(QueryServiceGrpc.getCancelQueryMethod()));
     fields.put(
         "Mutation.createOrganization",
         Call.message(OrganizationServiceGrpc.getCreateOrganizationMethod()));

@@ -113,17 +113,7 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
             .thenCompose(
                 role -> queries.cancel(request.getProjectId(), request.getQueryId(), userId)),
         response,
-        cancelled -> {
-          if (!cancelled) {
-            throw ApiErrors.status(
-                Code.NOT_FOUND,
-                "QUERY_NOT_FOUND",
-                "You have no query "
-                    + request.getQueryId()
-                    + " waiting or running in this project (it may have ended)");
-          }
-          return CancelQueryResponse.getDefaultInstance();
-        });
+        cancelled -> CancelQueryResponse.newBuilder().setCancelled(cancelled).build());
   }
 
   private static ExecuteQueryResponse answer(QueryWorker.Outcome outcome) {

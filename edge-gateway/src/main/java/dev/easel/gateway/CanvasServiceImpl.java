@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
-import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.Canvas;
@@ -124,39 +122,41 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     }
     String user = callers.signedInUser(response);
     if (user == null) return;
-    authorized(
-        user,
-        canvasId,
-        ProjectPolicy.Action.CANVAS_READ,
-        response,
-        () -> readCanvas(canvasId, request.getVersion(), response));
-  }
-
-  private void readCanvas(String canvasId, long version, StreamObserver<Canvas> response) {
+    long version = request.getVersion();
     if (version == 0) {
+      // The current document: access is decided from the snapshot that is answered.
       Replies.reply(
-          canvases.snapshot(canvasId),
+          projects.authorizedSnapshot(user, canvasId, ProjectPolicy.Action.CANVAS_READ),
           response,
           snapshot -> {
             if (!snapshot.exists()) throw ApiErrors.notFound(canvasId);
             return canvas(canvasId, snapshot.v(), snapshot.data(), false);
           });
-    } else {
-      Replies.reply(
-          canvases.history().documentAt(canvasId, version, -1),
-          response,
-          document -> {
-            if (document.version() < version) {
-              throw ApiErrors.invalid(
-                  "version", "canvas " + canvasId + " has no version " + version + " yet");
-            }
-            if (document.data() == null) {
-              if (document.version() == 0) throw ApiErrors.notFound(canvasId);
-              return canvas(canvasId, document.version(), null, true);
-            }
-            return canvas(canvasId, document.version(), document.data(), false);
-          });
+      return;
     }
+    authorized(
+        user,
+        canvasId,
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        () -> readVersion(canvasId, version, response));
+  }
+
+  private void readVersion(String canvasId, long version, StreamObserver<Canvas> response) {
+    Replies.reply(
+        canvases.history().documentAt(canvasId, version, -1),
+        response,
+        document -> {
+          if (document.version() < version) {
+            throw ApiErrors.invalid(
+                "version", "canvas " + canvasId + " has no version " + version + " yet");
+          }
+          if (document.data() == null) {
+            if (document.version() == 0) throw ApiErrors.notFound(canvasId);
+            return canvas(canvasId, document.version(), null, true);
+          }
+          return canvas(canvasId, document.version(), document.data(), false);
+        });
   }
 
   @Override
@@ -200,7 +200,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
               case CanvasEntity.Applied applied ->
                   SubmitOpResponse.newBuilder()
                       .setVersion(applied.v())
-                      .setOp(toListValue(applied.applied()))
+                      .setOp(JsonStructs.list(applied.applied()))
                       .build();
               case CanvasEntity.AlreadyApplied again ->
                   SubmitOpResponse.newBuilder().setVersion(again.v()).build();
@@ -403,7 +403,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
         Canvas.newBuilder().setCanvasId(canvasId).setVersion(version).setDeleted(deleted);
     if (data != null) {
       canvas.setTitle(data.path("title").asText());
-      canvas.setDocument(toStruct(data));
+      canvas.setDocument(JsonStructs.struct(data));
     }
     return canvas.build();
   }
@@ -418,18 +418,18 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
             .setAuthor(op.author() == null ? "" : op.author())
             .setTime(op.at().toString());
     switch (op.kind()) {
-      case EDIT -> proto.setOp(toListValue(op.body()));
+      case EDIT -> proto.setOp(JsonStructs.list(op.body()));
       case CREATE -> {
         ObjectNode component = JsonNodeFactory.instance.objectNode();
         component.putArray("p");
         component.set("oi", op.body());
-        proto.setOp(toListValue(JsonNodeFactory.instance.arrayNode().add(component)));
+        proto.setOp(JsonStructs.list(JsonNodeFactory.instance.arrayNode().add(component)));
       }
       case DELETE -> {
         ObjectNode component = JsonNodeFactory.instance.objectNode();
         component.putArray("p");
         component.putNull("od");
-        proto.setOp(toListValue(JsonNodeFactory.instance.arrayNode().add(component)));
+        proto.setOp(JsonStructs.list(JsonNodeFactory.instance.arrayNode().add(component)));
       }
     }
     return proto.build();
@@ -462,24 +462,6 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       object.properties().forEach(entry -> entry.setValue(integral(entry.getValue())));
     }
     return json;
-  }
-
-  private Struct toStruct(JsonNode json) {
-    return parse(json, Struct.newBuilder()).build();
-  }
-
-  private ListValue toListValue(JsonNode json) {
-    return parse(json, ListValue.newBuilder()).build();
-  }
-
-  private <B extends Message.Builder> B parse(JsonNode json, B builder) {
-    try {
-      JsonFormat.parser().merge(mapper.writeValueAsString(json), builder);
-      return builder;
-    } catch (InvalidProtocolBufferException
-        | com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("document does not convert to protobuf JSON", e);
-    }
   }
 
   static String newId() {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -52,6 +54,21 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
   private final CanvasFeeds feeds;
   private final Projects projects;
   private final Callers callers;
+
+  /**
+   * The answer of GetCanvas for the latest version read of each recently read canvas: a version's
+   * document is converted to protobuf (and its size computed) once, however often it is read. A
+   * canvas's version only ever grows, so (canvas, version) names one document for good. Bounded by
+   * the answers' size; consulted only after the caller's access was decided.
+   */
+  private final Cache<String, Canvas> latestRead =
+      Caffeine.newBuilder()
+          .maximumWeight(LATEST_READ_BYTES)
+          .weigher((String canvasId, Canvas canvas) -> canvas.getSerializedSize())
+          .build();
+
+  /** How many bytes of GetCanvas answers {@link #latestRead} keeps. */
+  static final long LATEST_READ_BYTES = 64L << 20;
 
   CanvasServiceImpl(
       ObjectMapper mapper,
@@ -130,7 +147,11 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
           response,
           snapshot -> {
             if (!snapshot.exists()) throw ApiErrors.notFound(canvasId);
-            return canvas(canvasId, snapshot.v(), snapshot.data(), false);
+            Canvas known = latestRead.getIfPresent(canvasId);
+            if (known != null && known.getVersion() == snapshot.v()) return known;
+            Canvas answer = canvas(canvasId, snapshot.v(), snapshot.data(), false);
+            latestRead.put(canvasId, answer);
+            return answer;
           });
       return;
     }

@@ -44,11 +44,14 @@ import java.util.regex.Pattern;
  * half the floor's throughput, with a p50 at most twice the floor's.
  *
  * <pre>java -jar easel-unary-bench.jar --url http://127.0.0.1:PORT --easel-pid PID
- *   [--concurrency 1,16,64] [--warmup 5] [--seconds 15] [--rounds 1] [--faces grpc,rest]
+ *   [--concurrency 1,16,64] [--jit-warmup 20] [--warmup 5] [--seconds 15] [--rounds 1]
+ *   [--faces grpc,rest]
  *   [--out results.json] [--work DIR] [--floor-java-opts "..."]</pre>
  *
- * Steps run round by round, concurrency by concurrency, and within one concurrency Easel's face
- * right before the floor's, so the two a ratio compares were measured seconds apart.
+ * First every face of Easel and of the floor runs unmeasured at concurrency 16 for {@code
+ * --jit-warmup} seconds (both JVMs start cold). Then steps run round by round, concurrency by
+ * concurrency, and within one concurrency Easel's face right before the floor's, so the two a ratio
+ * compares were measured seconds apart.
  */
 public final class UnaryBench {
   private static final ObjectMapper JSON =
@@ -85,6 +88,8 @@ public final class UnaryBench {
     Duration warmup = Duration.ofSeconds(Long.parseLong(options.getOrDefault("warmup", "5")));
     Duration measured = Duration.ofSeconds(Long.parseLong(options.getOrDefault("seconds", "15")));
     int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
+    Duration jitWarmup =
+        Duration.ofSeconds(Long.parseLong(options.getOrDefault("jit-warmup", "20")));
     List<String> protocols = List.of(options.getOrDefault("faces", "grpc,rest").split(","));
     Path work = Path.of(options.getOrDefault("work", "target"));
     Path out = Path.of(options.getOrDefault("out", work.resolve("unary.json").toString()));
@@ -118,6 +123,28 @@ public final class UnaryBench {
       URI floorBase = URI.create("http://127.0.0.1:" + floorPorts[1]);
       ManagedChannel floorChannel = channel(floorPorts[0]);
       try {
+        // Both JVMs start cold: every face of each runs once, unmeasured, before anything counts.
+        for (String protocol : protocols) {
+          for (String server : List.of("easel", "floor")) {
+            boolean easel = server.equals("easel");
+            String token = fixture.accessToken(jitWarmup.plusSeconds(60));
+            log("JIT warm-up: " + server + " " + protocol + " for " + jitWarmup.toSeconds() + " s");
+            try (HttpClient client = Faces.restClient()) {
+              ClosedLoop.Target target =
+                  protocol.equals("grpc")
+                      ? Faces.grpc(
+                          easel ? easelChannel : floorChannel, token, fixture.canvasId(), expected)
+                      : Faces.rest(
+                          client,
+                          easel ? base : floorBase,
+                          token,
+                          fixture.canvasId(),
+                          expectedJson);
+              ClosedLoop.run(
+                  target, 16, jitWarmup, Duration.ofSeconds(1), easel ? easelPid : floor.pid());
+            }
+          }
+        }
         for (int round = 1; round <= rounds; round++) {
           for (int concurrency : concurrencies) {
             for (String protocol : protocols) {

@@ -8,7 +8,8 @@
 # against each, face by face. Stops the node.
 #
 #   loadtests/run-unary.sh [benchmark options]
-#     default: --concurrency 1,16,64 --warmup 5 --seconds 15 --rounds 1 --faces grpc,rest
+#     default: --concurrency 1,16,64 --jit-warmup 20 --warmup 5 --seconds 15 --rounds 1
+#              --faces grpc,rest
 #   loadtests/run-unary.sh --concurrency 16 --seconds 5      # a quick one
 #   EASEL_JAVA_OPTS="..." extra JVM options for the node (e.g. a JFR recording);
 #   FLOOR_JAVA_OPTS="..." for the floor's JVM, BENCH_JAVA_OPTS="..." for the driver's.
@@ -35,6 +36,7 @@ DATA="$WORK/unary-data-$STAMP"
 OUT="$WORK/unary-$STAMP.json"
 trap 'stop_easel; rm -rf "$DATA"' EXIT
 { echo "== machine"; machine_summary; echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"; } >&2
+log "node jar: ${EASEL_NODE_JAR:-node/target/easel-node.jar}"
 start_easel "$DATA" EASEL_RATE_LIMIT_PER_USER=0 EASEL_RATE_LIMIT_PER_API_KEY=0
 set +e
 "$JAVA_HOME/bin/java" ${BENCH_JAVA_OPTS:-} -jar "$WORK/easel-unary-bench.jar" \

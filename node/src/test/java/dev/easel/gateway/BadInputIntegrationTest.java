@@ -25,8 +25,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -234,6 +232,7 @@ class BadInputIntegrationTest {
 
   @Test
   void plainRoutesAnswerInTheSameErrorShapeNamingTheField() throws Exception {
+    String before = world();
     String login = "/v1/auth/browser/login";
     rest(rest("POST", login, "{\"email\": \"ada@example.org\", \"password\":", null))
         .is(400, "INVALID_ARGUMENT", "MALFORMED_JSON", "password");
@@ -283,6 +282,7 @@ class BadInputIntegrationTest {
     csrf.is(403, "PERMISSION_DENIED", "PERMISSION_DENIED", null);
     rest(rest("GET", "/v1/auth/oidc/nowhere/start", null, null))
         .is(404, "NOT_FOUND", "NOT_FOUND", null);
+    assertThat(world()).isEqualTo(before);
   }
 
   // ---- gRPC -----------------------------------------------------------------------------------
@@ -569,23 +569,9 @@ class BadInputIntegrationTest {
 
   /** A method of the API that sends and receives raw bytes, whatever they are. */
   static MethodDescriptor<byte[], byte[]> rawMethod(MethodDescriptor<?, ?> method) {
-    MethodDescriptor.Marshaller<byte[]> bytes =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(InputStream stream) {
-            try {
-              return stream.readAllBytes();
-            } catch (IOException e) {
-              throw new IllegalStateException(e);
-            }
-          }
-        };
-    return method.toBuilder(bytes, bytes).build();
+    return method.toBuilder(
+            AccessMatrixIntegrationTest.ANSWERS, AccessMatrixIntegrationTest.ANSWERS)
+        .build();
   }
 
   /** A gRPC-Web frame of {@code message} whose prefix announces {@code length} bytes. */

@@ -17,6 +17,7 @@ import dev.easel.api.v1.CreateProjectRequest;
 import dev.easel.api.v1.ProjectServiceGrpc;
 import dev.easel.api.v1.UpdateProjectRequest;
 import dev.easel.node.EaselNode;
+import dev.easel.node.Http;
 import dev.easel.node.TestNodes;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
@@ -681,18 +682,7 @@ class BadInputIntegrationTest {
 
   HttpResponse<String> rest(
       String method, String path, String body, String token, String... headers) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(30))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) request.header("content-type", "application/json");
-    if (token != null) request.header("authorization", "Bearer " + token);
-    for (int i = 0; i < headers.length; i += 2) request.header(headers[i], headers[i + 1]);
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return Http.send(port, method, path, body, token, headers);
   }
 
   /** As {@link #rest}, streamed without a length (chunked). */

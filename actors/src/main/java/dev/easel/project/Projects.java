@@ -708,13 +708,35 @@ public final class Projects {
       String userId, String canvasId, String onlyProject) {
     return canvases
         .snapshot(canvasId)
+        .thenCompose(snapshot -> standingIn(snapshot, userId, onlyProject));
+  }
+
+  /**
+   * The current snapshot of canvas {@code canvasId}, if the caller may do {@code action} on it:
+   * decided from that same snapshot (one ask of the canvas for both), refused as {@link
+   * #authorizeCanvas} refuses.
+   */
+  public CompletionStage<CanvasEntity.Snapshot> authorizedSnapshot(
+      String userId, String canvasId, ProjectPolicy.Action action) {
+    return canvases
+        .snapshot(canvasId)
         .thenCompose(
             snapshot ->
-                snapshot.projectId() == null
-                        || (onlyProject != null && !onlyProject.equals(snapshot.projectId()))
-                    ? CompletableFuture.completedFuture(ProjectPolicy.Standing.OUTSIDER)
-                    : view(snapshot.projectId())
-                        .thenApply(view -> standingOf(view, userId, false)));
+                standingIn(snapshot, userId, null)
+                    .thenApply(
+                        standing -> {
+                          check(canvasId, standing, action);
+                          return snapshot;
+                        }));
+  }
+
+  /** Where the caller stands in the project of the canvas of {@code snapshot}. */
+  private CompletionStage<ProjectPolicy.Standing> standingIn(
+      CanvasEntity.Snapshot snapshot, String userId, String onlyProject) {
+    return snapshot.projectId() == null
+            || (onlyProject != null && !onlyProject.equals(snapshot.projectId()))
+        ? CompletableFuture.completedFuture(ProjectPolicy.Standing.OUTSIDER)
+        : view(snapshot.projectId()).thenApply(view -> standingOf(view, userId, false));
   }
 
   private static Refusal canvasNotFound(String canvasId) {

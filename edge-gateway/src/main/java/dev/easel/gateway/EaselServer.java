@@ -134,13 +134,7 @@ public final class EaselServer implements AutoCloseable {
     RateLimits limits = new RateLimits(RateLimits.Settings.load(config.getConfig("rate-limits")));
     BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
-    GraphqlEndpoint graphql =
-        new GraphqlEndpoint(
-            system.settings().config().getConfig("easel.graphql"),
-            config,
-            callers,
-            limits,
-            allowedOrigins);
+
     HealthStatusManager grpcHealth = new HealthStatusManager();
     ApiPolicy policy =
         new ApiPolicy(
@@ -151,6 +145,13 @@ public final class EaselServer implements AutoCloseable {
         new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
     RequestRefusals refusals =
         new RequestRefusals(config.getMemorySize("max-request-size").toBytes());
+    GraphqlEndpoint graphql =
+        new GraphqlEndpoint(
+            system.settings().config().getConfig("easel.graphql"),
+            config,
+            callers,
+            limits,
+            allowedOrigins);
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
@@ -262,7 +263,11 @@ public final class EaselServer implements AutoCloseable {
             .build(
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
-            .service(grpc, api -> api.decorate(RestQueries.of(easelServices(grpc))))
+            .service(
+                grpc,
+                api ->
+                    api.decorate(RestQueries.of(easelServices(grpc)))
+                        .decorate(GrpcFrames.of(grpc.services(), refusals)))
             // The API reads requests up to the limit; the plain routes set smaller ones.
             .maxRequestLength(refusals.maxRequestBytes())
             .errorHandler(refusals)

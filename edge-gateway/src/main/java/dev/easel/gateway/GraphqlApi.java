@@ -292,7 +292,10 @@ final class GraphqlApi {
             .graphQLContext(context)
             .dataLoaderRegistry(loaders(session))
             .build();
-    return graphql.executeAsync(input);
+    return graphql
+        .executeAsync(input)
+        .thenApply(
+            result -> GraphqlRefusals.named(result, graphql.getGraphQLSchema(), request.query()));
   }
 
   private static DataLoaderRegistry loaders(LoopbackApi.Session session) {

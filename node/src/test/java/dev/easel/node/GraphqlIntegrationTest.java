@@ -475,8 +475,8 @@ class GraphqlIntegrationTest {
       assertRefused(
           post(port, "{\"query\": \"mutation { renameProject(", auth),
           400,
-          "MALFORMED_REQUEST",
-          "not JSON");
+          "MALFORMED_JSON",
+          "not valid JSON");
       assertRefused(
           post(port, JSON.writeValueAsString(List.of(rename)), auth),
           400,

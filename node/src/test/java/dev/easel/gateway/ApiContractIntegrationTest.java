@@ -68,6 +68,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,8 +90,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The scenario, with users and a project of each face's own: register two users, log in, create
  * a project, invite the second user by email and let them accept, change their role to viewer,
  * create a canvas, read it, submit a json0 op and read it again, list the project's activity; then
- * forbidden calls (the viewer renames the project, and submits an op), a call without credentials,
- * and malformed ones (a login without an email address, a project with an empty name).
+ * refusals: forbidden calls (the viewer renames the project, and submits an op), a rename with a
+ * stale etag, an op against a version to come, a canvas that does not exist, a call without
+ * credentials, and malformed calls (a login without an email address, a project with an empty
+ * name).
  *
  * <p>Each outcome is normalised: an answer is read into its proto message (so a face that adds,
  * renames or mistypes a field fails), printed as proto3 JSON with every field, ids replaced by
@@ -175,8 +178,8 @@ class ApiContractIntegrationTest {
     RENAME_PROJECT(
         ProjectServiceGrpc.getRenameProjectMethod(),
         "renameProject",
-        "mutation($projectId: ID!, $name: String!) {"
-            + " renameProject(projectId: $projectId, name: $name) { "
+        "mutation($projectId: ID!, $name: String!, $etag: String) {"
+            + " renameProject(projectId: $projectId, name: $name, etag: $etag) { "
             + PROJECT
             + " } }"),
     CREATE_CANVAS(
@@ -290,8 +293,15 @@ class ApiContractIntegrationTest {
      * fieldViolations}.
      */
     static Refusal of(String message, JsonNode extensions) {
-      Status.Code code = Status.Code.valueOf(extensions.path("code").asText());
+      String name = extensions.path("code").asText();
+      Status.Code code =
+          Stream.of(Status.Code.values())
+              .filter(known -> known.name().equals(name))
+              .findFirst()
+              .orElse(Status.Code.UNKNOWN);
       ObjectNode details = JSON.createObjectNode();
+      // An error that is no gRPC status (GraphQL's own validation, say) shows as it came.
+      if (!code.name().equals(name)) details.set("extensions", extensions);
       for (String field : List.of("reason", "domain", "metadata", "fieldViolations")) {
         JsonNode value = extensions.path(field);
         if (!value.isMissingNode() && !value.isNull() && !(value.isObject() && value.isEmpty())) {
@@ -776,15 +786,14 @@ class ApiContractIntegrationTest {
                   answer -> {})
               .path("accessToken")
               .asText();
-      String project =
+      JsonNode created =
           step(
-                  "the owner creates a project",
-                  Rpc.CREATE_PROJECT,
-                  ownerToken,
-                  json("name", "Contract"),
-                  answer -> ids.name(answer.path("projectId"), "project"))
-              .path("projectId")
-              .asText();
+              "the owner creates a project",
+              Rpc.CREATE_PROJECT,
+              ownerToken,
+              json("name", "Contract"),
+              answer -> ids.name(answer.path("projectId"), "project"));
+      String project = created.path("projectId").asText();
       String invitation =
           step(
                   "the owner invites the member by email, as an editor",
@@ -850,6 +859,26 @@ class ApiContractIntegrationTest {
           Rpc.SUBMIT_OP,
           memberToken,
           op(canvas, "Not mine "),
+          answer -> {});
+      step(
+          "the owner renames the project, as it was when created",
+          Rpc.RENAME_PROJECT,
+          ownerToken,
+          json("projectId", project, "name", "Renamed", "etag", created.path("etag").asText()),
+          answer -> {});
+      ObjectNode ahead = op(canvas, "Later ");
+      ahead.put("version", "99");
+      step(
+          "the owner submits an op made against a version to come",
+          Rpc.SUBMIT_OP,
+          ownerToken,
+          ahead,
+          answer -> {});
+      step(
+          "the member reads a canvas that does not exist",
+          Rpc.GET_CANVAS,
+          memberToken,
+          json("canvasId", "no-such-canvas"),
           answer -> {});
       step(
           "someone not signed in reads the canvas",
@@ -945,6 +974,20 @@ class ApiContractIntegrationTest {
       assertThat(refused.path("reason").asText()).as(forbidden).isNotEmpty();
       assertThat(refused.path("domain").asText()).as(forbidden).isEqualTo(ApiErrors.DOMAIN);
     }
+    Map<String, String> refusals =
+        Map.of(
+            "the owner renames the project, as it was when created", "ABORTED 409",
+            "the owner submits an op made against a version to come", "FAILED_PRECONDITION 400",
+            "the member reads a canvas that does not exist", "NOT_FOUND 404",
+            "someone not signed in reads the canvas", "UNAUTHENTICATED 401");
+    refusals.forEach(
+        (step, expected) -> {
+          JsonNode refused = outcome(reference, step).path("refused");
+          assertThat(refused.path("code").asText() + " " + refused.path("httpStatus").asInt())
+              .as(step)
+              .isEqualTo(expected);
+          assertThat(refused.path("reason").asText()).as(step).isNotEmpty();
+        });
     JsonNode malformed =
         outcome(reference, "the owner creates a project with an empty name").path("refused");
     assertThat(malformed.path("code").asText()).isEqualTo("INVALID_ARGUMENT");

@@ -1,6 +1,8 @@
 package dev.easel.project;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasError;
 import dev.easel.canvas.CanvasSchema;
@@ -119,6 +121,11 @@ public final class Projects {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Canvases canvases;
+
+  /** The project of each canvas this node has read lately (a canvas never changes project). */
+  private final Cache<String, String> canvasProjects =
+      Caffeine.newBuilder().maximumSize(100_000).build();
+
   private final People people;
 
   public Projects(ActorSystem<?> system, Canvases canvases, People people) {
@@ -718,16 +725,29 @@ public final class Projects {
    */
   public CompletionStage<CanvasEntity.Snapshot> authorizedSnapshot(
       String userId, String canvasId, ProjectPolicy.Action action) {
+    // A canvas stays in the project it was created in: when this node has seen it, the project
+    // is asked at the same time as the canvas. The decision always uses the project the snapshot
+    // names; a guess that turns out wrong is asked again.
+    String knownProject = canvasProjects.getIfPresent(canvasId);
+    CompletionStage<ProjectEntity.ProjectView> guessed =
+        knownProject == null ? null : view(knownProject);
     return canvases
         .snapshot(canvasId)
         .thenCompose(
-            snapshot ->
-                standingIn(snapshot, userId, null)
-                    .thenApply(
-                        standing -> {
-                          check(canvasId, standing, action);
-                          return snapshot;
-                        }));
+            snapshot -> {
+              if (snapshot.projectId() != null) {
+                canvasProjects.put(canvasId, snapshot.projectId());
+              }
+              CompletionStage<ProjectPolicy.Standing> standing =
+                  guessed != null && knownProject.equals(snapshot.projectId())
+                      ? guessed.thenApply(view -> standingOf(view, userId, false))
+                      : standingIn(snapshot, userId, null);
+              return standing.thenApply(
+                  decided -> {
+                    check(canvasId, decided, action);
+                    return snapshot;
+                  });
+            });
   }
 
   /** Where the caller stands in the project of the canvas of {@code snapshot}. */

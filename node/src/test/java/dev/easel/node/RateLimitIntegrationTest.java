@@ -136,6 +136,19 @@ class RateLimitIntegrationTest {
                               .build()));
       exhausted(refused, "login-per-account");
 
+      // ...nor over GraphQL...
+      GraphqlIntegrationTest.Answer overGraphql =
+          GraphqlIntegrationTest.graphql(
+              port,
+              null,
+              "mutation($e: String, $p: String) { login(email: $e, password: $p) { accessToken } }",
+              Map.of("e", "ada@example.org", "p", PASSWORD));
+      assertThat(overGraphql.data().path("login").isNull()).as("%s", overGraphql).isTrue();
+      JsonNode limited = overGraphql.error(0).path("extensions");
+      assertThat(limited.path("code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+      assertThat(limited.path("reason").asText()).isEqualTo("RATE_LIMITED");
+      assertThat(limited.at("/metadata/limit").asText()).isEqualTo("login-per-account");
+
       // ...nor through the browser's sign-in.
       JsonNode browser =
           tooMany(browserLogin(port, "ada@example.org", PASSWORD), "login-per-account");

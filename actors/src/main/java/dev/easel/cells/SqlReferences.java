@@ -1,11 +1,10 @@
 package dev.easel.cells;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.easel.query.SqlSyntax;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,7 +28,6 @@ import java.util.Set;
  * (one per thread, or guard it).
  */
 public final class SqlReferences implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** DuckDB writes "no position" as the largest unsigned 64-bit number. */
   private static final long NO_POSITION = -1;
@@ -56,7 +54,7 @@ public final class SqlReferences implements AutoCloseable {
 
   private SqlReferences(Connection connection) throws SQLException {
     this.connection = connection;
-    this.serialize = connection.prepareStatement("SELECT json_serialize_sql(?)");
+    this.serialize = SqlSyntax.prepare(connection);
   }
 
   /** A parser on its own in-memory DuckDB. */
@@ -72,12 +70,8 @@ public final class SqlReferences implements AutoCloseable {
   public Result of(String sql) {
     JsonNode parsed;
     try {
-      serialize.setString(1, sql);
-      try (ResultSet rows = serialize.executeQuery()) {
-        rows.next();
-        parsed = JSON.readTree(rows.getString(1));
-      }
-    } catch (SQLException | java.io.IOException e) {
+      parsed = SqlSyntax.tree(serialize, sql);
+    } catch (SQLException e) {
       return new Unreadable(String.valueOf(e.getMessage()), NO_POSITION);
     }
     if (parsed.path("error").asBoolean()) {

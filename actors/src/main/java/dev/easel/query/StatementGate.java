@@ -1,11 +1,7 @@
 package dev.easel.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Set;
@@ -25,8 +21,6 @@ import java.util.Set;
  * configuration) refuses the rest when the statement runs.
  */
 final class StatementGate {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** Words a query starts with: a refusal of text that starts so names no statement kind. */
   private static final Set<String> QUERY_WORDS =
       Set.of("SELECT", "WITH", "FROM", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE");
@@ -40,16 +34,7 @@ final class StatementGate {
    * @throws QueryFailure naming what was refused
    */
   static int admit(Connection connection, String sql) throws QueryFailure, SQLException {
-    JsonNode parsed;
-    try (PreparedStatement parse = connection.prepareStatement("SELECT json_serialize_sql(?)")) {
-      parse.setString(1, sql);
-      try (ResultSet rs = parse.executeQuery()) {
-        rs.next();
-        parsed = JSON.readTree(rs.getString(1));
-      }
-    } catch (IOException e) {
-      throw new SQLException("DuckDB's parser answered no JSON", e);
-    }
+    JsonNode parsed = SqlSyntax.tree(connection, sql);
     if (parsed.path("error").asBoolean(false)) {
       if ("parser".equals(parsed.path("error_type").asText())) {
         throw QueryFailure.invalid("Parser Error: " + parsed.path("error_message").asText());

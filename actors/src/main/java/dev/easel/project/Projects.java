@@ -651,6 +651,17 @@ public final class Projects {
   }
 
   /**
+   * Where the caller stands in project {@code projectId}, if {@link ProjectPolicy} allows {@code
+   * action} there; refused as the project's own calls are (not found for a caller who may not see
+   * it, permission denied for a role too low, failed precondition for a change to an archived
+   * project). For the project's parts kept outside its entity, such as its datasets.
+   */
+  public CompletionStage<ProjectPolicy.Standing> authorize(
+      String userId, String projectId, ProjectPolicy.Action action) {
+    return authorized(userId, projectId, action).thenApply(Access::standing);
+  }
+
+  /**
    * The caller's role in the project of canvas {@code canvasId}, if {@link ProjectPolicy} allows
    * {@code action} there. A canvas the caller may not read (no such canvas, not in a project, not a
    * member) is refused as not found, so that canvas ids cannot be probed; a change to a canvas of
@@ -807,6 +818,9 @@ public final class Projects {
       case CANVAS_COMMENT -> "comment on its canvases";
       case CANVAS_EDIT -> "edit its canvases";
       case CANVAS_DELETE -> "delete its canvases";
+      case DATASET_READ -> "read its datasets";
+      case DATASET_WRITE -> "upload or rename datasets";
+      case DATASET_DELETE -> "delete datasets";
     };
   }
 

@@ -6,6 +6,7 @@ import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -231,6 +233,29 @@ public final class Datasets {
     return catalog(projectId)
         .<DatasetCatalogEntity.Tables>ask(DatasetCatalogEntity.GetDatasets::new, askTimeout)
         .thenApply(DatasetCatalogEntity.Tables::tables);
+  }
+
+  /**
+   * Removes staged files older than {@code age} from every project's staging folder: those of
+   * imports that a stopped node never finished (blocking).
+   */
+  public void sweepStaging(Duration age) {
+    Path root = files.root();
+    if (!Files.isDirectory(root)) return;
+    Instant before = Instant.now().minus(age);
+    try (DirectoryStream<Path> projects = Files.newDirectoryStream(root)) {
+      for (Path project : projects) {
+        Path staging = project.resolve(DatasetCatalogEntity.STAGING);
+        if (!Files.isDirectory(staging)) continue;
+        try (DirectoryStream<Path> staged = Files.newDirectoryStream(staging)) {
+          for (Path file : staged) {
+            if (Files.getLastModifiedTime(file).toInstant().isBefore(before)) deleteQuietly(file);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sweep the staging folders under " + root, e);
+    }
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.typesafe.config.Config;
 import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.CanvasServiceGrpc;
+import dev.easel.api.v1.DatasetServiceGrpc;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.ProjectServiceGrpc;
 import dev.easel.api.v1.UserServiceGrpc;
@@ -154,6 +155,12 @@ final class GraphqlApi {
     fields.put(
         "Query.organizationProjects",
         Call.message(OrganizationServiceGrpc.getListOrganizationProjectsMethod()));
+    fields.put("Query.dataset", Call.message(DatasetServiceGrpc.getGetDatasetMethod()));
+    fields.put(
+        "Query.datasetPreview", Call.message(DatasetServiceGrpc.getGetDatasetPreviewMethod()));
+    fields.put(
+        "Project.datasets",
+        Call.message(DatasetServiceGrpc.getListDatasetsMethod()).withParent("projectId"));
     fields.put(
         "Project.activity",
         Call.message(ProjectServiceGrpc.getListProjectActivityMethod()).withParent("projectId"));
@@ -214,6 +221,9 @@ final class GraphqlApi {
     fields.put(
         "Mutation.removeOrganizationMember",
         Call.done(OrganizationServiceGrpc.getRemoveOrganizationMemberMethod()));
+
+    fields.put("Mutation.renameDataset", Call.message(DatasetServiceGrpc.getRenameDatasetMethod()));
+    fields.put("Mutation.deleteDataset", Call.done(DatasetServiceGrpc.getDeleteDatasetMethod()));
 
     fields.put("Subscription.canvasOps", Call.stream(CanvasServiceGrpc.getStreamOpsMethod()));
     fields.put(

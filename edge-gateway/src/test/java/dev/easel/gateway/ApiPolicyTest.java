@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors;
 import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
+import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.ProjectsProto;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.Scope;
@@ -28,7 +29,8 @@ class ApiPolicyTest {
             CanvasProto.getDescriptor(),
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
-            ApiKeysProto.getDescriptor())) {
+            ApiKeysProto.getDescriptor(),
+            DatasetsProto.getDescriptor())) {
       for (Descriptors.ServiceDescriptor service : file.getServices()) {
         for (Descriptors.MethodDescriptor method : service.getMethods()) {
           methods.put(service.getFullName() + "/" + method.getName(), method);

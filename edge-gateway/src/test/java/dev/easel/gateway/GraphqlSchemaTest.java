@@ -7,6 +7,7 @@ import com.google.protobuf.Message;
 import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
+import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.ProjectsProto;
 import graphql.schema.GraphQLArgument;
 import graphql.schema.GraphQLFieldDefinition;
@@ -41,7 +42,8 @@ class GraphqlSchemaTest {
             CanvasProto.getDescriptor(),
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
-            ApiKeysProto.getDescriptor())) {
+            ApiKeysProto.getDescriptor(),
+            DatasetsProto.getDescriptor())) {
       for (Descriptors.Descriptor message : file.getMessageTypes()) {
         messages.put(message.getName(), message);
       }
@@ -206,13 +208,15 @@ class GraphqlSchemaTest {
     GraphqlApi.FIELDS.values().forEach(call -> called.add(call.method().getFullMethodName()));
     List<String> missing = new ArrayList<>(ApiPolicyTest.everyRpc());
     missing.removeAll(called);
-    // Signing up and in, refreshing and signing out hand out or end tokens: REST and gRPC only.
+    // Signing up and in, refreshing and signing out hand out or end tokens, and a file is
+    // uploaded as bytes, not as JSON: REST and gRPC only.
     assertThat(missing)
         .containsExactlyInAnyOrder(
             "easel.v1.AuthService/Register",
             "easel.v1.AuthService/Login",
             "easel.v1.AuthService/Refresh",
-            "easel.v1.AuthService/Logout");
+            "easel.v1.AuthService/Logout",
+            "easel.v1.DatasetService/UploadDataset");
   }
 
   private static Descriptors.FieldDescriptor jsonField(

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
+import dev.easel.dataset.DatasetCatalogEntity;
 import dev.easel.gateway.EaselServer;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.IdentityIndexEntity;
@@ -106,6 +107,7 @@ public final class EaselNode implements AutoCloseable {
         ProjectEntity.init(system);
         OrganizationEntity.init(system);
         MembershipEntity.init(system);
+        DatasetCatalogEntity.init(system);
       }
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {

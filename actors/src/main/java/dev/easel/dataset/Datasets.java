@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -192,15 +194,11 @@ public final class Datasets {
       String userId, String projectId, String name, String newName) {
     if (!DatasetCatalogEntity.validName(name)) return failed(invalidName("name", name));
     if (!DatasetCatalogEntity.validName(newName)) return failed(invalidName("newName", newName));
-    return projects
-        .authorize(userId, projectId, ProjectPolicy.Action.DATASET_WRITE)
-        .thenCompose(
-            allowed ->
-                catalog(projectId)
-                    .<DatasetCatalogEntity.Result>ask(
-                        replyTo -> new DatasetCatalogEntity.Rename(name, newName, userId, replyTo),
-                        askTimeout))
-        .thenApply(result -> changed(result).dataset());
+    return change(
+        userId,
+        projectId,
+        ProjectPolicy.Action.DATASET_WRITE,
+        replyTo -> new DatasetCatalogEntity.Rename(name, newName, userId, replyTo));
   }
 
   /**
@@ -208,21 +206,31 @@ public final class Datasets {
    */
   public CompletionStage<DatasetView> delete(String userId, String projectId, String name) {
     if (!DatasetCatalogEntity.validName(name)) return failed(invalidName("name", name));
-    return projects
-        .authorize(userId, projectId, ProjectPolicy.Action.DATASET_DELETE)
-        .thenCompose(
-            allowed ->
-                catalog(projectId)
-                    .<DatasetCatalogEntity.Result>ask(
-                        replyTo -> new DatasetCatalogEntity.Delete(name, userId, replyTo),
-                        askTimeout))
-        .thenApply(result -> changed(result).dataset())
+    return change(
+            userId,
+            projectId,
+            ProjectPolicy.Action.DATASET_DELETE,
+            replyTo -> new DatasetCatalogEntity.Delete(name, userId, replyTo))
         .thenApplyAsync(
             deleted -> {
               deleteTree(files.datasetDirectory(projectId, deleted.datasetId()));
               return deleted;
             },
             fileWork);
+  }
+
+  /** Asks the catalog for a change once the caller may make it; the dataset as changed. */
+  private CompletionStage<DatasetView> change(
+      String userId,
+      String projectId,
+      ProjectPolicy.Action action,
+      Function<ActorRef<DatasetCatalogEntity.Result>, DatasetCatalogEntity.Command> command) {
+    return projects
+        .authorize(userId, projectId, action)
+        .thenCompose(
+            allowed ->
+                catalog(projectId).<DatasetCatalogEntity.Result>ask(command::apply, askTimeout))
+        .thenApply(result -> changed(result).dataset());
   }
 
   /**

@@ -22,9 +22,7 @@ import dev.easel.dataset.DatasetFormat;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.reactivestreams.Subscriber;
@@ -187,33 +185,19 @@ final class DatasetUploadRoute implements HttpService {
             },
             ctx.blockingTaskExecutor())
         .thenCompose(
-            file -> {
-              FileChannel out;
-              try {
-                out = FileChannel.open(file, StandardOpenOption.WRITE);
-              } catch (IOException e) {
-                DatasetUploads.deleteQuietly(file);
-                throw new UncheckedIOException(e);
-              }
-              return UploadBody.write(
-                      ctx, body, out, already, uploads.maxBytes(), uploads.idleTimeout())
-                  .handleAsync(
-                      (bytes, failure) -> {
-                        try {
-                          out.close();
-                        } catch (IOException e) {
-                          failure = failure == null ? e : failure;
-                        }
-                        if (failure != null) {
-                          DatasetUploads.deleteQuietly(file);
-                          throw failure instanceof UploadBody.TooLarge
-                              ? uploads.tooLarge()
-                              : new CompletionException(failure);
-                        }
-                        return file;
-                      },
-                      ctx.blockingTaskExecutor());
-            });
+            file ->
+                UploadBody.append(
+                        ctx, body, file, already, uploads.maxBytes(), uploads.idleTimeout())
+                    .handle(
+                        (bytes, failure) -> {
+                          if (failure != null) {
+                            DatasetUploads.deleteQuietly(file);
+                            throw failure instanceof UploadBody.TooLarge
+                                ? uploads.tooLarge()
+                                : new CompletionException(failure);
+                          }
+                          return file;
+                        }));
   }
 
   /** The body is a form whose {@code file} part is the file. */

@@ -17,9 +17,7 @@ import dev.easel.dataset.DatasetFormat;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -243,28 +241,22 @@ final class ResumableUploadRoutes {
               "Content-Range",
               "the chunk ends at byte " + range.last() + ", past the file's " + total + " bytes"));
     }
-    FileChannel out;
-    try {
-      out = FileChannel.open(sessions.part(session.uploadId()), StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      return failed(new UncheckedIOException(e));
-    }
-    return UploadBody.write(ctx, req, out, received, range.last() + 1, uploads.idleTimeout())
-        .handleAsync(
+    return UploadBody.append(
+            ctx,
+            req,
+            sessions.part(session.uploadId()),
+            received,
+            range.last() + 1,
+            uploads.idleTimeout())
+        .handle(
             (bytes, failure) -> {
-              try {
-                out.close();
-              } catch (IOException e) {
-                failure = failure == null ? e : failure;
-              }
               if (failure instanceof UploadBody.TooLarge) {
                 throw ApiErrors.invalid(
                     "Content-Range", "the body is longer than Content-Range says");
               }
               if (failure != null) throw new CompletionException(failure);
               return bytes;
-            },
-            ctx.blockingTaskExecutor())
+            })
         .thenCompose(
             now -> {
               if (now != range.last() + 1) {

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -72,6 +74,40 @@ final class UploadBody implements Subscriber<HttpObject> {
     ctx.setRequestTimeout(TimeoutMode.SET_FROM_NOW, idle);
     body.subscribe(writer, ctx.eventLoop());
     return writer.written;
+  }
+
+  /**
+   * Appends {@code body} to {@code file}, which holds {@code already} bytes of the upload, as
+   * {@link #write} does, and closes it.
+   */
+  static CompletableFuture<Long> append(
+      ServiceRequestContext ctx,
+      StreamMessage<? extends HttpObject> body,
+      Path file,
+      long already,
+      long limit,
+      Duration idle) {
+    FileChannel out;
+    try {
+      out = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+    }
+    CompletableFuture<Long> appended = new CompletableFuture<>();
+    write(ctx, body, out, already, limit, idle)
+        .whenCompleteAsync(
+            (bytes, failure) -> {
+              Throwable problem = failure;
+              try {
+                out.close();
+              } catch (IOException e) {
+                if (problem == null) problem = new UncheckedIOException(e);
+              }
+              if (problem != null) appended.completeExceptionally(problem);
+              else appended.complete(bytes);
+            },
+            ctx.blockingTaskExecutor());
+    return appended;
   }
 
   @Override

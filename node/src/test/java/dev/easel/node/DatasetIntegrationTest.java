@@ -380,6 +380,64 @@ class DatasetIntegrationTest {
         .startsWith("the file ends in the middle of a JSON value at line 2");
   }
 
+  @Test
+  void graphqlListsReadsRenamesAndDeletesDatasets() throws Exception {
+    String ann = Http.signUp(port, "ann@graphql.example.org");
+    String project = Http.createProject(port, ann, "GraphQL");
+    assertThat(upload(ann, project, "sales", "id,region\n1,north\n2,south\n").statusCode())
+        .isEqualTo(201);
+    Map<String, Object> vars = Map.of("p", project);
+    JsonNode listed =
+        GraphqlIntegrationTest.ok(
+                GraphqlIntegrationTest.graphql(
+                    port,
+                    ann,
+                    "query($p: ID!) { project(projectId: $p) { datasets { datasets { name"
+                        + " latestVersion versions { rowCount columns { name type } } } } } }",
+                    vars))
+            .data();
+    JsonNode sales = listed.at("/project/datasets/datasets/0");
+    assertThat(sales.path("name").asText()).isEqualTo("sales");
+    assertThat(sales.path("latestVersion").asText()).isEqualTo("1");
+    assertThat(sales.at("/versions/0/rowCount").asText()).isEqualTo("2");
+    assertThat(sales.at("/versions/0/columns/1/type").asText()).isEqualTo("VARCHAR");
+    JsonNode preview =
+        GraphqlIntegrationTest.ok(
+                GraphqlIntegrationTest.graphql(
+                    port,
+                    ann,
+                    "query($p: ID!) { datasetPreview(projectId: $p, name: \"sales\") { rowCount"
+                        + " rows } }",
+                    vars))
+            .data()
+            .path("datasetPreview");
+    assertThat(preview.path("rowCount").asText()).isEqualTo("2");
+    assertThat(values(preview.path("rows")))
+        .containsExactly(List.of("1", "north"), List.of("2", "south"));
+    JsonNode renamed =
+        GraphqlIntegrationTest.ok(
+                GraphqlIntegrationTest.graphql(
+                    port,
+                    ann,
+                    "mutation($p: ID!) { renameDataset(projectId: $p, name: \"sales\", newName:"
+                        + " \"regions\") { name datasetId } }",
+                    vars))
+            .data();
+    assertThat(renamed.at("/renameDataset/name").asText()).isEqualTo("regions");
+    assertThat(
+            GraphqlIntegrationTest.ok(
+                    GraphqlIntegrationTest.graphql(
+                        port,
+                        ann,
+                        "mutation($p: ID!) { deleteDataset(projectId: $p, name: \"regions\") }",
+                        vars))
+                .data()
+                .path("deleteDataset")
+                .asBoolean())
+        .isTrue();
+    assertThat(listed(ann, project)).isEmpty();
+  }
+
   // ---- resumable, multipart and gRPC uploads ----------------------------------------------------
 
   HttpResponse<String> chunk(String token, String url, String range, byte[] body)

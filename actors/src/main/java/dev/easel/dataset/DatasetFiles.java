@@ -24,6 +24,11 @@ public final class DatasetFiles {
     return new DatasetFiles(Path.of(config.getString("easel.data-dir"), "datasets"));
   }
 
+  /** The folder that holds every project's folder. */
+  public Path root() {
+    return root;
+  }
+
   /** The folder that holds every file of the project's datasets. */
   public Path projectDirectory(String projectId) {
     return root.resolve(checked("project id", projectId));

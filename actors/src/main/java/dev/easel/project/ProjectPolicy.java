@@ -14,7 +14,7 @@ import java.util.Set;
  * caller administers the organization the project belongs to (org admins manage the members and
  * invitations of its projects, and may see them and read their audit logs, without being members:
  * the audit log is the record of how members and invitations were managed), and whether the project
- * is archived (its name and canvases are then read-only).
+ * is archived (its name, canvases and datasets are then read-only).
  */
 public final class ProjectPolicy {
   /** What a caller wants to do in a project. */
@@ -61,7 +61,13 @@ public final class ProjectPolicy {
      * database is locked down), so every member may, and an archived project may still be queried;
      * org admins who are not members may not, as they may not read the canvases.
      */
-    QUERY
+    QUERY,
+    /** List the project's datasets, read their versions, schemas and previews. */
+    DATASET_READ,
+    /** Upload a dataset (a new one, or a new version of one) or rename one. */
+    DATASET_WRITE,
+    /** Delete one of the project's datasets. */
+    DATASET_DELETE
   }
 
   /** The outcome of {@link #decide}. */
@@ -104,14 +110,16 @@ public final class ProjectPolicy {
           Action.REMOVE_MEMBER,
           Action.INVITE);
 
-  /** What an archived project refuses: changes to its name and to its canvases. */
+  /** What an archived project refuses: changes to its name, its canvases and its datasets. */
   private static final Set<Action> FROZEN_WHILE_ARCHIVED =
       EnumSet.of(
           Action.RENAME,
           Action.CREATE_CANVAS,
           Action.CANVAS_COMMENT,
           Action.CANVAS_EDIT,
-          Action.CANVAS_DELETE);
+          Action.CANVAS_DELETE,
+          Action.DATASET_WRITE,
+          Action.DATASET_DELETE);
 
   private ProjectPolicy() {}
 
@@ -161,8 +169,9 @@ public final class ProjectPolicy {
    */
   public static Scope scopeFor(Action action) {
     return switch (action) {
-      case READ, READ_ACTIVITY, CANVAS_READ, QUERY -> Scope.READ;
-      case RENAME, CREATE_CANVAS, CANVAS_COMMENT, CANVAS_EDIT -> Scope.WRITE;
+      case READ, READ_ACTIVITY, CANVAS_READ, QUERY, DATASET_READ -> Scope.READ;
+      case RENAME, CREATE_CANVAS, CANVAS_COMMENT, CANVAS_EDIT, DATASET_WRITE, DATASET_DELETE ->
+          Scope.WRITE;
       case ARCHIVE,
           DELETE,
           ADD_MEMBER,
@@ -192,9 +201,9 @@ public final class ProjectPolicy {
   /** The lowest role that may do {@code action}. */
   static ProjectRole leastRoleFor(Action action) {
     return switch (action) {
-      case READ, READ_ACTIVITY, LEAVE, CANVAS_READ, QUERY -> ProjectRole.VIEWER;
+      case READ, READ_ACTIVITY, LEAVE, CANVAS_READ, QUERY, DATASET_READ -> ProjectRole.VIEWER;
       case CANVAS_COMMENT -> ProjectRole.COMMENTER;
-      case CREATE_CANVAS, CANVAS_EDIT -> ProjectRole.EDITOR;
+      case CREATE_CANVAS, CANVAS_EDIT, DATASET_WRITE, DATASET_DELETE -> ProjectRole.EDITOR;
       case READ_AUDIT_LOG,
           RENAME,
           ARCHIVE,

@@ -324,15 +324,6 @@ public final class Projects {
     return authorized(userId, projectId, ProjectPolicy.Action.READ).thenCompose(this::shown);
   }
 
-  /**
-   * The caller's role in the project (null for an admin of its organization who is not a member),
-   * if {@link ProjectPolicy} allows {@code action} there; refused as {@link #get} refuses.
-   */
-  public CompletionStage<ProjectRole> authorize(
-      String userId, String projectId, ProjectPolicy.Action action) {
-    return authorized(userId, projectId, action).thenApply(access -> access.standing().role());
-  }
-
   /** Renames the project. */
   public CompletionStage<MemberView> rename(String userId, String projectId, String name) {
     return rename(userId, projectId, name, RequestOrigin.UNKNOWN);
@@ -667,6 +658,17 @@ public final class Projects {
   }
 
   /**
+   * Where the caller stands in project {@code projectId}, if {@link ProjectPolicy} allows {@code
+   * action} there; refused as the project's own calls are (not found for a caller who may not see
+   * it, permission denied for a role too low, failed precondition for a change to an archived
+   * project). For the project's parts kept outside its entity, such as its datasets.
+   */
+  public CompletionStage<ProjectPolicy.Standing> authorize(
+      String userId, String projectId, ProjectPolicy.Action action) {
+    return authorized(userId, projectId, action).thenApply(Access::standing);
+  }
+
+  /**
    * The caller's role in the project of canvas {@code canvasId}, if {@link ProjectPolicy} allows
    * {@code action} there. A canvas the caller may not read (no such canvas, not in a project, not a
    * member) is refused as not found, so that canvas ids cannot be probed; a change to a canvas of
@@ -859,6 +861,9 @@ public final class Projects {
       case CANVAS_EDIT -> "edit its canvases";
       case CANVAS_DELETE -> "delete its canvases";
       case QUERY -> "query its data";
+      case DATASET_READ -> "read its datasets";
+      case DATASET_WRITE -> "upload or rename datasets";
+      case DATASET_DELETE -> "delete datasets";
     };
   }
 

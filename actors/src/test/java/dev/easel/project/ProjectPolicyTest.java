@@ -110,6 +110,21 @@ class ProjectPolicyTest {
         "COMMENTER,  QUERY,              true",
         "VIEWER,     QUERY,              true",
         "NONE,       QUERY,              false",
+        "OWNER,      DATASET_READ,       true",
+        "EDITOR,     DATASET_READ,       true",
+        "COMMENTER,  DATASET_READ,       true",
+        "VIEWER,     DATASET_READ,       true",
+        "NONE,       DATASET_READ,       false",
+        "OWNER,      DATASET_WRITE,      true",
+        "EDITOR,     DATASET_WRITE,      true",
+        "COMMENTER,  DATASET_WRITE,      false",
+        "VIEWER,     DATASET_WRITE,      false",
+        "NONE,       DATASET_WRITE,      false",
+        "OWNER,      DATASET_DELETE,     true",
+        "EDITOR,     DATASET_DELETE,     true",
+        "COMMENTER,  DATASET_DELETE,     false",
+        "VIEWER,     DATASET_DELETE,     false",
+        "NONE,       DATASET_DELETE,     false",
       })
   void decides(ProjectRole role, ProjectPolicy.Action action, boolean allowed) {
     assertThat(ProjectPolicy.allows(role, action)).isEqualTo(allowed);
@@ -164,7 +179,9 @@ class ProjectPolicyTest {
             ProjectPolicy.Action.CREATE_CANVAS,
             ProjectPolicy.Action.CANVAS_COMMENT,
             ProjectPolicy.Action.CANVAS_EDIT,
-            ProjectPolicy.Action.CANVAS_DELETE)) {
+            ProjectPolicy.Action.CANVAS_DELETE,
+            ProjectPolicy.Action.DATASET_WRITE,
+            ProjectPolicy.Action.DATASET_DELETE)) {
       assertThat(ProjectPolicy.decide(owner, action)).isEqualTo(ProjectPolicy.Decision.ARCHIVED);
     }
     // it can be read, unarchived, deleted, and its members managed
@@ -175,6 +192,7 @@ class ProjectPolicyTest {
             ProjectPolicy.Action.READ_AUDIT_LOG,
             ProjectPolicy.Action.CANVAS_READ,
             ProjectPolicy.Action.QUERY,
+            ProjectPolicy.Action.DATASET_READ,
             ProjectPolicy.Action.ARCHIVE,
             ProjectPolicy.Action.DELETE,
             ProjectPolicy.Action.CHANGE_ROLE,

@@ -5,9 +5,14 @@ import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import com.linecorp.armeria.common.ClosedSessionException;
 import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.stream.CancelledSubscriptionException;
+import com.linecorp.armeria.common.stream.ClosedStreamException;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.canvas.CanvasEntity;
+import dev.easel.dataset.DatasetImportException;
+import dev.easel.dataset.DatasetImporter;
 import dev.easel.identity.Accounts;
 import dev.easel.identity.SecurityLog;
 import dev.easel.project.Projects;
@@ -42,6 +47,40 @@ final class ApiErrors {
    */
   static StatusRuntimeException status(Code code, String reason, String message, String field) {
     return StatusProto.toStatusRuntimeException(rpcStatus(code, reason, message, field, Map.of()));
+  }
+
+  /** A status of {@code code} with an {@code ErrorInfo} of {@code reason} and its metadata. */
+  static StatusRuntimeException statusWith(
+      Code code, String reason, String message, Map<String, String> metadata) {
+    return StatusProto.toStatusRuntimeException(rpcStatus(code, reason, message, null, metadata));
+  }
+
+  /**
+   * A file that cannot become a dataset: INVALID_ARGUMENT whose reason says what is wrong ({@code
+   * INCONSISTENT_COLUMNS}...) and whose metadata has the {@code line} and {@code column} when they
+   * are known.
+   */
+  static StatusRuntimeException badFile(DatasetImportException bad) {
+    Map<String, String> where = new java.util.LinkedHashMap<>();
+    if (bad.line() > 0) where.put("line", Long.toString(bad.line()));
+    if (bad.column() > 0) where.put("column", Long.toString(bad.column()));
+    return statusWith(Code.INVALID_ARGUMENT, bad.problem().name(), bad.getMessage(), where);
+  }
+
+  /** The reason of a status's {@code ErrorInfo}; null when it has none. */
+  static String reason(StatusRuntimeException status) {
+    com.google.rpc.Status details = StatusProto.fromThrowable(status);
+    if (details == null) return null;
+    for (Any detail : details.getDetailsList()) {
+      if (detail.is(ErrorInfo.class)) {
+        try {
+          return detail.unpack(ErrorInfo.class).getReason();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   /** The {@code google.rpc.Status} of {@link #status(Code, String, String, String)}. */
@@ -171,8 +210,18 @@ final class ApiErrors {
     if (cause instanceof Projects.Refusal refusal) {
       return status(code(refusal.kind()), refusal.reason(), refusal.getMessage(), refusal.field());
     }
+    if (cause instanceof DatasetImportException bad) return badFile(bad);
+    if (cause instanceof DatasetImporter.Busy busy) {
+      return status(Code.UNAVAILABLE, "IMPORT_QUEUE_FULL", busy.getMessage());
+    }
     if (cause instanceof SecurityLog.Unavailable unavailable) {
       return status(Code.UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable.getMessage());
+    }
+    if (cause instanceof ClosedSessionException
+        || cause instanceof ClosedStreamException
+        || cause instanceof CancelledSubscriptionException) {
+      // The client went away (a dropped upload, say): nobody is left to read the answer.
+      return status(Code.CANCELLED, "CANCELLED", "the client closed the request");
     }
     if (cause instanceof TimeoutException) {
       return status(Code.UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");

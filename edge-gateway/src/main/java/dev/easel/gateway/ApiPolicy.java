@@ -151,6 +151,22 @@ final class ApiPolicy implements AsyncServerInterceptor {
           // Queries are read-only (the project's query database is locked down): any member.
           Map.entry("easel.v1.QueryService/ExecuteQuery", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry("easel.v1.QueryService/CancelQuery", Rule.role(ProjectPolicy.Action.QUERY)),
+          Map.entry(
+              "easel.v1.DatasetService/UploadDataset",
+              Rule.role(ProjectPolicy.Action.DATASET_WRITE)),
+          Map.entry(
+              "easel.v1.DatasetService/ListDatasets", Rule.role(ProjectPolicy.Action.DATASET_READ)),
+          Map.entry(
+              "easel.v1.DatasetService/GetDataset", Rule.role(ProjectPolicy.Action.DATASET_READ)),
+          Map.entry(
+              "easel.v1.DatasetService/GetDatasetPreview",
+              Rule.role(ProjectPolicy.Action.DATASET_READ)),
+          Map.entry(
+              "easel.v1.DatasetService/RenameDataset",
+              Rule.role(ProjectPolicy.Action.DATASET_WRITE)),
+          Map.entry(
+              "easel.v1.DatasetService/DeleteDataset",
+              Rule.role(ProjectPolicy.Action.DATASET_DELETE)),
           Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn(Scope.ADMIN)),
           Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn(Scope.READ)),
           // Organizations span projects: a key of one project does not reach them, not even to
@@ -344,7 +360,8 @@ final class ApiPolicy implements AsyncServerInterceptor {
   /**
    * Passes a request of a key limited to one project on to the service only when it names that
    * project or a canvas of it; any other is answered as not found, so nothing outside the project
-   * can be probed with the key. The half-close waits for the check.
+   * can be probed with the key. The half-close waits for the check. Of a stream of requests
+   * (UploadDataset) the first names the project; the next ones are its data, passed as they come.
    */
   private final class OneProject<I> extends ForwardingServerCallListener<I> {
     private final ServerCall.Listener<I> delegate;
@@ -354,6 +371,7 @@ final class ApiPolicy implements AsyncServerInterceptor {
     private boolean checking;
     private boolean halfClosed;
     private boolean refused;
+    private boolean reached;
 
     OneProject(
         ServerCall.Listener<I> delegate,
@@ -374,6 +392,10 @@ final class ApiPolicy implements AsyncServerInterceptor {
     @Override
     public void onMessage(I message) {
       if (refused) return;
+      if (reached) {
+        delegate.onMessage(message);
+        return;
+      }
       checking = true;
       reach(project, message)
           .whenCompleteAsync(
@@ -383,6 +405,7 @@ final class ApiPolicy implements AsyncServerInterceptor {
                   refused = true;
                   close(call, ApiErrors.from(failure));
                 } else {
+                  reached = true;
                   delegate.onMessage(message);
                   if (halfClosed) delegate.onHalfClose();
                 }

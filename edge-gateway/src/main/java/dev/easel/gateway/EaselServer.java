@@ -5,12 +5,14 @@ import com.google.api.HttpRule;
 import com.google.protobuf.Descriptors;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -22,6 +24,9 @@ import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
+import dev.easel.dataset.DatasetFiles;
+import dev.easel.dataset.DatasetImporter;
+import dev.easel.dataset.Datasets;
 import dev.easel.identity.AccessTokens;
 import dev.easel.identity.AccountSettings;
 import dev.easel.identity.Accounts;
@@ -58,10 +63,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -78,10 +83,12 @@ import org.slf4j.LoggerFactory;
 public final class EaselServer implements AutoCloseable {
   private final Server server;
   private final Mailer mailer;
+  private final DatasetImporter importer;
 
-  private EaselServer(Server server, Mailer mailer) {
+  private EaselServer(Server server, Mailer mailer, DatasetImporter importer) {
     this.server = server;
     this.mailer = mailer;
+    this.importer = importer;
   }
 
   /** Starts serving; {@code easel.http.port} 0 picks a free port. */
@@ -143,6 +150,21 @@ public final class EaselServer implements AutoCloseable {
             canvasId -> canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId));
     CanvasServiceImpl canvasService =
         new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
+    Path dataDir = Path.of(system.settings().config().getString("easel.data-dir"));
+    Config datasetSettings = system.settings().config().getConfig("easel.datasets");
+    DatasetFiles datasetFiles = DatasetFiles.of(system.settings().config());
+    DatasetImporter importer =
+        DatasetImporter.start(
+            DatasetImporter.Settings.load(
+                datasetSettings,
+                dataDir,
+                List.of(dataDir.resolve("uploads"), dataDir.resolve("datasets"))));
+    Datasets datasets = new Datasets(system, projects, importer, datasetFiles);
+    DatasetUploads uploads = DatasetUploads.of(datasets, dataDir, datasetSettings);
+    Duration sessionLifetime = datasetSettings.getDuration("upload-session-lifetime");
+    UploadSessions sessions =
+        new UploadSessions(uploads.folder(), sessionLifetime, Clock.systemUTC());
+    sweepUploads(system, sessions, datasets, sessionLifetime);
     RequestRefusals refusals =
         new RequestRefusals(config.getMemorySize("max-request-size").toBytes());
     GraphqlEndpoint graphql =
@@ -173,12 +195,8 @@ public final class EaselServer implements AutoCloseable {
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(
-                new QueryServiceImpl(
-                    new Queries(system),
-                    projects,
-                    callers,
-                    // The datasets catalog is not on this branch yet: a project has no tables.
-                    projectId -> CompletableFuture.completedFuture(List.of())))
+                new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables))
+            .addService(new DatasetServiceImpl(uploads, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .intercept(policy)
@@ -203,6 +221,7 @@ public final class EaselServer implements AutoCloseable {
                     .build())
             .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, refusals.maxRequestBytes()))
             .build();
+    ResumableUploadRoutes resumable = new ResumableUploadRoutes(policy, uploads, sessions);
     byte[] openApi =
         OpenApiDocument.bytes(
             OpenApiDocument.generate(
@@ -211,7 +230,9 @@ public final class EaselServer implements AutoCloseable {
                 ApiPolicy::ruleFor,
                 Map.of(
                     OpStreamRoute.METHOD,
-                    HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build())));
+                    HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build(),
+                    DatasetUploads.METHOD,
+                    DatasetUploadRoute.RULE)));
     ServerBuilder builder =
         listen(Server.builder(), config)
             .service(
@@ -263,11 +284,27 @@ public final class EaselServer implements AutoCloseable {
             .build(
                 new OpStreamRoute(
                     policy, canvasService, config.getDuration("stream-heartbeat-interval")))
+            .route()
+            .post("regex:" + ResumableUploadRoutes.START_PATTERN)
+            .build(resumable.start())
+            .route()
+            .methods(HttpMethod.PUT, HttpMethod.DELETE)
+            .path(ResumableUploadRoutes.SESSION_PATH)
+            // Each chunk keeps to easel.datasets.max-upload-size, counted as it streams.
+            .maxRequestLength(0)
+            .build(resumable.session())
+            .route()
+            .methods(HttpMethod.PUT, HttpMethod.POST)
+            .path("regex:" + DatasetUploadRoute.PATH_PATTERN)
+            // The upload keeps to easel.datasets.max-upload-size, counted as it streams.
+            .maxRequestLength(0)
+            .build(new DatasetUploadRoute(policy, uploads))
             .service(
                 grpc,
                 api ->
                     api.decorate(RestQueries.of(easelServices(grpc)))
-                        .decorate(GrpcFrames.of(grpc.services(), refusals)))
+                        .decorate(GrpcFrames.of(grpc.services(), refusals))
+                        .decorate(uploadStreams(uploads)))
             // The API reads requests up to the limit; the plain routes set smaller ones.
             .maxRequestLength(refusals.maxRequestBytes())
             .errorHandler(refusals)
@@ -278,7 +315,48 @@ public final class EaselServer implements AutoCloseable {
     if (cors != null) builder.decorator(cors);
     Server server = builder.decorator(proxies.decorator()).build();
     server.start().join();
-    return new EaselServer(server, mailer);
+    return new EaselServer(server, mailer, importer);
+  }
+
+  /**
+   * Removes expired upload sessions, upload files of requests a stopped node never finished, and
+   * staged dataset files older than a session's lifetime: now and every 10 minutes, off the actor
+   * threads.
+   */
+  private static void sweepUploads(
+      ActorSystem<?> system, UploadSessions sessions, Datasets datasets, Duration lifetime) {
+    Runnable sweep =
+        () -> {
+          try {
+            sessions.sweep();
+            datasets.sweepStaging(lifetime);
+          } catch (RuntimeException e) {
+            LoggerFactory.getLogger(EaselServer.class).warn("sweeping uploads failed", e);
+          }
+        };
+    system
+        .scheduler()
+        .scheduleAtFixedRate(
+            Duration.ZERO,
+            Duration.ofMinutes(10),
+            sweep,
+            system.dispatchers().lookup(DispatcherSelector.blocking()));
+  }
+
+  /**
+   * Lets {@code UploadDataset} streams run past the API's request size and timeout: the service
+   * keeps them to {@code easel.datasets.max-upload-size} and the idle timeout itself.
+   */
+  private static DecoratingHttpServiceFunction uploadStreams(DatasetUploads uploads) {
+    String path = "/" + DatasetUploads.METHOD;
+    return (delegate, ctx, req) -> {
+      if (req.path().equals(path)) {
+        // a little more than the file: the messages' framing and the first one's fields
+        ctx.setMaxRequestLength(uploads.maxBytes() + uploads.maxBytes() / 8 + 65_536);
+        ctx.setRequestTimeout(uploads.idleTimeout());
+      }
+      return delegate.serve(ctx, req);
+    };
   }
 
   /** The descriptors of Easel's own services (not health, reflection) that {@code grpc} serves. */
@@ -411,5 +489,6 @@ public final class EaselServer implements AutoCloseable {
   public void close() {
     server.stop().join();
     mailer.close();
+    importer.close();
   }
 }

@@ -11,6 +11,7 @@ import com.typesafe.config.Config;
 import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.AuthServiceGrpc;
 import dev.easel.api.v1.CanvasServiceGrpc;
+import dev.easel.api.v1.DatasetServiceGrpc;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.ProjectServiceGrpc;
 import dev.easel.api.v1.QueryServiceGrpc;
@@ -154,6 +155,12 @@ final class GraphqlApi {
         "Query.organizationProjects",
         Call.message(OrganizationServiceGrpc.getListOrganizationProjectsMethod()));
     fields.put("Query.executeQuery", Call.message(QueryServiceGrpc.getExecuteQueryMethod()));
+    fields.put("Query.dataset", Call.message(DatasetServiceGrpc.getGetDatasetMethod()));
+    fields.put(
+        "Query.datasetPreview", Call.message(DatasetServiceGrpc.getGetDatasetPreviewMethod()));
+    fields.put(
+        "Project.datasets",
+        Call.message(DatasetServiceGrpc.getListDatasetsMethod()).withParent("projectId"));
     fields.put(
         "Project.activity",
         Call.message(ProjectServiceGrpc.getListProjectActivityMethod()).withParent("projectId"));
@@ -218,6 +225,9 @@ final class GraphqlApi {
     fields.put(
         "Mutation.removeOrganizationMember",
         Call.done(OrganizationServiceGrpc.getRemoveOrganizationMemberMethod()));
+
+    fields.put("Mutation.renameDataset", Call.message(DatasetServiceGrpc.getRenameDatasetMethod()));
+    fields.put("Mutation.deleteDataset", Call.done(DatasetServiceGrpc.getDeleteDatasetMethod()));
 
     fields.put("Subscription.canvasOps", Call.stream(CanvasServiceGrpc.getStreamOpsMethod()));
     fields.put(

@@ -51,7 +51,8 @@ final class OpenApiDocument {
   /**
    * @param rules the access rule of each RPC by full name ({@code
    *     easel.v1.CanvasService/GetCanvas})
-   * @param extraRules bindings served by routes of their own (server streams), by full RPC name
+   * @param extraRules bindings served by routes of their own (streams: the NDJSON/SSE route of
+   *     StreamOps, the file upload of UploadDataset), by full RPC name
    */
   private OpenApiDocument(
       ProtoComments comments,
@@ -276,7 +277,10 @@ final class OpenApiDocument {
       parameter.set("schema", fieldSchema(field));
     }
     String body = rule.getBody();
-    if (body.isEmpty()) {
+    if (method.isClientStreaming()) {
+      // A stream of chunks over gRPC is one body over HTTP: the file itself.
+      operation.set("requestBody", fileBody());
+    } else if (body.isEmpty()) {
       queryParameters(parameters, input, "", bound, new LinkedHashSet<>());
     } else if (body.equals("*")) {
       operation.set("requestBody", requestBody(bodySchema(input, bound)));
@@ -289,7 +293,7 @@ final class OpenApiDocument {
     if (!parameters.isEmpty()) operation.set("parameters", parameters);
 
     ObjectNode responses = operation.putObject("responses");
-    ObjectNode ok = responses.putObject("200");
+    ObjectNode ok = responses.putObject(method.isClientStreaming() ? "201" : "200");
     ObjectNode content = ok.putObject("content");
     ObjectNode result =
         rule.getResponseBody().isEmpty()
@@ -323,6 +327,37 @@ final class OpenApiDocument {
         .put("$ref", "#/components/schemas/easel.Error");
     if (!description.isEmpty()) operation.put("description", description.toString());
     return operation;
+  }
+
+  /**
+   * The body of an upload: the file as it is (its format from Content-Type, else sniffed), or a
+   * form whose {@code file} part is the file.
+   */
+  private ObjectNode fileBody() {
+    ObjectNode body = json.objectNode();
+    body.put("required", true);
+    body.put(
+        "description",
+        "The file: CSV, TSV, JSON, NDJSON or Parquet, its format from Content-Type (or sniffed from"
+            + " the content for application/octet-stream or no type); or a multipart/form-data"
+            + " body whose 'file' part is the file. At most easel.datasets.max-upload-size (413"
+            + " beyond).");
+    ObjectNode content = body.putObject("content");
+    for (String type :
+        List.of(
+            "text/csv",
+            "text/tab-separated-values",
+            "application/json",
+            "application/x-ndjson",
+            "application/vnd.apache.parquet",
+            "application/octet-stream")) {
+      content.putObject(type).putObject("schema").put("type", "string").put("format", "binary");
+    }
+    ObjectNode form = content.putObject("multipart/form-data").putObject("schema");
+    form.put("type", "object");
+    form.putObject("properties").putObject("file").put("type", "string").put("format", "binary");
+    form.putArray("required").add("file");
+    return body;
   }
 
   private static void paragraph(StringBuilder text, String paragraph) {

@@ -83,7 +83,7 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
     Replies.reply(
         projects
             .authorize(userId, request.getProjectId(), ProjectPolicy.Action.QUERY)
-            .thenCompose(role -> tables.apply(request.getProjectId()))
+            .thenCompose(allowed -> tables.apply(request.getProjectId()))
             .thenCompose(
                 found ->
                     queries.execute(
@@ -111,7 +111,7 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
         projects
             .authorize(userId, request.getProjectId(), ProjectPolicy.Action.QUERY)
             .thenCompose(
-                role -> queries.cancel(request.getProjectId(), request.getQueryId(), userId)),
+                allowed -> queries.cancel(request.getProjectId(), request.getQueryId(), userId)),
         response,
         cancelled -> CancelQueryResponse.newBuilder().setCancelled(cancelled).build());
   }

@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors;
 import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
+import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.ProjectsProto;
 import dev.easel.api.v1.QueriesProto;
 import dev.easel.identity.ApiKeys;
@@ -30,7 +31,8 @@ class ApiPolicyTest {
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
             ApiKeysProto.getDescriptor(),
-            QueriesProto.getDescriptor())) {
+            QueriesProto.getDescriptor(),
+            DatasetsProto.getDescriptor())) {
       for (Descriptors.ServiceDescriptor service : file.getServices()) {
         for (Descriptors.MethodDescriptor method : service.getMethods()) {
           methods.put(service.getFullName() + "/" + method.getName(), method);

@@ -320,6 +320,40 @@ class EnvoyConfigTest {
         .isZero();
   }
 
+  @Test
+  void datasetUploadsReachTheGatewaysPlainHttpWithoutATimeout() {
+    String http = httpCluster().getName();
+    for (Request upload :
+        List.of(
+            Request.of("PUT", "/v1/projects/p_1/datasets/sales", "content-type", "text/csv"),
+            Request.of(
+                "POST",
+                "/v1/projects/p_1/datasets/sales",
+                "content-type",
+                "multipart/form-data; boundary=x"),
+            Request.of("POST", "/v1/projects/p_1/datasets/sales/uploads"),
+            Request.of("PUT", "/v1/uploads/0123abcd", "content-range", "bytes 0-9/*"),
+            Request.of("DELETE", "/v1/uploads/0123abcd"))) {
+      Route route = EnvoyRoutes.firstMatch(mainHost(), upload).orElseThrow();
+      assertThat(route.getRoute().getCluster()).as("cluster of %s", upload).isEqualTo(http);
+      assertThat(Durations.toNanos(route.getRoute().getTimeout()))
+          .as("%s takes as long as it keeps sending", upload)
+          .isZero();
+      assertThat(route.getRoute().hasIdleTimeout()).as("%s ends when silent", upload).isTrue();
+    }
+    // The RPCs on the same paths stay REST, transcoded.
+    for (Request rest :
+        List.of(
+            Request.of("GET", "/v1/projects/p_1/datasets/sales"),
+            Request.of("DELETE", "/v1/projects/p_1/datasets/sales"),
+            Request.of("POST", "/v1/projects/p_1/datasets/sales:rename"),
+            Request.of("GET", "/v1/projects/p_1/datasets"))) {
+      assertThat(EnvoyRoutes.firstMatch(mainHost(), rest).orElseThrow().getName())
+          .as("route of %s", rest)
+          .isEqualTo("rest");
+    }
+  }
+
   // ---------------------------------------------------------------- access tokens
 
   @Test

@@ -23,6 +23,7 @@ import com.google.protobuf.Descriptors;
 import dev.easel.api.v1.ApiKeysProto;
 import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
+import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.ProjectsProto;
 import dev.easel.api.v1.QueriesProto;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -45,7 +46,11 @@ import org.junit.jupiter.api.Test;
 class OpenApiDocumentTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Map<String, HttpRule> STREAM =
-      Map.of(OpStreamRoute.METHOD, HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build());
+      Map.of(
+          OpStreamRoute.METHOD,
+          HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build(),
+          DatasetUploads.METHOD,
+          DatasetUploadRoute.RULE);
 
   static List<Descriptors.ServiceDescriptor> services() {
     List<Descriptors.ServiceDescriptor> services = new ArrayList<>();
@@ -55,7 +60,8 @@ class OpenApiDocumentTest {
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
             ApiKeysProto.getDescriptor(),
-            QueriesProto.getDescriptor())) {
+            QueriesProto.getDescriptor(),
+            DatasetsProto.getDescriptor())) {
       services.addAll(file.getServices());
     }
     return services;

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
+import dev.easel.dataset.DatasetCatalogEntity;
 import dev.easel.gateway.EaselServer;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.IdentityIndexEntity;
@@ -107,6 +108,7 @@ public final class EaselNode implements AutoCloseable {
         ProjectEntity.init(system);
         OrganizationEntity.init(system);
         MembershipEntity.init(system);
+        DatasetCatalogEntity.init(system);
       }
       if (roles.contains(QueryWorker.ROLE) || roles.contains("gateway")) {
         // Query nodes host the workers; gateway nodes reach them through a sharding proxy.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
@@ -31,17 +32,22 @@ import dev.easel.api.v1.CreateInvitationRequest;
 import dev.easel.api.v1.CreateOrganizationRequest;
 import dev.easel.api.v1.CreateProjectCanvasRequest;
 import dev.easel.api.v1.CreateProjectRequest;
+import dev.easel.api.v1.DatasetServiceGrpc;
+import dev.easel.api.v1.DeleteDatasetRequest;
 import dev.easel.api.v1.DeleteMeRequest;
 import dev.easel.api.v1.DeleteProjectRequest;
 import dev.easel.api.v1.DisableTotpRequest;
 import dev.easel.api.v1.EnrollTotpRequest;
 import dev.easel.api.v1.ExecuteQueryRequest;
 import dev.easel.api.v1.GetCanvasRequest;
+import dev.easel.api.v1.GetDatasetPreviewRequest;
+import dev.easel.api.v1.GetDatasetRequest;
 import dev.easel.api.v1.GetMeRequest;
 import dev.easel.api.v1.GetOrganizationRequest;
 import dev.easel.api.v1.GetProjectRequest;
 import dev.easel.api.v1.ListApiKeysRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
+import dev.easel.api.v1.ListDatasetsRequest;
 import dev.easel.api.v1.ListInvitationsRequest;
 import dev.easel.api.v1.ListOrganizationProjectsRequest;
 import dev.easel.api.v1.ListOrganizationsRequest;
@@ -64,6 +70,7 @@ import dev.easel.api.v1.RegenerateRecoveryCodesRequest;
 import dev.easel.api.v1.RegisterRequest;
 import dev.easel.api.v1.RemoveMemberRequest;
 import dev.easel.api.v1.RemoveOrganizationMemberRequest;
+import dev.easel.api.v1.RenameDatasetRequest;
 import dev.easel.api.v1.RenameProjectRequest;
 import dev.easel.api.v1.RevokeApiKeyRequest;
 import dev.easel.api.v1.RevokeInvitationRequest;
@@ -74,6 +81,7 @@ import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
 import dev.easel.api.v1.UpdateMeRequest;
 import dev.easel.api.v1.UpdateProjectRequest;
+import dev.easel.api.v1.UploadDatasetRequest;
 import dev.easel.api.v1.UserServiceGrpc;
 import dev.easel.api.v1.WatchProjectActivityRequest;
 import dev.easel.identity.ApiKeys;
@@ -176,7 +184,8 @@ class AccessMatrixIntegrationTest {
           ProjectServiceGrpc.getServiceDescriptor(),
           OrganizationServiceGrpc.getServiceDescriptor(),
           CanvasServiceGrpc.getServiceDescriptor(),
-          QueryServiceGrpc.getServiceDescriptor());
+          QueryServiceGrpc.getServiceDescriptor(),
+          DatasetServiceGrpc.getServiceDescriptor());
 
   /** RPCs that end the caller's account: they run after every other row. */
   static final Set<String> ENDS_THE_ACCOUNT = Set.of("easel.v1.UserService/DeleteMe");
@@ -504,8 +513,51 @@ class AccessMatrixIntegrationTest {
               "easel.v1.CanvasService/StreamOps",
               r -> StreamOpsRequest.newBuilder().setCanvasId(r.canvas()).build()),
           shared(
-              "easel.v1.CanvasService/ListCanvases",
-              r -> ListCanvasesRequest.getDefaultInstance()));
+              "easel.v1.CanvasService/ListCanvases", r -> ListCanvasesRequest.getDefaultInstance()),
+          // DatasetService: the scene's dataset.
+          changes(
+              "easel.v1.DatasetService/UploadDataset",
+              r ->
+                  UploadDatasetRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setName(SCENE_DATASET)
+                      .setChunk(ByteString.copyFromUtf8("n,by\n" + r.number + "," + r.who + "\n"))
+                      .build()),
+          shared(
+              "easel.v1.DatasetService/ListDatasets",
+              r -> ListDatasetsRequest.newBuilder().setProjectId(r.project()).build()),
+          shared(
+              "easel.v1.DatasetService/GetDataset",
+              r ->
+                  GetDatasetRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setName(SCENE_DATASET)
+                      .build()),
+          shared(
+              "easel.v1.DatasetService/GetDatasetPreview",
+              r ->
+                  GetDatasetPreviewRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setName(SCENE_DATASET)
+                      .build()),
+          changes(
+              "easel.v1.DatasetService/RenameDataset",
+              r ->
+                  RenameDatasetRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setName(SCENE_DATASET)
+                      .setNewName("renamed_" + r.number)
+                      .build()),
+          changes(
+              "easel.v1.DatasetService/DeleteDataset",
+              r ->
+                  DeleteDatasetRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setName(SCENE_DATASET)
+                      .build()));
+
+  /** The dataset every scene has. */
+  static final String SCENE_DATASET = "matrix_data";
 
   /** Changes the acting person's password; the new one is theirs once the change succeeds. */
   static Message changePassword(Row r) {
@@ -560,7 +612,8 @@ class AccessMatrixIntegrationTest {
       ApiKeyServiceGrpc.ApiKeyServiceBlockingStub keys,
       ProjectServiceGrpc.ProjectServiceBlockingStub projects,
       OrganizationServiceGrpc.OrganizationServiceBlockingStub organizations,
-      CanvasServiceGrpc.CanvasServiceBlockingStub canvases) {
+      CanvasServiceGrpc.CanvasServiceBlockingStub canvases,
+      DatasetServiceGrpc.DatasetServiceBlockingStub datasets) {
     static Stubs of(int port, String header, String value) {
       return new Stubs(
           client(port, header, value).build(AuthServiceGrpc.AuthServiceBlockingStub.class),
@@ -569,7 +622,8 @@ class AccessMatrixIntegrationTest {
           client(port, header, value).build(ProjectServiceGrpc.ProjectServiceBlockingStub.class),
           client(port, header, value)
               .build(OrganizationServiceGrpc.OrganizationServiceBlockingStub.class),
-          client(port, header, value).build(CanvasServiceGrpc.CanvasServiceBlockingStub.class));
+          client(port, header, value).build(CanvasServiceGrpc.CanvasServiceBlockingStub.class),
+          client(port, header, value).build(DatasetServiceGrpc.DatasetServiceBlockingStub.class));
     }
 
     private static GrpcClientBuilder client(int port, String header, String value) {
@@ -767,10 +821,39 @@ class AccessMatrixIntegrationTest {
                     .setRole("viewer")
                     .build())
             .getInvitationId();
+    uploadSceneDataset(project);
     if (archived) {
       projects.archiveProject(ArchiveProjectRequest.newBuilder().setProjectId(project).build());
     }
     return new Scene(project, canvas, invitation, archived, Map.copyOf(roles));
+  }
+
+  /** Uploads the scene's dataset as the owner, over REST. */
+  void uploadSceneDataset(String project) {
+    Credential owner = credentials.get(Who.OWNER);
+    try {
+      var response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + port
+                              + "/v1/projects/"
+                              + project
+                              + "/datasets/"
+                              + SCENE_DATASET))
+                  .header(owner.header(), owner.value())
+                  .header("content-type", "text/csv")
+                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("n,by\n0,owner\n"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The project that rows which change nothing (or should be refused) share. */
@@ -1181,6 +1264,17 @@ class AccessMatrixIntegrationTest {
                           GetCanvasRequest.newBuilder().setCanvasId(row.scene.canvasId()).build());
               return canvas.getVersion() + (canvas.getDeleted() ? " (deleted)" : "");
             }));
+    reads.add(
+        read(
+            "datasets",
+            () ->
+                owner
+                    .datasets()
+                    .listDatasets(ListDatasetsRequest.newBuilder().setProjectId(project).build())
+                    .getDatasetsList()
+                    .stream()
+                    .map(d -> d.getName() + " v" + d.getLatestVersion())
+                    .toList()));
     reads.addAll(row.watched);
     List<String> state = new ArrayList<>();
     for (Future<String> read : probes.invokeAll(reads)) state.add(read.get().replace('\n', ' '));

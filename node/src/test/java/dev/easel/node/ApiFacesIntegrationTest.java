@@ -24,6 +24,7 @@ import dev.easel.api.v1.CanvasProto;
 import dev.easel.api.v1.CanvasServiceGrpc;
 import dev.easel.api.v1.CreateCanvasRequest;
 import dev.easel.api.v1.CreateProjectRequest;
+import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.GetCanvasRequest;
 import dev.easel.api.v1.GetMeRequest;
 import dev.easel.api.v1.Project;
@@ -616,7 +617,8 @@ class ApiFacesIntegrationTest {
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
             ApiKeysProto.getDescriptor(),
-            QueriesProto.getDescriptor())) {
+            QueriesProto.getDescriptor(),
+            DatasetsProto.getDescriptor())) {
       for (Descriptors.ServiceDescriptor service : file.getServices()) {
         for (Descriptors.MethodDescriptor method : service.getMethods()) {
           rpcs.add(service.getFullName() + "/" + method.getName());

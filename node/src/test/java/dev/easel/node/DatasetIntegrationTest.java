@@ -80,11 +80,7 @@ class DatasetIntegrationTest {
 
   HttpResponse<String> upload(String token, String project, String name, String csv)
       throws IOException, InterruptedException {
-    return put(
-        token,
-        "/v1/projects/" + project + "/datasets/" + name,
-        "text/csv",
-        csv.getBytes(StandardCharsets.UTF_8));
+    return Http.uploadCsv(port, token, project, name, csv);
   }
 
   static JsonNode body(HttpResponse<String> response) throws IOException {

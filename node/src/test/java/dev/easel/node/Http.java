@@ -72,6 +72,21 @@ public final class Http {
     return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Uploads {@code csv} as a new version of dataset {@code name} of the project (raw PUT). */
+  public static HttpResponse<String> uploadCsv(
+      int port, String accessToken, String projectId, String name, String csv)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + port + "/v1/projects/" + projectId + "/datasets/" + name))
+            .timeout(Duration.ofSeconds(60))
+            .header("content-type", "text/csv")
+            .PUT(HttpRequest.BodyPublishers.ofString(csv));
+    if (accessToken != null) request.header("authorization", "Bearer " + accessToken);
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Registers an account with {@code email} and returns an access token for it. */
   static String signUp(int port, String email) throws Exception {
     String password = "test password " + email;

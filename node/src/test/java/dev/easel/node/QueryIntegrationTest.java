@@ -217,7 +217,22 @@ class QueryIntegrationTest {
   }
 
   @Test
-  void anotherProjectsDataIsNoTableHere() throws Exception {
+  void queriesReadTheProjectsDatasetsAndNoOtherProjects() throws Exception {
+    assertThat(
+            Http.uploadCsv(port, owner, project, "orders", "id,amount\n1,2.5\n2,4\n").statusCode())
+        .isEqualTo(201);
+    HttpResponse<String> mine =
+        rest(owner, "SELECT count(*) AS n, sum(amount) AS total FROM orders");
+    assertThat(mine.statusCode()).as(mine.body()).isEqualTo(200);
+    JsonNode rows = JSON.readTree(mine.body()).path("rows");
+    assertThat(rows.get(0).get(0).asText()).isEqualTo("2");
+    assertThat(rows.get(0).get(1).asDouble()).isEqualTo(6.5);
+    // a new version is what the next query reads
+    assertThat(Http.uploadCsv(port, owner, project, "orders", "id,amount\n9,1\n").statusCode())
+        .isEqualTo(201);
+    JsonNode again = JSON.readTree(rest(owner, "SELECT max(id) FROM orders").body()).path("rows");
+    assertThat(again.get(0).get(0).asText()).isEqualTo("9");
+
     String other = Http.createProject(port, owner, "Other");
     HttpResponse<String> answer =
         Http.post(
@@ -228,14 +243,20 @@ class QueryIntegrationTest {
     assertThat(answer.statusCode()).isEqualTo(400);
     assertThat(answer.body()).contains("Catalog Error: Table with name orders does not exist");
     assertThat(answer.body()).contains("\"reason\":\"SQL_ERROR\"");
-    HttpResponse<String> path =
-        rest(
-            owner,
-            "SELECT * FROM read_parquet('"
-                + node.dataDir().resolve("datasets").resolve(other)
-                + "/orders/1.parquet')");
-    assertThat(path.statusCode()).isEqualTo(400);
-    assertThat(path.body()).contains("Permission Error").contains("SQL_NOT_ALLOWED");
+    // nor by the path of this project's file, from the other project
+    Path file;
+    try (var files =
+        java.nio.file.Files.walk(node.dataDir().resolve("datasets").resolve(project))) {
+      file = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    HttpResponse<String> byPath =
+        Http.post(
+            port,
+            "/v1/projects/" + other + "/queries:execute",
+            JSON.writeValueAsString(Map.of("sql", "SELECT * FROM read_parquet('" + file + "')")),
+            owner);
+    assertThat(byPath.statusCode()).isEqualTo(400);
+    assertThat(byPath.body()).contains("Permission Error").contains("SQL_NOT_ALLOWED");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.easel.dataset;
 
 import dev.easel.CborSerializable;
 import dev.easel.Entities;
+import dev.easel.query.DatasetTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +41,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * afterwards ({@link Datasets}).
  *
  * <p>The project's query worker reads the current tables with {@link GetDatasets}: one {@link
- * Table} per dataset, naming the dataset, its id, its latest version and that version's Parquet
- * file (an absolute path), answered at once from memory:
+ * DatasetTable} per dataset, naming the dataset, its id, its latest version and that version's
+ * Parquet file (an absolute path), answered at once from memory:
  *
  * <pre>{@code
  * sharding.entityRefFor(DatasetCatalogEntity.KEY, projectId)
@@ -135,14 +136,10 @@ public final class DatasetCatalogEntity
   public record Catalog(List<DatasetView> datasets) implements CborSerializable {}
 
   /**
-   * A table of the project for SQL: dataset {@code name} ({@code datasetId}) at its latest {@code
-   * version}, whose Parquet file is {@code parquetPath} (absolute).
+   * The project's tables for SQL, by name: each dataset ({@code name}, {@code datasetId}) at its
+   * latest {@code version}, whose Parquet file is {@code path} (absolute).
    */
-  public record Table(String name, String datasetId, long version, String parquetPath)
-      implements CborSerializable {}
-
-  /** The project's tables, by name. */
-  public record Tables(List<Table> tables) implements CborSerializable {}
+  public record Tables(List<DatasetTable> tables) implements CborSerializable {}
 
   /** A dataset as shown: id, name, when and by whom it was created, its versions (oldest first). */
   public record DatasetView(
@@ -295,11 +292,11 @@ public final class DatasetCatalogEntity
   }
 
   private Tables tables(State state) {
-    List<Table> tables = new ArrayList<>();
+    List<DatasetTable> tables = new ArrayList<>();
     for (DatasetView dataset : state.byName()) {
       long version = dataset.latest().version();
       tables.add(
-          new Table(
+          new DatasetTable(
               dataset.name(),
               dataset.datasetId(),
               version,

@@ -3,7 +3,9 @@ package dev.easel.dataset;
 import dev.easel.dataset.DatasetCatalogEntity.DatasetView;
 import dev.easel.project.OrderedPages;
 import dev.easel.project.ProjectPolicy;
+import dev.easel.project.ProjectRole;
 import dev.easel.project.Projects;
+import dev.easel.query.DatasetTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -237,7 +239,7 @@ public final class Datasets {
    * The project's current tables (dataset, id, latest version, Parquet file), for its query worker;
    * no caller is checked: the worker runs for the project.
    */
-  public CompletionStage<List<DatasetCatalogEntity.Table>> tables(String projectId) {
+  public CompletionStage<List<DatasetTable>> tables(String projectId) {
     return catalog(projectId)
         .<DatasetCatalogEntity.Tables>ask(DatasetCatalogEntity.GetDatasets::new, askTimeout)
         .thenApply(DatasetCatalogEntity.Tables::tables);
@@ -268,7 +270,7 @@ public final class Datasets {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private CompletionStage<ProjectPolicy.Standing> read(String userId, String projectId) {
+  private CompletionStage<ProjectRole> read(String userId, String projectId) {
     return projects.authorize(userId, projectId, ProjectPolicy.Action.DATASET_READ);
   }
 

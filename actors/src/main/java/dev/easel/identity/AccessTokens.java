@@ -1,5 +1,7 @@
 package dev.easel.identity;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -11,6 +13,8 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +41,18 @@ import java.util.regex.Pattern;
  * issuer, audience and the time claims (with 30 s of clock skew) are all checked. Every refusal is
  * an {@link InvalidTokenException} with a {@link InvalidTokenException.Reason}.
  *
+ * <p>The ECDSA signature check is by far the dearest part (most of a signed-in call's CPU when it
+ * was done on every call), and a client presents the same token on every call for its whole
+ * lifetime. So the outcome of checking a token's form, header and signature, which depends on
+ * nothing but the token's exact text and the key that verified it, is remembered for up to {@link
+ * #VERIFIED_CACHE_SIZE} tokens, keyed by the SHA-256 digest of the whole token (a token that
+ * differs in any character, signature included, is checked afresh). What can change between two
+ * calls is still checked on each one: that the token's key is still in the ring and not retired
+ * (and is the very key that verified it), and the issuer, audience and time claims against the
+ * clock now. Only tokens that passed every check are remembered. An access token has no revocation
+ * of its own (it is short-lived; signing out ends the sign-in, which open sockets re-check), so
+ * there is nothing more to re-check.
+ *
  * <p>Time comes from the injected {@link Clock}. Thread-safe.
  */
 public final class AccessTokens {
@@ -56,6 +72,9 @@ public final class AccessTokens {
   public static final Set<String> REGISTERED_CLAIMS =
       Set.of("iss", "aud", "sub", "exp", "nbf", "iat", "jti");
 
+  /** How many verified tokens {@link #verify} remembers (least recently used go first). */
+  public static final int VERIFIED_CACHE_SIZE = 10_000;
+
   private static final List<String> REQUIRED_CLAIMS =
       List.of("iss", "aud", "sub", "exp", "nbf", "iat", "jti");
   private static final List<String> KEY_REFERENCE_HEADERS = List.of("jku", "jwk", "x5u", "x5c");
@@ -67,6 +86,13 @@ public final class AccessTokens {
   private final String audience;
   private final Duration lifetime;
   private final Clock clock;
+  private final Cache<String, Verified> verified;
+
+  /**
+   * A token whose form, header, signature and claim types passed: the key that verified it, its
+   * claims (for the checks repeated on every call) and what {@link #verify} answers for it.
+   */
+  private record Verified(ECKey key, JWTClaimsSet claims, VerifiedToken token) {}
 
   /** Tokens valid for {@link #DEFAULT_LIFETIME}. */
   public AccessTokens(TokenKeys keys, String issuer, String audience, Clock clock) {
@@ -99,6 +125,12 @@ public final class AccessTokens {
               + ")");
     }
     this.lifetime = lifetime;
+    // An entry is of no use once its token has expired: the claims check refuses it.
+    this.verified =
+        Caffeine.newBuilder()
+            .maximumSize(VERIFIED_CACHE_SIZE)
+            .expireAfterWrite(lifetime.plus(CLOCK_SKEW))
+            .build();
   }
 
   /** How long issued tokens are valid. */
@@ -162,6 +194,21 @@ public final class AccessTokens {
     if (token.length() > MAX_TOKEN_CHARS) {
       throw new InvalidTokenException(InvalidTokenException.Reason.TOO_LARGE);
     }
+    String digest = digest(token);
+    Verified known = verified.getIfPresent(digest);
+    if (known != null) {
+      String keyId = known.key().getKeyID();
+      Optional<ECKey> key = keys.verificationKey(keyId);
+      if (key.isEmpty()) {
+        throw new InvalidTokenException(InvalidTokenException.Reason.UNKNOWN_KEY);
+      }
+      if (samePublicKey(key.get(), known.key())) {
+        checkClaims(known.claims());
+        return known.token();
+      }
+      // The ring now holds another key under that id: check the token against it afresh.
+      verified.invalidate(digest);
+    }
     if (!COMPACT_JWS.matcher(token).matches() || !isCanonicalBase64Url(token)) {
       throw new InvalidTokenException(InvalidTokenException.Reason.MALFORMED);
     }
@@ -185,7 +232,33 @@ public final class AccessTokens {
     if (rawSubject != null && !(rawSubject instanceof String)) {
       throw new InvalidTokenException(InvalidTokenException.Reason.MALFORMED, "claims");
     }
-    return checkClaims(claims);
+    checkClaims(claims);
+    VerifiedToken result =
+        new VerifiedToken(
+            claims.getSubject(),
+            claims.getJWTID(),
+            claims.getExpirationTime().toInstant(),
+            claims.toJSONObject());
+    verified.put(digest, new Verified(key, claims, result));
+    return result;
+  }
+
+  /** The SHA-256 of the whole token, Base64: the key under which its verification is kept. */
+  private static String digest(String token) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      return Base64.getEncoder()
+          .encodeToString(sha256.digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static boolean samePublicKey(ECKey a, ECKey b) {
+    return a == b
+        || (a.getCurve().equals(b.getCurve())
+            && a.getX().equals(b.getX())
+            && a.getY().equals(b.getY()));
   }
 
   /**
@@ -269,7 +342,8 @@ public final class AccessTokens {
     }
   }
 
-  private VerifiedToken checkClaims(JWTClaimsSet claims) throws InvalidTokenException {
+  /** The checks of the claims' values, made on every call: issuer, audience, time. */
+  private void checkClaims(JWTClaimsSet claims) throws InvalidTokenException {
     for (String name : REQUIRED_CLAIMS) {
       Object value = claims.getClaim(name);
       if (value == null || (value instanceof String text && text.isEmpty())) {
@@ -294,8 +368,6 @@ public final class AccessTokens {
     if (now.plus(CLOCK_SKEW).isBefore(claims.getIssueTime().toInstant())) {
       throw new InvalidTokenException(InvalidTokenException.Reason.NOT_YET_VALID, "iat");
     }
-    return new VerifiedToken(
-        claims.getSubject(), claims.getJWTID(), expiresAt, claims.toJSONObject());
   }
 
   private static String requireText(String value, String name) {

@@ -54,6 +54,16 @@ public final class ProjectEntity
 
   // ---- commands -------------------------------------------------------------------------------
 
+  private ProjectView view(State state) {
+    long revision = lastSequenceNumber(context);
+    if (state != viewed || revision != viewedRevision) {
+      lastView = state.view(projectId, revision);
+      viewed = state;
+      viewedRevision = revision;
+    }
+    return lastView;
+  }
+
   public sealed interface Command extends CborSerializable {}
 
   /**
@@ -558,9 +568,9 @@ public final class ProjectEntity
           orgId,
           archived,
           createdAt,
-          sortedMembers,
+          List.copyOf(sortedMembers),
           List.copyOf(canvases.values()),
-          invites,
+          List.copyOf(invites),
           revision,
           etag(projectId));
     }
@@ -600,6 +610,15 @@ public final class ProjectEntity
 
   private final String projectId;
   private final ActorContext<Command> context;
+
+  /**
+   * The last view answered, and the state and revision it shows: every access check reads the view,
+   * so it is built (members sorted, etag digested) once per change, not once per read.
+   */
+  private State viewed;
+
+  private long viewedRevision;
+  private ProjectView lastView;
   private final Duration editInterval;
 
   /** Starts sharding for projects on nodes with the {@code core} role. */
@@ -652,8 +671,7 @@ public final class ProjectEntity
 
   private ReplyEffect<Event, State> onCommand(State state, Command command) {
     return switch (command) {
-      case Get get ->
-          Effect().reply(get.replyTo(), state.view(projectId, lastSequenceNumber(context)));
+      case Get get -> Effect().reply(get.replyTo(), view(state));
       case RecordCanvasEdit edit -> onRecordCanvasEdit(state, edit);
       case Change change when state.status() == Status.DELETED ->
           refuse(change, ProjectError.PROJECT_DELETED, "The project was deleted");

@@ -61,7 +61,13 @@ public final class ProjectPolicy {
     /** Upload a dataset (a new one, or a new version of one) or rename one. */
     DATASET_WRITE,
     /** Delete one of the project's datasets. */
-    DATASET_DELETE
+    DATASET_DELETE,
+    /**
+     * Run read-only SQL over the project's datasets. Queries change nothing (the project's query
+     * database is locked down), so every member may, and an archived project may still be queried;
+     * org admins who are not members may not, as they may not read the canvases.
+     */
+    QUERY
   }
 
   /** The outcome of {@link #decide}. */
@@ -163,7 +169,7 @@ public final class ProjectPolicy {
    */
   public static Scope scopeFor(Action action) {
     return switch (action) {
-      case READ, READ_ACTIVITY, CANVAS_READ, DATASET_READ -> Scope.READ;
+      case READ, READ_ACTIVITY, CANVAS_READ, DATASET_READ, QUERY -> Scope.READ;
       case RENAME, CREATE_CANVAS, CANVAS_COMMENT, CANVAS_EDIT, DATASET_WRITE, DATASET_DELETE ->
           Scope.WRITE;
       case ARCHIVE,
@@ -195,7 +201,7 @@ public final class ProjectPolicy {
   /** The lowest role that may do {@code action}. */
   static ProjectRole leastRoleFor(Action action) {
     return switch (action) {
-      case READ, READ_ACTIVITY, LEAVE, CANVAS_READ, DATASET_READ -> ProjectRole.VIEWER;
+      case READ, READ_ACTIVITY, LEAVE, CANVAS_READ, DATASET_READ, QUERY -> ProjectRole.VIEWER;
       case CANVAS_COMMENT -> ProjectRole.COMMENTER;
       case CREATE_CANVAS, CANVAS_EDIT, DATASET_WRITE, DATASET_DELETE -> ProjectRole.EDITOR;
       case READ_AUDIT_LOG,

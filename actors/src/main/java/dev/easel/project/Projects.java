@@ -1,6 +1,8 @@
 package dev.easel.project;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasError;
 import dev.easel.canvas.CanvasSchema;
@@ -119,6 +121,11 @@ public final class Projects {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Canvases canvases;
+
+  /** The project of each canvas this node has read lately (a canvas never changes project). */
+  private final Cache<String, String> canvasProjects =
+      Caffeine.newBuilder().maximumSize(100_000).build();
+
   private final People people;
 
   public Projects(ActorSystem<?> system, Canvases canvases, People people) {
@@ -315,6 +322,15 @@ public final class Projects {
   /** The project, for a caller who may read it. */
   public CompletionStage<MemberView> get(String userId, String projectId) {
     return authorized(userId, projectId, ProjectPolicy.Action.READ).thenCompose(this::shown);
+  }
+
+  /**
+   * The caller's role in the project (null for an admin of its organization who is not a member),
+   * if {@link ProjectPolicy} allows {@code action} there; refused as {@link #get} refuses.
+   */
+  public CompletionStage<ProjectRole> authorize(
+      String userId, String projectId, ProjectPolicy.Action action) {
+    return authorized(userId, projectId, action).thenApply(access -> access.standing().role());
   }
 
   /** Renames the project. */
@@ -651,17 +667,6 @@ public final class Projects {
   }
 
   /**
-   * Where the caller stands in project {@code projectId}, if {@link ProjectPolicy} allows {@code
-   * action} there; refused as the project's own calls are (not found for a caller who may not see
-   * it, permission denied for a role too low, failed precondition for a change to an archived
-   * project). For the project's parts kept outside its entity, such as its datasets.
-   */
-  public CompletionStage<ProjectPolicy.Standing> authorize(
-      String userId, String projectId, ProjectPolicy.Action action) {
-    return authorized(userId, projectId, action).thenApply(Access::standing);
-  }
-
-  /**
    * The caller's role in the project of canvas {@code canvasId}, if {@link ProjectPolicy} allows
    * {@code action} there. A canvas the caller may not read (no such canvas, not in a project, not a
    * member) is refused as not found, so that canvas ids cannot be probed; a change to a canvas of
@@ -710,13 +715,48 @@ public final class Projects {
       String userId, String canvasId, String onlyProject) {
     return canvases
         .snapshot(canvasId)
+        .thenCompose(snapshot -> standingIn(snapshot, userId, onlyProject));
+  }
+
+  /**
+   * The current snapshot of canvas {@code canvasId}, if the caller may do {@code action} on it:
+   * decided from that same snapshot (one ask of the canvas for both), refused as {@link
+   * #authorizeCanvas} refuses.
+   */
+  public CompletionStage<CanvasEntity.Snapshot> authorizedSnapshot(
+      String userId, String canvasId, ProjectPolicy.Action action) {
+    // A canvas stays in the project it was created in: when this node has seen it, the project
+    // is asked at the same time as the canvas. The decision always uses the project the snapshot
+    // names; a guess that turns out wrong is asked again.
+    String knownProject = canvasProjects.getIfPresent(canvasId);
+    CompletionStage<ProjectEntity.ProjectView> guessed =
+        knownProject == null ? null : view(knownProject);
+    return canvases
+        .snapshot(canvasId)
         .thenCompose(
-            snapshot ->
-                snapshot.projectId() == null
-                        || (onlyProject != null && !onlyProject.equals(snapshot.projectId()))
-                    ? CompletableFuture.completedFuture(ProjectPolicy.Standing.OUTSIDER)
-                    : view(snapshot.projectId())
-                        .thenApply(view -> standingOf(view, userId, false)));
+            snapshot -> {
+              if (snapshot.projectId() != null) {
+                canvasProjects.put(canvasId, snapshot.projectId());
+              }
+              CompletionStage<ProjectPolicy.Standing> standing =
+                  guessed != null && knownProject.equals(snapshot.projectId())
+                      ? guessed.thenApply(view -> standingOf(view, userId, false))
+                      : standingIn(snapshot, userId, null);
+              return standing.thenApply(
+                  decided -> {
+                    check(canvasId, decided, action);
+                    return snapshot;
+                  });
+            });
+  }
+
+  /** Where the caller stands in the project of the canvas of {@code snapshot}. */
+  private CompletionStage<ProjectPolicy.Standing> standingIn(
+      CanvasEntity.Snapshot snapshot, String userId, String onlyProject) {
+    return snapshot.projectId() == null
+            || (onlyProject != null && !onlyProject.equals(snapshot.projectId()))
+        ? CompletableFuture.completedFuture(ProjectPolicy.Standing.OUTSIDER)
+        : view(snapshot.projectId()).thenApply(view -> standingOf(view, userId, false));
   }
 
   private static Refusal canvasNotFound(String canvasId) {
@@ -821,6 +861,7 @@ public final class Projects {
       case DATASET_READ -> "read its datasets";
       case DATASET_WRITE -> "upload or rename datasets";
       case DATASET_DELETE -> "delete datasets";
+      case QUERY -> "query its data";
     };
   }
 

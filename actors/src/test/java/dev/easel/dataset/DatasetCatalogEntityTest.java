@@ -6,6 +6,7 @@ import dev.easel.EntityTestKits;
 import dev.easel.dataset.DatasetCatalogEntity.Changed;
 import dev.easel.dataset.DatasetCatalogEntity.DatasetError;
 import dev.easel.dataset.DatasetCatalogEntity.Refused;
+import dev.easel.query.DatasetTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ class DatasetCatalogEntityTest {
                 replyTo));
   }
 
-  List<DatasetCatalogEntity.Table> tables() {
+  List<DatasetTable> tables() {
     return catalog.runCommand(DatasetCatalogEntity.GetDatasets::new).reply().tables();
   }
 
@@ -107,8 +108,7 @@ class DatasetCatalogEntityTest {
     assertThat(files.versionFile(projectId, "d_1", 2)).hasContent("second");
     assertThat(tables())
         .containsExactly(
-            new DatasetCatalogEntity.Table(
-                "sales", "d_1", 2, files.versionFile(projectId, "d_1", 2).toString()));
+            new DatasetTable("sales", "d_1", 2, files.versionFile(projectId, "d_1", 2).toString()));
 
     catalog.restart();
     assertThat(tables()).hasSize(1);
@@ -162,13 +162,11 @@ class DatasetCatalogEntityTest {
         (Changed) run(r -> new DatasetCatalogEntity.Rename("sales", "revenue", "u_1", r));
     assertThat(renamed.dataset().name()).isEqualTo("revenue");
     assertThat(renamed.dataset().datasetId()).isEqualTo("d_1");
-    assertThat(tables())
-        .extracting(DatasetCatalogEntity.Table::name)
-        .containsExactly("costs", "revenue");
+    assertThat(tables()).extracting(DatasetTable::name).containsExactly("costs", "revenue");
 
     Changed deleted = (Changed) run(r -> new DatasetCatalogEntity.Delete("costs", "u_1", r));
     assertThat(deleted.dataset().datasetId()).isEqualTo("d_2");
-    assertThat(tables()).extracting(DatasetCatalogEntity.Table::name).containsExactly("revenue");
+    assertThat(tables()).extracting(DatasetTable::name).containsExactly("revenue");
     assertThat(run(r -> new DatasetCatalogEntity.Delete("costs", "u_1", r)))
         .isInstanceOf(Refused.class);
     // the name is free again: a new dataset, with a new id

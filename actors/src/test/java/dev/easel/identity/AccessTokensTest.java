@@ -7,11 +7,18 @@ import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
@@ -158,6 +165,127 @@ class AccessTokensTest {
     VerifiedToken verified = tokens.verify(tokens.issue("user-1", Map.of()));
     assertThatThrownBy(() -> verified.claims().put("sub", "admin"))
         .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  // ---- verified tokens are remembered; what can change is checked on every call ---------------
+
+  @Test
+  void aTokenVerifiedBeforeIsRefusedOnceItExpires() throws Exception {
+    String token = tokens.issue("user-1", Map.of());
+    assertThat(tokens.verify(token).subject()).isEqualTo("user-1");
+    assertThat(tokens.verify(token).subject()).isEqualTo("user-1");
+
+    clock.advance(AccessTokens.DEFAULT_LIFETIME.plus(AccessTokens.CLOCK_SKEW));
+
+    assertThat(reasonOf(tokens, token)).isEqualTo(InvalidTokenException.Reason.EXPIRED);
+  }
+
+  @Test
+  void aTokenVerifiedBeforeIsRefusedWhenItsClockIsBehindItsIssue() throws Exception {
+    String token = tokens.issue("user-1", Map.of());
+    tokens.verify(token);
+
+    clock.set(START.minus(AccessTokens.CLOCK_SKEW).minusSeconds(1));
+
+    assertThat(reasonOf(tokens, token)).isEqualTo(InvalidTokenException.Reason.NOT_YET_VALID);
+  }
+
+  @Test
+  void aTokenVerifiedBeforeIsRefusedOnceItsKeyLeavesTheRing() throws Exception {
+    String token = tokens.issue("user-1", Map.of());
+    tokens.verify(token);
+
+    // The ring is replaced (a compromised key thrown out) and read again.
+    replaceRing(newKey("other-key"));
+
+    assertThat(reasonOf(tokens, token)).isEqualTo(InvalidTokenException.Reason.UNKNOWN_KEY);
+  }
+
+  @Test
+  void aTokenVerifiedBeforeIsCheckedAgainWhenItsKeyIdNowNamesAnotherKey() throws Exception {
+    String token = tokens.issue("user-1", Map.of());
+    tokens.verify(token);
+
+    replaceRing(newKey(keys.activeKeyId()));
+
+    assertThat(reasonOf(tokens, token)).isEqualTo(InvalidTokenException.Reason.BAD_SIGNATURE);
+  }
+
+  @Test
+  void aTokenVerifiedBeforeStopsVerifyingWhenItsKeyRetiresAfterARotation() throws Exception {
+    String token = tokens.issue("user-1", Map.of());
+    tokens.verify(token);
+    keys.rotate();
+    assertThat(tokens.verify(token).subject()).isEqualTo("user-1");
+
+    clock.advance(keys.retainPreviousFor());
+
+    assertThat(reasonOf(tokens, token)).isEqualTo(InvalidTokenException.Reason.UNKNOWN_KEY);
+  }
+
+  @Test
+  void aVerifiedTokenWithAnyCharacterChangedIsCheckedAfresh() throws Exception {
+    String token = tokens.issue("user-1", Map.of());
+    tokens.verify(token);
+    int signature = token.lastIndexOf('.') + 1;
+    int at = signature + 10;
+    String tampered =
+        token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
+    String[] parts = token.split("\\.");
+    String otherPayload =
+        parts[0] + "." + tokens.issue("user-2", Map.of()).split("\\.")[1] + "." + parts[2];
+
+    assertThat(reasonOf(tokens, tampered)).isEqualTo(InvalidTokenException.Reason.BAD_SIGNATURE);
+    assertThat(reasonOf(tokens, otherPayload))
+        .isEqualTo(InvalidTokenException.Reason.BAD_SIGNATURE);
+    assertThat(reasonOf(tokens, token + "x")).isEqualTo(InvalidTokenException.Reason.MALFORMED);
+    assertThat(tokens.verify(token).subject()).isEqualTo("user-1");
+  }
+
+  @Test
+  void aRememberedVerificationAnswersExactlyAsAFreshOne() throws Exception {
+    List<String> issued = new ArrayList<>();
+    issued.add(tokens.issue("user-1", Map.of("scope", "read")));
+    clock.advance(Duration.ofMinutes(6));
+    keys.rotate();
+    issued.add(tokens.issue("user-2", Map.of()));
+    for (int step = 0; step < 8; step++) {
+      for (String token : issued) {
+        // A verifier made now has remembered nothing: it checks everything.
+        AccessTokens fresh = new AccessTokens(keys, ISSUER, AUDIENCE, clock);
+        assertThat(outcomeOf(tokens, token)).as("step %d", step).isEqualTo(outcomeOf(fresh, token));
+      }
+      clock.advance(Duration.ofMinutes(3));
+    }
+  }
+
+  private static Object outcomeOf(AccessTokens verifier, String token) {
+    try {
+      return verifier.verify(token);
+    } catch (InvalidTokenException e) {
+      return e.reason();
+    }
+  }
+
+  private static InvalidTokenException.Reason reasonOf(AccessTokens verifier, String token) {
+    Object outcome = outcomeOf(verifier, token);
+    assertThat(outcome).isInstanceOf(InvalidTokenException.Reason.class);
+    return (InvalidTokenException.Reason) outcome;
+  }
+
+  private static ECKey newKey(String keyId) throws Exception {
+    return new ECKeyGenerator(Curve.P_256)
+        .keyUse(KeyUse.SIGNATURE)
+        .algorithm(JWSAlgorithm.ES256)
+        .keyID(keyId)
+        .issueTime(Date.from(START))
+        .generate();
+  }
+
+  /** Writes a ring of just {@code key} over the key file, as an operator would, and reloads it. */
+  private void replaceRing(ECKey key) throws Exception {
+    Files.writeString(temp.resolve(TokenKeys.FILE_NAME), new JWKSet(key).toString(false));
+    keys.reload();
   }
 
   @Test

@@ -120,6 +120,11 @@ class ProjectPolicyTest {
         "COMMENTER,  DATASET_DELETE,     false",
         "VIEWER,     DATASET_DELETE,     false",
         "NONE,       DATASET_DELETE,     false",
+        "OWNER,      QUERY,              true",
+        "EDITOR,     QUERY,              true",
+        "COMMENTER,  QUERY,              true",
+        "VIEWER,     QUERY,              true",
+        "NONE,       QUERY,              false",
       })
   void decides(ProjectRole role, ProjectPolicy.Action action, boolean allowed) {
     assertThat(ProjectPolicy.allows(role, action)).isEqualTo(allowed);
@@ -151,7 +156,8 @@ class ProjectPolicyTest {
             ProjectPolicy.Action.READ_ACTIVITY,
             ProjectPolicy.Action.CREATE_CANVAS,
             ProjectPolicy.Action.CANVAS_READ,
-            ProjectPolicy.Action.CANVAS_EDIT)) {
+            ProjectPolicy.Action.CANVAS_EDIT,
+            ProjectPolicy.Action.QUERY)) {
       assertThat(ProjectPolicy.decide(admin, action)).isEqualTo(ProjectPolicy.Decision.DENIED);
     }
     // a viewer who administers the organization changes roles as an admin, edits as a viewer
@@ -186,6 +192,7 @@ class ProjectPolicyTest {
             ProjectPolicy.Action.READ_AUDIT_LOG,
             ProjectPolicy.Action.CANVAS_READ,
             ProjectPolicy.Action.DATASET_READ,
+            ProjectPolicy.Action.QUERY,
             ProjectPolicy.Action.ARCHIVE,
             ProjectPolicy.Action.DELETE,
             ProjectPolicy.Action.CHANGE_ROLE,

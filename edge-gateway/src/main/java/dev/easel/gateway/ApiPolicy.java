@@ -164,6 +164,9 @@ final class ApiPolicy implements AsyncServerInterceptor {
           Map.entry(
               "easel.v1.DatasetService/DeleteDataset",
               Rule.role(ProjectPolicy.Action.DATASET_DELETE)),
+          // Queries are read-only (the project's query database is locked down): any member.
+          Map.entry("easel.v1.QueryService/ExecuteQuery", Rule.role(ProjectPolicy.Action.QUERY)),
+          Map.entry("easel.v1.QueryService/CancelQuery", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry("easel.v1.OrganizationService/CreateOrganization", Rule.signedIn(Scope.ADMIN)),
           Map.entry("easel.v1.OrganizationService/GetOrganization", Rule.signedIn(Scope.READ)),
           // Organizations span projects: a key of one project does not reach them, not even to

@@ -1,7 +1,8 @@
 package dev.easel.gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -9,9 +10,10 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.easel.api.v1.LoginRequest;
 import dev.easel.identity.Accounts;
 import io.grpc.Status;
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -39,16 +41,18 @@ final class BrowserSessions {
   }
 
   /**
-   * {@code POST /v1/auth/browser/login {email, password}}. A JSON body is required, so that a form
-   * of another site cannot post it without the browser asking this server first (CORS).
+   * {@code POST /v1/auth/browser/login {email, password, totpCode?, recoveryCode?}}, the fields of
+   * the API's {@code LoginRequest}, read as strictly as the API reads it ({@link JsonRequests}): a
+   * field it does not have, a value of the wrong type, malformed JSON and a missing email or
+   * password are refused naming the field. A JSON body is required, so that a form of another site
+   * cannot post it without the browser asking this server first (CORS).
    */
   HttpService login() {
     return (ctx, req) ->
         HttpResponse.of(
             req.aggregate()
                 .thenCompose(request -> login(ctx, request))
-                .exceptionally(
-                    failure -> HttpReplies.error(HttpReplies.failure(failure), List.of())));
+                .exceptionally(HttpReplies::error));
   }
 
   private CompletionStage<HttpResponse> login(
@@ -58,53 +62,40 @@ final class BrowserSessions {
       return done(
           HttpReplies.error(
               StatusCodes.Transport.UNSUPPORTED_MEDIA_TYPE,
-              "INVALID_ARGUMENT",
+              "UNSUPPORTED_MEDIA_TYPE",
               "send the sign-in as JSON (content-type: application/json)"));
     }
-    JsonNode body;
+    byte[] bytes = request.content().array();
+    JsonRequests.Violation violation =
+        bytes.length == 0
+            ? new JsonRequests.Violation(
+                JsonRequests.WRONG_TYPE,
+                "",
+                "the body must be a JSON object {email, password, totpCode?, recoveryCode?}")
+            : JsonRequests.violation(LoginRequest.getDescriptor(), bytes);
+    if (violation != null) {
+      return done(HttpReplies.error(HttpReplies.Failure.of(violation.status()), List.of()));
+    }
+    LoginRequest.Builder signIn = LoginRequest.newBuilder();
     try {
-      body = HttpReplies.JSON.readTree(request.content().array());
-    } catch (IOException e) {
-      body = null;
-    }
-    if (body == null || !body.isObject()) {
+      JsonFormat.parser().merge(new String(bytes, StandardCharsets.UTF_8), signIn);
+    } catch (InvalidProtocolBufferException e) {
+      // Not expected once the checks above passed; refused all the same, as bad input.
       return done(
-          HttpReplies.error(
-              Status.Code.INVALID_ARGUMENT,
-              "INVALID_ARGUMENT",
-              "the body must be a JSON object {email, password, totpCode?, recoveryCode?}"));
-    }
-    JsonNode email = body.path("email");
-    JsonNode password = body.path("password");
-    if (!email.isTextual() || !password.isTextual()) {
-      return done(
-          HttpReplies.error(
-              Status.Code.INVALID_ARGUMENT,
-              "INVALID_ARGUMENT",
-              "email and password are required strings"));
-    }
-    JsonNode totpCode = body.path("totpCode");
-    JsonNode recoveryCode = body.path("recoveryCode");
-    if (!(totpCode.isMissingNode() || totpCode.isTextual())
-        || !(recoveryCode.isMissingNode() || recoveryCode.isTextual())) {
-      return done(
-          HttpReplies.error(
-              Status.Code.INVALID_ARGUMENT,
-              "INVALID_ARGUMENT",
-              "totpCode and recoveryCode, when sent, must be strings"));
+          HttpReplies.error(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", e.getMessage()));
     }
     RateLimits.Attempt attempt;
     try {
-      attempt = limits.admitLogin(email.asText(), TrustedProxies.clientOf(ctx));
+      attempt = limits.admitLogin(signIn.getEmail(), TrustedProxies.clientOf(ctx));
     } catch (RateLimits.Exceeded e) {
       return done(HttpReplies.tooMany(e));
     }
     return accounts
         .login(
-            email.asText(),
-            password.asText(),
-            totpCode.isTextual() ? totpCode.asText() : null,
-            recoveryCode.isTextual() ? recoveryCode.asText() : null,
+            signIn.getEmail(),
+            signIn.getPassword(),
+            signIn.getTotpCode(),
+            signIn.getRecoveryCode(),
             RequestOrigins.of(ctx))
         .thenApply(
             tokens -> {

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
-import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.Canvas;
@@ -54,6 +54,21 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
   private final CanvasFeeds feeds;
   private final Projects projects;
   private final Callers callers;
+
+  /**
+   * The answer of GetCanvas for the latest version read of each recently read canvas: a version's
+   * document is converted to protobuf (and its size computed) once, however often it is read. A
+   * canvas's version only ever grows, so (canvas, version) names one document for good. Bounded by
+   * the answers' size; consulted only after the caller's access was decided.
+   */
+  private final Cache<String, Canvas> latestRead =
+      Caffeine.newBuilder()
+          .maximumWeight(LATEST_READ_BYTES)
+          .weigher((String canvasId, Canvas canvas) -> canvas.getSerializedSize())
+          .build();
+
+  /** How many bytes of GetCanvas answers {@link #latestRead} keeps. */
+  static final long LATEST_READ_BYTES = 64L << 20;
 
   CanvasServiceImpl(
       ObjectMapper mapper,
@@ -124,39 +139,45 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
     }
     String user = callers.signedInUser(response);
     if (user == null) return;
+    long version = request.getVersion();
+    if (version == 0) {
+      // The current document: access is decided from the snapshot that is answered.
+      Replies.reply(
+          projects.authorizedSnapshot(user, canvasId, ProjectPolicy.Action.CANVAS_READ),
+          response,
+          snapshot -> {
+            if (!snapshot.exists()) throw ApiErrors.notFound(canvasId);
+            Canvas known = latestRead.getIfPresent(canvasId);
+            if (known != null && known.getVersion() == snapshot.v()) return known;
+            Canvas answer = canvas(canvasId, snapshot.v(), snapshot.data(), false);
+            latestRead.put(canvasId, answer);
+            return answer;
+          });
+      return;
+    }
     authorized(
         user,
         canvasId,
         ProjectPolicy.Action.CANVAS_READ,
         response,
-        () -> readCanvas(canvasId, request.getVersion(), response));
+        () -> readVersion(canvasId, version, response));
   }
 
-  private void readCanvas(String canvasId, long version, StreamObserver<Canvas> response) {
-    if (version == 0) {
-      Replies.reply(
-          canvases.snapshot(canvasId),
-          response,
-          snapshot -> {
-            if (!snapshot.exists()) throw ApiErrors.notFound(canvasId);
-            return canvas(canvasId, snapshot.v(), snapshot.data(), false);
-          });
-    } else {
-      Replies.reply(
-          canvases.history().documentAt(canvasId, version, -1),
-          response,
-          document -> {
-            if (document.version() < version) {
-              throw ApiErrors.invalid(
-                  "version", "canvas " + canvasId + " has no version " + version + " yet");
-            }
-            if (document.data() == null) {
-              if (document.version() == 0) throw ApiErrors.notFound(canvasId);
-              return canvas(canvasId, document.version(), null, true);
-            }
-            return canvas(canvasId, document.version(), document.data(), false);
-          });
-    }
+  private void readVersion(String canvasId, long version, StreamObserver<Canvas> response) {
+    Replies.reply(
+        canvases.history().documentAt(canvasId, version, -1),
+        response,
+        document -> {
+          if (document.version() < version) {
+            throw ApiErrors.invalid(
+                "version", "canvas " + canvasId + " has no version " + version + " yet");
+          }
+          if (document.data() == null) {
+            if (document.version() == 0) throw ApiErrors.notFound(canvasId);
+            return canvas(canvasId, document.version(), null, true);
+          }
+          return canvas(canvasId, document.version(), document.data(), false);
+        });
   }
 
   @Override
@@ -200,7 +221,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
               case CanvasEntity.Applied applied ->
                   SubmitOpResponse.newBuilder()
                       .setVersion(applied.v())
-                      .setOp(toListValue(applied.applied()))
+                      .setOp(JsonStructs.list(applied.applied()))
                       .build();
               case CanvasEntity.AlreadyApplied again ->
                   SubmitOpResponse.newBuilder().setVersion(again.v()).build();
@@ -403,7 +424,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
         Canvas.newBuilder().setCanvasId(canvasId).setVersion(version).setDeleted(deleted);
     if (data != null) {
       canvas.setTitle(data.path("title").asText());
-      canvas.setDocument(toStruct(data));
+      canvas.setDocument(JsonStructs.struct(data));
     }
     return canvas.build();
   }
@@ -418,18 +439,18 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
             .setAuthor(op.author() == null ? "" : op.author())
             .setTime(op.at().toString());
     switch (op.kind()) {
-      case EDIT -> proto.setOp(toListValue(op.body()));
+      case EDIT -> proto.setOp(JsonStructs.list(op.body()));
       case CREATE -> {
         ObjectNode component = JsonNodeFactory.instance.objectNode();
         component.putArray("p");
         component.set("oi", op.body());
-        proto.setOp(toListValue(JsonNodeFactory.instance.arrayNode().add(component)));
+        proto.setOp(JsonStructs.list(JsonNodeFactory.instance.arrayNode().add(component)));
       }
       case DELETE -> {
         ObjectNode component = JsonNodeFactory.instance.objectNode();
         component.putArray("p");
         component.putNull("od");
-        proto.setOp(toListValue(JsonNodeFactory.instance.arrayNode().add(component)));
+        proto.setOp(JsonStructs.list(JsonNodeFactory.instance.arrayNode().add(component)));
       }
     }
     return proto.build();
@@ -462,24 +483,6 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       object.properties().forEach(entry -> entry.setValue(integral(entry.getValue())));
     }
     return json;
-  }
-
-  private Struct toStruct(JsonNode json) {
-    return parse(json, Struct.newBuilder()).build();
-  }
-
-  private ListValue toListValue(JsonNode json) {
-    return parse(json, ListValue.newBuilder()).build();
-  }
-
-  private <B extends Message.Builder> B parse(JsonNode json, B builder) {
-    try {
-      JsonFormat.parser().merge(mapper.writeValueAsString(json), builder);
-      return builder;
-    } catch (InvalidProtocolBufferException
-        | com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("document does not convert to protobuf JSON", e);
-    }
   }
 
   static String newId() {

@@ -46,6 +46,7 @@ import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
 import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.Projects;
+import dev.easel.query.Queries;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -140,13 +141,7 @@ public final class EaselServer implements AutoCloseable {
     RateLimits limits = new RateLimits(RateLimits.Settings.load(config.getConfig("rate-limits")));
     BrowserSessions browserSessions = new BrowserSessions(accounts, cookies, limits);
     OidcRoutes oidc = oidcRoutes(system, identity, keys, accounts, cookies, config);
-    GraphqlEndpoint graphql =
-        new GraphqlEndpoint(
-            system.settings().config().getConfig("easel.graphql"),
-            config,
-            callers,
-            limits,
-            allowedOrigins);
+
     HealthStatusManager grpcHealth = new HealthStatusManager();
     ApiPolicy policy =
         new ApiPolicy(
@@ -172,6 +167,13 @@ public final class EaselServer implements AutoCloseable {
     sweepUploads(system, sessions, datasets, sessionLifetime);
     RequestRefusals refusals =
         new RequestRefusals(config.getMemorySize("max-request-size").toBytes());
+    GraphqlEndpoint graphql =
+        new GraphqlEndpoint(
+            system.settings().config().getConfig("easel.graphql"),
+            config,
+            callers,
+            limits,
+            allowedOrigins);
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
@@ -193,6 +195,8 @@ public final class EaselServer implements AutoCloseable {
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(new DatasetServiceImpl(uploads, callers))
+            .addService(
+                new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .intercept(policy)
@@ -299,6 +303,7 @@ public final class EaselServer implements AutoCloseable {
                 grpc,
                 api ->
                     api.decorate(RestQueries.of(easelServices(grpc)))
+                        .decorate(GrpcFrames.of(grpc.services(), refusals))
                         .decorate(uploadStreams(uploads)))
             // The API reads requests up to the limit; the plain routes set smaller ones.
             .maxRequestLength(refusals.maxRequestBytes())

@@ -9,10 +9,12 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
 import com.typesafe.config.Config;
 import dev.easel.api.v1.ApiKeyServiceGrpc;
+import dev.easel.api.v1.AuthServiceGrpc;
 import dev.easel.api.v1.CanvasServiceGrpc;
 import dev.easel.api.v1.DatasetServiceGrpc;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.ProjectServiceGrpc;
+import dev.easel.api.v1.QueryServiceGrpc;
 import dev.easel.api.v1.UserServiceGrpc;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;
@@ -58,7 +60,13 @@ import org.dataloader.Try;
  * <p>Projects and canvases are loaded through DataLoaders: the same project or canvas named more
  * than once in a request (aliases, the entries of several lists) is asked for once, and the
  * distinct ones are asked for together. Lists come with what their items hold: {@code projects {
- * members }} is one {@code ListProjects} call however many projects there are.
+ * projects { members } }} is one {@code ListProjects} call however many projects there are. A list
+ * is paged as its RPC pages it: the field takes {@code pageSize} and {@code pageToken} and answers
+ * the whole {@code List...Response}, items and {@code nextPageToken}.
+ *
+ * <p>Signing up and in ({@code register}, {@code login}, {@code refresh}, {@code logout}) are
+ * public RPCs like the rest: a request without a credential runs them, and the sign-in limits of
+ * {@link RateLimits} see the client's address, which the loopback call names.
  */
 final class GraphqlApi {
   static final String SCHEMA_RESOURCE = "easel.graphqls";
@@ -90,8 +98,6 @@ final class GraphqlApi {
   enum Answer {
     /** The response message itself. */
     MESSAGE,
-    /** One (list) field of the response, named by {@link Call#answerField()}. */
-    FIELD,
     /** {@code true}: the response is empty, and the call succeeded. */
     DONE,
     /** Through a DataLoader of this request ({@link #PROJECTS}, {@link #CANVASES}). */
@@ -107,31 +113,25 @@ final class GraphqlApi {
   record Call(
       MethodDescriptor<? extends Message, ? extends Message> method,
       String parentField,
-      Answer answer,
-      String answerField) {
+      Answer answer) {
     static Call message(MethodDescriptor<? extends Message, ? extends Message> method) {
-      return new Call(method, null, Answer.MESSAGE, null);
-    }
-
-    static Call field(
-        MethodDescriptor<? extends Message, ? extends Message> method, String answerField) {
-      return new Call(method, null, Answer.FIELD, answerField);
+      return new Call(method, null, Answer.MESSAGE);
     }
 
     static Call done(MethodDescriptor<? extends Message, ? extends Message> method) {
-      return new Call(method, null, Answer.DONE, null);
+      return new Call(method, null, Answer.DONE);
     }
 
     static Call loaded(MethodDescriptor<? extends Message, ? extends Message> method) {
-      return new Call(method, null, Answer.LOADED, null);
+      return new Call(method, null, Answer.LOADED);
     }
 
     static Call stream(MethodDescriptor<? extends Message, ? extends Message> method) {
-      return new Call(method, null, Answer.STREAM, null);
+      return new Call(method, null, Answer.STREAM);
     }
 
     Call withParent(String field) {
-      return new Call(method, field, answer, answerField);
+      return new Call(method, field, answer);
     }
   }
 
@@ -141,12 +141,11 @@ final class GraphqlApi {
   private static Map<String, Call> fields() {
     Map<String, Call> fields = new LinkedHashMap<>();
     fields.put("Query.viewer", Call.message(UserServiceGrpc.getGetMeMethod()));
-    fields.put(
-        "Query.projects", Call.field(ProjectServiceGrpc.getListProjectsMethod(), "projects"));
+    fields.put("Query.projects", Call.message(ProjectServiceGrpc.getListProjectsMethod()));
     fields.put("Query.project", Call.loaded(ProjectServiceGrpc.getGetProjectMethod()));
     fields.put("Query.canvas", Call.loaded(CanvasServiceGrpc.getGetCanvasMethod()));
-    fields.put("Query.canvases", Call.field(CanvasServiceGrpc.getListCanvasesMethod(), "canvases"));
-    fields.put("Query.apiKeys", Call.field(ApiKeyServiceGrpc.getListApiKeysMethod(), "apiKeys"));
+    fields.put("Query.canvases", Call.message(CanvasServiceGrpc.getListCanvasesMethod()));
+    fields.put("Query.apiKeys", Call.message(ApiKeyServiceGrpc.getListApiKeysMethod()));
     fields.put("Query.securityEvents", Call.message(UserServiceGrpc.getListSecurityEventsMethod()));
     fields.put(
         "Query.organization", Call.message(OrganizationServiceGrpc.getGetOrganizationMethod()));
@@ -161,13 +160,13 @@ final class GraphqlApi {
     fields.put(
         "Project.datasets",
         Call.message(DatasetServiceGrpc.getListDatasetsMethod()).withParent("projectId"));
+    fields.put("Query.executeQuery", Call.message(QueryServiceGrpc.getExecuteQueryMethod()));
     fields.put(
         "Project.activity",
         Call.message(ProjectServiceGrpc.getListProjectActivityMethod()).withParent("projectId"));
     fields.put(
         "Project.invitations",
-        Call.field(ProjectServiceGrpc.getListInvitationsMethod(), "invitations")
-            .withParent("projectId"));
+        Call.message(ProjectServiceGrpc.getListInvitationsMethod()).withParent("projectId"));
     fields.put(
         "Project.auditEvents",
         Call.message(ProjectServiceGrpc.getListProjectAuditEventsMethod()).withParent("projectId"));
@@ -175,6 +174,10 @@ final class GraphqlApi {
         "ProjectCanvasEntry.canvas",
         Call.loaded(CanvasServiceGrpc.getGetCanvasMethod()).withParent("canvasId"));
 
+    fields.put("Mutation.register", Call.message(AuthServiceGrpc.getRegisterMethod()));
+    fields.put("Mutation.login", Call.message(AuthServiceGrpc.getLoginMethod()));
+    fields.put("Mutation.refresh", Call.message(AuthServiceGrpc.getRefreshMethod()));
+    fields.put("Mutation.logout", Call.done(AuthServiceGrpc.getLogoutMethod()));
     fields.put("Mutation.createProject", Call.message(ProjectServiceGrpc.getCreateProjectMethod()));
     fields.put("Mutation.renameProject", Call.message(ProjectServiceGrpc.getRenameProjectMethod()));
     fields.put("Mutation.updateProject", Call.message(ProjectServiceGrpc.getUpdateProjectMethod()));
@@ -212,6 +215,7 @@ final class GraphqlApi {
     fields.put(
         "Mutation.regenerateRecoveryCodes",
         Call.message(UserServiceGrpc.getRegenerateRecoveryCodesMethod()));
+    fields.put("Mutation.cancelQuery", Call.message(QueryServiceGrpc.getCancelQueryMethod()));
     fields.put(
         "Mutation.createOrganization",
         Call.message(OrganizationServiceGrpc.getCreateOrganizationMethod()));
@@ -299,7 +303,10 @@ final class GraphqlApi {
             .graphQLContext(context)
             .dataLoaderRegistry(loaders(session))
             .build();
-    return graphql.executeAsync(input);
+    return graphql
+        .executeAsync(input)
+        .thenApply(
+            result -> GraphqlRefusals.named(result, graphql.getGraphQLSchema(), request.query()));
   }
 
   private static DataLoaderRegistry loaders(LoopbackApi.Session session) {
@@ -357,9 +364,6 @@ final class GraphqlApi {
       Map<String, Object> fields = requestFields(call, env);
       return switch (call.answer()) {
         case MESSAGE -> call(session, call.method(), fields).thenApply(GraphqlApi::toMap);
-        case FIELD ->
-            call(session, call.method(), fields)
-                .thenApply(answer -> toMap(answer).get(call.answerField()));
         case DONE -> call(session, call.method(), fields).thenApply(answer -> Boolean.TRUE);
         case LOADED -> load(env, call, fields);
         case STREAM -> stream(session, call.method(), fields).map(GraphqlApi::toMap);

@@ -68,16 +68,36 @@ final class GraphqlErrors implements DataFetcherExceptionHandler {
     return error.build();
   }
 
-  /** An error of the request as a whole, with a stable reason in its extensions. */
-  static GraphQLError request(Kind kind, String code, String reason, String message) {
-    Map<String, Object> extensions = new LinkedHashMap<>();
-    extensions.put("code", code);
-    extensions.put("reason", reason);
+  /**
+   * An error of a request that did not run, with a stable reason in its extensions; {@code field}
+   * (when not null) names what in the request is at fault, as the {@code fieldViolations} of an API
+   * error do, and {@code metadata} (a limit, its setting) is shown as the {@code ErrorInfo}'s.
+   */
+  static GraphQLError request(
+      ErrorClassification kind,
+      String code,
+      String reason,
+      String message,
+      String field,
+      Map<String, String> metadata) {
     return GraphqlErrorBuilder.newError()
         .errorType(kind)
         .message(message)
-        .extensions(extensions)
+        .extensions(requestExtensions(code, reason, message, field, metadata))
         .build();
+  }
+
+  /** The extensions of {@link #request}. */
+  static Map<String, Object> requestExtensions(
+      String code, String reason, String message, String field, Map<String, String> metadata) {
+    Map<String, Object> extensions = new LinkedHashMap<>();
+    extensions.put("code", code);
+    extensions.put("reason", reason);
+    if (!metadata.isEmpty()) extensions.put("metadata", new LinkedHashMap<>(metadata));
+    if (field != null) {
+      extensions.put("fieldViolations", List.of(Map.of("field", field, "description", message)));
+    }
+    return extensions;
   }
 
   /** {@code failure} as the gRPC status it stands for; INTERNAL (logged) when it is none. */

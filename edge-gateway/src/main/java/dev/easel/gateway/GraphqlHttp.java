@@ -21,6 +21,7 @@ import graphql.GraphQLError;
 import graphql.language.Document;
 import graphql.language.OperationDefinition;
 import graphql.parser.Parser;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +39,15 @@ import org.reactivestreams.Subscription;
  *
  * <p>Answers are {@code application/graphql-response+json} (or {@code application/json} for a
  * client that accepts only that). A request that does not run at all is answered 4xx with {@code
- * errors} naming the problem: a body that is not such JSON, an unknown field or argument, a wrong
- * argument type, a missing required argument, a query over a limit (400), a body over {@code
- * easel.http.max-request-size} (413). A request that ran answers 200 with its {@code data} and the
- * errors of the fields that failed, each with the gRPC {@code code} and {@code reason} in its
- * {@code extensions}; {@code extensions.apiCalls} says how many API calls it made, each counted
- * against the caller's rate limit.
+ * errors} whose {@code extensions} hold the {@code code}, a stable {@code reason} and, in {@code
+ * fieldViolations}, what is at fault: a body that is not JSON ({@code MALFORMED_JSON}) or not such
+ * an object ({@code MALFORMED_REQUEST}, naming the member), an unknown field or argument, a wrong
+ * argument or variable type, a missing required argument ({@link GraphqlRefusals}), a query over a
+ * limit ({@link QueryLimits}) (400), a body over {@code easel.http.max-request-size} (413, answered
+ * by {@link RequestRefusals}). A request that ran answers 200 with its {@code data} and the errors
+ * of the fields that failed, each with the gRPC {@code code} and {@code reason} in its {@code
+ * extensions}; {@code extensions.apiCalls} says how many API calls it made, each counted against
+ * the caller's rate limit.
  */
 final class GraphqlHttp implements HttpService {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,16 +63,32 @@ final class GraphqlHttp implements HttpService {
     this.loopback = loopback;
   }
 
-  /** A request that is refused before it runs: its status, stable reason and message. */
+  /**
+   * A request that is refused before it runs: its status, stable reason and message, the member of
+   * the request at fault (null for none) and what else the client may want to know.
+   */
   static final class Refusal extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final int status;
     final String reason;
+    final String field;
+    final transient Map<String, String> metadata;
 
     Refusal(HttpStatus status, String reason, String message) {
+      this(status, reason, message, null, Map.of());
+    }
+
+    Refusal(
+        HttpStatus status,
+        String reason,
+        String message,
+        String field,
+        Map<String, String> metadata) {
       super(message, null, false, false);
       this.status = status.code();
       this.reason = reason;
+      this.field = field;
+      this.metadata = Map.copyOf(metadata);
     }
 
     HttpStatus status() {
@@ -167,16 +187,22 @@ final class GraphqlHttp implements HttpService {
   private static GraphqlApi.Request fromQueryParameters(ServiceRequestContext ctx) {
     String query = ctx.queryParam("query");
     if (query == null) {
-      throw malformed("the query parameter 'query' is missing: it holds the GraphQL document");
+      throw malformed(
+          "query", "the query parameter 'query' is missing: it holds the GraphQL document");
     }
     Map<String, Object> variables = null;
     String text = ctx.queryParam("variables");
     if (text != null && !text.isEmpty()) {
-      try {
-        variables = variables(JSON.readTree(text));
-      } catch (JsonProcessingException e) {
-        throw malformed("the query parameter 'variables' is not JSON: " + e.getOriginalMessage());
+      JsonRequests.Parsed parsed = JsonRequests.parse(text.getBytes(StandardCharsets.UTF_8));
+      if (parsed.violation() != null) {
+        throw new Refusal(
+            HttpStatus.BAD_REQUEST,
+            JsonRequests.MALFORMED_JSON,
+            "the query parameter 'variables' is not JSON: " + parsed.violation().description(),
+            "variables",
+            Map.of());
       }
+      variables = variables(parsed.tree());
     }
     String operationName = ctx.queryParam("operationName");
     return new GraphqlApi.Request(
@@ -184,28 +210,33 @@ final class GraphqlHttp implements HttpService {
   }
 
   static GraphqlApi.Request fromBody(AggregatedHttpRequest body) {
-    JsonNode json;
-    try {
-      json = JSON.readTree(body.contentUtf8());
-    } catch (JsonProcessingException e) {
-      throw malformed("the body is not JSON: " + e.getOriginalMessage());
+    JsonRequests.Parsed parsed = JsonRequests.parse(body.content().array());
+    JsonRequests.Violation violation = parsed.violation();
+    if (violation != null) {
+      throw new Refusal(
+          HttpStatus.BAD_REQUEST,
+          violation.reason(),
+          violation.description(),
+          violation.field().isEmpty() ? null : violation.field(),
+          Map.of());
     }
+    JsonNode json = parsed.tree();
     if (json == null || !json.isObject()) {
       throw malformed(
-          "the body must be a JSON object {\"query\", \"variables\", \"operationName\"}");
+          null, "the body must be a JSON object {\"query\", \"variables\", \"operationName\"}");
     }
     JsonNode query = json.get("query");
     if (query == null || query.isNull()) {
-      throw malformed("'query' is missing: it holds the GraphQL document");
+      throw malformed("query", "'query' is missing: it holds the GraphQL document");
     }
-    if (!query.isTextual()) throw malformed("'query' must be a string");
+    if (!query.isTextual()) throw malformed("query", "'query' must be a string");
     JsonNode operationName = json.get("operationName");
     if (operationName != null && !operationName.isNull() && !operationName.isTextual()) {
-      throw malformed("'operationName' must be a string");
+      throw malformed("operationName", "'operationName' must be a string");
     }
     JsonNode extensions = json.get("extensions");
     if (extensions != null && !extensions.isNull() && !extensions.isObject()) {
-      throw malformed("'extensions' must be a JSON object");
+      throw malformed("extensions", "'extensions' must be a JSON object");
     }
     return new GraphqlApi.Request(
         query.asText(),
@@ -215,12 +246,13 @@ final class GraphqlHttp implements HttpService {
 
   private static Map<String, Object> variables(JsonNode variables) {
     if (variables == null || variables.isNull()) return null;
-    if (!variables.isObject()) throw malformed("'variables' must be a JSON object");
+    if (!variables.isObject()) throw malformed("variables", "'variables' must be a JSON object");
     return JSON.convertValue(variables, MAP);
   }
 
-  private static Refusal malformed(String message) {
-    return new Refusal(HttpStatus.BAD_REQUEST, "MALFORMED_REQUEST", message);
+  /** A request that is not GraphQL over HTTP, with the member of it at fault (null: the whole). */
+  private static Refusal malformed(String field, String message) {
+    return new Refusal(HttpStatus.BAD_REQUEST, "MALFORMED_REQUEST", message, field, Map.of());
   }
 
   /**
@@ -289,13 +321,32 @@ final class GraphqlHttp implements HttpService {
     public void onComplete() {}
   }
 
+  /**
+   * The answer to a body over the size limit, which the server's error handler gives ({@link
+   * RequestRefusals}): 413 with a GraphQL error of reason {@code REQUEST_TOO_LARGE}.
+   */
+  static HttpResponse tooLarge(RequestHeaders headers, String message, Map<String, String> limit) {
+    MediaType answerType;
+    try {
+      answerType = answerType(headers);
+    } catch (Refusal notAcceptable) {
+      answerType = LEGACY_JSON;
+    }
+    return refuse(
+        new Refusal(
+            HttpStatus.REQUEST_ENTITY_TOO_LARGE, RequestRefusals.TOO_LARGE, message, null, limit),
+        answerType);
+  }
+
   static HttpResponse refuse(Refusal refusal, MediaType answerType) {
     GraphQLError error =
         GraphqlErrors.request(
             GraphqlErrors.Kind.BAD_REQUEST,
             code(refusal.status()),
             refusal.reason,
-            refusal.getMessage());
+            refusal.getMessage(),
+            refusal.field,
+            refusal.metadata);
     HttpResponse response =
         json(refusal.status(), Map.of("errors", List.of(error.toSpecification())), answerType);
     if (refusal.status() == HttpStatus.METHOD_NOT_ALLOWED) {

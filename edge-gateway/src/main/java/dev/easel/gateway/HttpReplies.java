@@ -2,6 +2,13 @@ package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.util.JsonFormat;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -11,48 +18,74 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
-import dev.easel.identity.Accounts;
 import dev.easel.identity.FederatedSignIn;
-import dev.easel.identity.SecurityLog;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Answers of the plain HTTP routes (browser sessions, OIDC sign-in): JSON bodies shaped like the
- * API's errors ({@code {"code", "message"}}), never cached, with the cookies to set; failures
- * mapped to statuses in one place.
+ * Answers of the plain HTTP routes (browser sessions, OIDC sign-in, the CSRF and origin checks,
+ * socket upgrades), never cached, with the cookies to set. Their errors have the one shape of every
+ * HTTP face of the API: a {@code google.rpc.Status} as JSON, {@code {code, grpc-code, message,
+ * details}}, whose {@code ErrorInfo} carries the stable reason and whose {@code BadRequest} names
+ * the field at fault, as transcoded REST answers; failures are mapped to statuses in one place.
  */
 final class HttpReplies {
   static final ObjectMapper JSON = new ObjectMapper();
-  private static final Logger log = LoggerFactory.getLogger(HttpReplies.class);
+  private static final JsonFormat.Printer DETAILS_JSON =
+      JsonFormat.printer()
+          .omittingInsignificantWhitespace()
+          .usingTypeRegistry(
+              JsonFormat.TypeRegistry.newBuilder()
+                  .add(ErrorInfo.getDescriptor())
+                  .add(BadRequest.getDescriptor())
+                  .add(RetryInfo.getDescriptor())
+                  .build());
 
   private HttpReplies() {}
 
-  /**
-   * A failure: its HTTP status (from the gRPC code, by {@link StatusCodes}), stable code and
-   * message.
-   */
-  record Failure(HttpStatus status, String code, String message) {
+  /** A failure: its HTTP status and the {@code google.rpc.Status} its body shows. */
+  record Failure(HttpStatus status, com.google.rpc.Status error) {
     /** A failure of gRPC code {@code grpcCode}, answered with that code's HTTP status. */
-    static Failure of(Status.Code grpcCode, String code, String message) {
-      return new Failure(StatusCodes.httpStatus(grpcCode), code, message);
+    static Failure of(Status.Code grpcCode, String reason, String message) {
+      return of(grpcCode, reason, message, null);
     }
 
-    static Failure of(Status.Code grpcCode, String code, Throwable why) {
-      return of(grpcCode, code, why.getMessage());
+    /** As {@link #of(Status.Code, String, String)}, naming the request field at fault. */
+    static Failure of(Status.Code grpcCode, String reason, String message, String field) {
+      return new Failure(
+          StatusCodes.httpStatus(grpcCode),
+          ApiErrors.rpcStatus(Code.forNumber(grpcCode.value()), reason, message, field, Map.of()));
+    }
+
+    static Failure of(Status.Code grpcCode, String reason, Throwable why) {
+      return of(grpcCode, reason, why.getMessage());
     }
 
     /** A refusal of HTTP itself (wrong media type, too large...), with its HTTP status. */
-    static Failure of(StatusCodes.Transport refusal, String code, String message) {
-      return new Failure(refusal.httpStatus(), code, message);
+    static Failure of(StatusCodes.Transport refusal, String reason, String message) {
+      return new Failure(
+          refusal.httpStatus(),
+          ApiErrors.rpcStatus(
+              Code.forNumber(refusal.code().value()), reason, message, null, Map.of()));
+    }
+
+    /** The failure of an API status, with the HTTP status of its code. */
+    static Failure of(StatusRuntimeException failure) {
+      return new Failure(
+          StatusCodes.httpStatus(failure.getStatus().getCode()),
+          StatusProto.fromThrowable(failure));
+    }
+
+    /** The message for people. */
+    String message() {
+      return error.getMessage();
     }
   }
 
@@ -61,37 +94,66 @@ final class HttpReplies {
         headers(status, setCookies).contentType(MediaType.JSON_UTF_8).build(), body(body));
   }
 
-  static HttpResponse error(Status.Code grpcCode, String code, String message) {
-    return error(Failure.of(grpcCode, code, message), List.of());
+  static HttpResponse error(Status.Code grpcCode, String reason, String message) {
+    return error(Failure.of(grpcCode, reason, message), List.of());
   }
 
-  static HttpResponse error(StatusCodes.Transport refusal, String code, String message) {
-    return error(Failure.of(refusal, code, message), List.of());
+  static HttpResponse error(StatusCodes.Transport refusal, String reason, String message) {
+    return error(Failure.of(refusal, reason, message), List.of());
   }
 
+  /** A failure in the API's error shape, with the gRPC code also in {@code grpc-status}. */
   static HttpResponse error(Failure failure, List<String> setCookies) {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("code", failure.code());
-    body.put("message", failure.message());
-    return json(failure.status(), body, setCookies);
+    return HttpResponse.of(
+        headers(failure.status(), setCookies)
+            .contentType(MediaType.JSON_UTF_8)
+            .setInt(GrpcHeaderNames.GRPC_STATUS, failure.error().getCode())
+            .build(),
+        HttpData.ofUtf8(restBody(failure.error())));
   }
 
   /**
-   * 429 for a request over a rate limit: {@code Retry-After} in whole seconds and {@code {"code":
-   * "RATE_LIMITED", "limit", "retryAfterSeconds", "message"}}.
+   * The answer to a request that failed with {@code thrown}: a body over its route's limit is left
+   * to the server's error handler ({@link RequestRefusals}), which names that limit; anything else
+   * is {@link #failure(Throwable)} in the API's error shape.
+   */
+  static HttpResponse error(Throwable thrown) {
+    Throwable cause = unwrapped(thrown);
+    if (cause instanceof ContentTooLargeException) return HttpResponse.ofFailure(cause);
+    return error(failure(cause), List.of());
+  }
+
+  /**
+   * 429 for a request over a rate limit: {@code Retry-After} in whole seconds, and the API's error
+   * body with reason {@code RATE_LIMITED}, the limit in its metadata and a {@code RetryInfo}.
    */
   static HttpResponse tooMany(RateLimits.Exceeded exceeded) {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("code", RateLimits.Exceeded.REASON);
-    body.put("limit", exceeded.kind().key());
-    body.put("retryAfterSeconds", exceeded.retryAfterSeconds());
-    body.put("message", exceeded.getMessage());
+    com.google.rpc.Status status = StatusProto.fromThrowable(ApiErrors.rateLimited(exceeded));
     return HttpResponse.of(
         headers(StatusCodes.httpStatus(Status.Code.RESOURCE_EXHAUSTED), List.of())
             .set(HttpHeaderNames.RETRY_AFTER, Long.toString(exceeded.retryAfterSeconds()))
             .contentType(MediaType.JSON_UTF_8)
+            .setInt(GrpcHeaderNames.GRPC_STATUS, status.getCode())
             .build(),
-        body(body));
+        HttpData.ofUtf8(restBody(status)));
+  }
+
+  /**
+   * The JSON of an error body as REST transcoding writes one, {@code {code, grpc-code, message,
+   * details}}: the code as a number and by name, and each detail with its {@code @type}.
+   */
+  static String restBody(com.google.rpc.Status status) {
+    try {
+      ObjectNode printed = (ObjectNode) JSON.readTree(DETAILS_JSON.print(status));
+      ObjectNode shaped = JSON.createObjectNode();
+      shaped.put("code", status.getCode());
+      shaped.put("grpc-code", Status.fromCodeValue(status.getCode()).getCode().name());
+      shaped.put("message", status.getMessage());
+      shaped.set("details", printed.path("details"));
+      return JSON.writeValueAsString(shaped);
+    } catch (IOException e) {
+      throw new IllegalStateException("an error status always prints as JSON", e);
+    }
   }
 
   /** A failure as a small HTML page, for a browser that was sent here by a provider. */
@@ -103,7 +165,7 @@ final class HttpReplies {
             + "</p><p><a href=\"/\">Back to Easel</a></p></body></html>";
     return HttpResponse.of(
         headers(failure.status(), setCookies).contentType(MediaType.HTML_UTF_8).build(),
-        com.linecorp.armeria.common.HttpData.ofUtf8(html));
+        HttpData.ofUtf8(html));
   }
 
   /** Whether a request is a gRPC or gRPC-Web call (of any of its encodings). */
@@ -155,19 +217,9 @@ final class HttpReplies {
     return headers;
   }
 
-  /** The status, code and message of a failed sign-in step. */
+  /** The status and error of a failed request (a sign-in step, a provider call). */
   static Failure failure(Throwable thrown) {
-    Throwable cause = thrown;
-    while (cause instanceof CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof Accounts.Refusal refusal) {
-      // The specific reason (MFA_REQUIRED, TOTP_CODE_INVALID...) when there is one.
-      return Failure.of(
-          StatusCodes.grpcCode(ApiErrors.code(refusal.kind())),
-          refusal.reason(),
-          refusal.getMessage());
-    }
+    Throwable cause = unwrapped(thrown);
     if (cause instanceof FederatedSignIn.Refusal refusal) {
       return switch (refusal.reason()) {
         case INVALID -> Failure.of(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", refusal);
@@ -184,21 +236,22 @@ final class HttpReplies {
           : Failure.of(
               StatusCodes.Transport.BAD_GATEWAY, "PROVIDER_UNAVAILABLE", provider.getMessage());
     }
-    if (cause instanceof SecurityLog.Unavailable unavailable) {
-      return Failure.of(Status.Code.UNAVAILABLE, SecurityLog.Unavailable.REASON, unavailable);
-    }
-    if (cause instanceof TimeoutException) {
-      return Failure.of(
-          Status.Code.UNAVAILABLE, "TIMEOUT", "Easel did not answer in time; try again");
-    }
-    log.warn("sign-in request failed", cause);
-    return Failure.of(
-        Status.Code.INTERNAL, "INTERNAL", "internal error: " + cause.getClass().getSimpleName());
+    // Refusals of accounts (with the field at fault), the security log, time-outs, and INTERNAL
+    // (logged) for anything else: as the API answers them.
+    return Failure.of(ApiErrors.from(cause));
   }
 
-  private static com.linecorp.armeria.common.HttpData body(ObjectNode body) {
+  private static Throwable unwrapped(Throwable thrown) {
+    Throwable cause = thrown;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
+  }
+
+  private static HttpData body(ObjectNode body) {
     try {
-      return com.linecorp.armeria.common.HttpData.wrap(JSON.writeValueAsBytes(body));
+      return HttpData.wrap(JSON.writeValueAsBytes(body));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree always serializes", e);
     }

@@ -96,16 +96,44 @@ final class JsonRequests {
   /** What is wrong with {@code body} as JSON of {@code message}, or null when nothing is. */
   static Violation violation(Descriptor message, byte[] body) {
     if (body.length == 0) return null; // the empty request
-    JsonNode tree;
-    try {
-      tree = JSON.readTree(body);
-    } catch (JsonProcessingException e) {
-      return malformed(e);
-    } catch (IOException e) {
-      return new Violation(MALFORMED_JSON, "", "the request is not valid JSON: " + e.getMessage());
-    }
+    Parsed parsed = parse(body);
+    if (parsed.violation() != null) return parsed.violation();
+    JsonNode tree = parsed.tree();
     if (tree == null || tree.isMissingNode() || tree.isNull()) return null;
     return violation(message, tree);
+  }
+
+  /** A body read as JSON: its value (null when there is none), or what is wrong with it. */
+  record Parsed(JsonNode tree, Violation violation) {}
+
+  /**
+   * {@code body} read as one JSON value with nothing after it: a second value or anything else that
+   * follows is malformed too, never silently left unread.
+   */
+  static Parsed parse(byte[] body) {
+    try (JsonParser parser = JSON.createParser(body)) {
+      JsonNode tree = JSON.readTree(parser);
+      if (tree != null && parser.nextToken() != null) {
+        JsonLocation at = parser.currentTokenLocation();
+        return new Parsed(
+            null,
+            new Violation(
+                MALFORMED_JSON,
+                "",
+                "the request is not valid JSON at line "
+                    + at.getLineNr()
+                    + ", column "
+                    + at.getColumnNr()
+                    + ": more follows the JSON value, where the request should end"));
+      }
+      return new Parsed(tree, null);
+    } catch (JsonProcessingException e) {
+      return new Parsed(null, malformed(e));
+    } catch (IOException e) {
+      return new Parsed(
+          null,
+          new Violation(MALFORMED_JSON, "", "the request is not valid JSON: " + e.getMessage()));
+    }
   }
 
   /** What is wrong with {@code tree} as JSON of {@code message}, or null when nothing is. */

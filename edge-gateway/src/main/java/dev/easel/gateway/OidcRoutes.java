@@ -87,13 +87,15 @@ final class OidcRoutes {
       String returnTo = returnPath(query.get("redirect"));
       if (returnTo == null) {
         return fail(
-            headers, invalid("redirect must be a path of this site, such as /projects"), List.of());
+            headers,
+            invalid("redirect", "redirect must be a path of this site, such as /projects"),
+            List.of());
       }
       String callback = callbackUri(ctx, headers, provider.name());
       if (callback == null) {
         return fail(
             headers,
-            invalid("the Host header is not a host name; set easel.http.public-url"),
+            invalid(null, "the Host header is not a host name; set easel.http.public-url"),
             List.of());
       }
       String state = random();
@@ -147,6 +149,7 @@ final class OidcRoutes {
         return fail(
             headers,
             invalid(
+                null,
                 "no sign-in is under way in this browser (its cookie is missing or expired):"
                     + " start again"),
             clear);
@@ -155,10 +158,11 @@ final class OidcRoutes {
       try {
         started = states.open(sealed);
       } catch (SignInStates.Refused e) {
-        return fail(headers, invalid("sign-in state refused: " + e.getMessage()), clear);
+        return fail(headers, invalid(null, "sign-in state refused: " + e.getMessage()), clear);
       }
       if (!started.provider().equals(provider.name())) {
-        return fail(headers, invalid("this sign-in was started with another provider"), clear);
+        return fail(
+            headers, invalid(null, "this sign-in was started with another provider"), clear);
       }
       String state = query.get("state");
       if (state == null
@@ -166,11 +170,13 @@ final class OidcRoutes {
               state.getBytes(StandardCharsets.UTF_8),
               started.state().getBytes(StandardCharsets.UTF_8))) {
         return fail(
-            headers, invalid("state does not match the sign-in started in this browser"), clear);
+            headers,
+            invalid("state", "state does not match the sign-in started in this browser"),
+            clear);
       }
       String code = query.get("code");
       if (code == null || code.isEmpty() || code.length() > MAX_CODE) {
-        return fail(headers, invalid(provider.name() + " sent no usable code"), clear);
+        return fail(headers, invalid("code", provider.name() + " sent no usable code"), clear);
       }
       return HttpResponse.of(
           CompletableFuture.supplyAsync(
@@ -251,8 +257,9 @@ final class OidcRoutes {
         : HttpReplies.error(failure, setCookies);
   }
 
-  private static HttpReplies.Failure invalid(String message) {
-    return HttpReplies.Failure.of(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", message);
+  /** Bad input, naming the query parameter at fault ({@code field}; null: none of them). */
+  private static HttpReplies.Failure invalid(String field, String message) {
+    return HttpReplies.Failure.of(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", message, field);
   }
 
   private static HttpReplies.Failure unauthenticated(String message) {

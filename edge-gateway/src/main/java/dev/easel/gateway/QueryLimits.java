@@ -11,6 +11,7 @@ import graphql.normalized.ExecutableNormalizedField;
 import graphql.normalized.ExecutableNormalizedOperation;
 import graphql.normalized.ExecutableNormalizedOperationFactory;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -67,7 +68,10 @@ final class QueryLimits extends SimplePerformantInstrumentation {
                       + measure.deepest()
                       + "; at most "
                       + maxDepth
-                      + " are allowed (easel.graphql.max-depth)")));
+                      + " are allowed (easel.graphql.max-depth)",
+                  measure.deepest(),
+                  Map.of(
+                      "limit", Integer.toString(maxDepth), "setting", "easel.graphql.max-depth"))));
     }
     if (measure.cost() > maxComplexity) {
       throw new AbortExecutionException(
@@ -82,7 +86,13 @@ final class QueryLimits extends SimplePerformantInstrumentation {
                       + CALL_COST
                       + " more per field that calls the API); at most "
                       + maxComplexity
-                      + " is allowed (easel.graphql.max-complexity)")));
+                      + " is allowed (easel.graphql.max-complexity)",
+                  null,
+                  Map.of(
+                      "limit",
+                      Integer.toString(maxComplexity),
+                      "setting",
+                      "easel.graphql.max-complexity"))));
     }
     return super.beginExecuteOperation(parameters, state);
   }

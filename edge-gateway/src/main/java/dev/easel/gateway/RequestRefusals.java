@@ -1,16 +1,14 @@
 package dev.easel.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
-import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
-import com.google.rpc.ErrorInfo;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
@@ -19,6 +17,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.grpc.GrpcExceptionHandlerFunction;
 import com.linecorp.armeria.common.grpc.protocol.GrpcHeaderNames;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
@@ -29,9 +28,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.StatusProto;
-import java.io.IOException;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * How the API refuses requests that never become an RPC's message, in the API's own error shape on
@@ -46,16 +46,18 @@ final class RequestRefusals implements ServerErrorHandler {
   /** The reason of the {@code ErrorInfo} of a request over the size limit. */
   static final String TOO_LARGE = "REQUEST_TOO_LARGE";
 
+  /** The reason of the {@code ErrorInfo} of a binary message that is no message of its type. */
+  static final String MALFORMED_MESSAGE = "MALFORMED_MESSAGE";
+
+  /** The setting that bounds the size of a request. */
+  static final String SETTING = "easel.http.max-request-size";
+
+  /** Where gRPC clients read the {@code google.rpc.Status} of an error. */
   private static final Metadata.Key<com.google.rpc.Status> DETAILS =
-      ProtoUtils.keyForProto(com.google.rpc.Status.getDefaultInstance());
-  private static final JsonFormat.Printer DETAILS_JSON =
-      JsonFormat.printer()
-          .omittingInsignificantWhitespace()
-          .usingTypeRegistry(
-              JsonFormat.TypeRegistry.newBuilder()
-                  .add(ErrorInfo.getDescriptor())
-                  .add(BadRequest.getDescriptor())
-                  .build());
+      Metadata.Key.of(
+          GrpcHeaderNames.GRPC_STATUS_DETAILS_BIN.toString(),
+          ProtoUtils.metadataMarshaller(com.google.rpc.Status.getDefaultInstance()));
+
   private static final UnframedGrpcErrorHandler REST_ERRORS =
       UnframedGrpcErrorHandler.ofJson(StatusCodes.UNFRAMED);
 
@@ -73,23 +75,30 @@ final class RequestRefusals implements ServerErrorHandler {
     return maxRequestBytes;
   }
 
-  /** The message of a request over the limit. */
-  String tooLargeMessage() {
+  /**
+   * The message of a request over {@code limit} bytes: the limit of the API, named with its
+   * setting, or the smaller one of a route (the browser's sign-in).
+   */
+  String tooLargeMessage(long limit) {
     return "the request is larger than "
-        + size(maxRequestBytes)
+        + size(limit)
         + " ("
-        + maxRequestBytes
-        + " bytes), the most this server reads (easel.http.max-request-size)";
+        + limit
+        + " bytes), the most "
+        + (limit == maxRequestBytes ? "this server reads (" + SETTING + ")" : "this route reads");
   }
 
-  /** The status of a request over the limit: RESOURCE_EXHAUSTED, naming it. */
-  com.google.rpc.Status tooLarge() {
+  /** What a client learns of a limit of {@code limit} bytes: the limit, and its setting. */
+  Map<String, String> tooLargeMetadata(long limit) {
+    return limit == maxRequestBytes
+        ? Map.of("limit", Long.toString(limit), "setting", SETTING)
+        : Map.of("limit", Long.toString(limit));
+  }
+
+  /** The status of a request over {@code limit} bytes: RESOURCE_EXHAUSTED, naming the limit. */
+  com.google.rpc.Status tooLarge(long limit) {
     return ApiErrors.rpcStatus(
-        Code.RESOURCE_EXHAUSTED,
-        TOO_LARGE,
-        tooLargeMessage(),
-        null,
-        Map.of("limit", Long.toString(maxRequestBytes), "setting", "easel.http.max-request-size"));
+        Code.RESOURCE_EXHAUSTED, TOO_LARGE, tooLargeMessage(limit), null, tooLargeMetadata(limit));
   }
 
   /**
@@ -102,26 +111,30 @@ final class RequestRefusals implements ServerErrorHandler {
       if (cause instanceof ContentTooLargeException
           || (status.getCode() == Status.Code.RESOURCE_EXHAUSTED
               && !metadata.containsKey(DETAILS))) {
-        com.google.rpc.Status refusal = tooLarge();
-        metadata.put(DETAILS, refusal);
-        return Status.RESOURCE_EXHAUSTED.withDescription(refusal.getMessage());
+        return refuse(tooLarge(maxRequestBytes), metadata);
       }
       if (cause instanceof InvalidProtocolBufferException
           || (status.getCode() == Status.Code.INTERNAL
               && cause != null
               && cause.getCause() instanceof InvalidProtocolBufferException)) {
-        com.google.rpc.Status refusal =
+        return refuse(
             ApiErrors.rpcStatus(
                 Code.INVALID_ARGUMENT,
-                "MALFORMED_MESSAGE",
+                MALFORMED_MESSAGE,
                 "the request message is not valid protobuf of its type",
                 null,
-                Map.of());
-        metadata.put(DETAILS, refusal);
-        return Status.INVALID_ARGUMENT.withDescription(refusal.getMessage());
+                Map.of()),
+            metadata);
       }
       return null;
     };
+  }
+
+  /** {@code refusal} as the status of a gRPC call, with its details where clients read them. */
+  private static Status refuse(com.google.rpc.Status refusal, Metadata metadata) {
+    metadata.discardAll(DETAILS);
+    metadata.put(DETAILS, refusal);
+    return Status.fromCodeValue(refusal.getCode()).withDescription(refusal.getMessage());
   }
 
   /**
@@ -133,7 +146,12 @@ final class RequestRefusals implements ServerErrorHandler {
   public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
     Throwable why = peel(cause);
     if (why instanceof ContentTooLargeException) {
-      return aggregated(ctx.request().headers()).toHttpResponse();
+      long limit = ctx.maxRequestLength();
+      if (ctx.path().equals(GraphqlEndpoint.PATH)) {
+        return GraphqlHttp.tooLarge(
+            ctx.request().headers(), tooLargeMessage(limit), tooLargeMetadata(limit));
+      }
+      return aggregated(ctx.request().headers(), limit).toHttpResponse();
     }
     if (!(cause instanceof HttpStatusException http)
         || http.httpStatus() != HttpStatus.BAD_REQUEST
@@ -203,11 +221,12 @@ final class RequestRefusals implements ServerErrorHandler {
       Throwable cause) {
     if (status != HttpStatus.REQUEST_ENTITY_TOO_LARGE || headers == null) return null;
     if (!headers.path().startsWith("/v1/") && !headers.path().startsWith("/easel.")) return null;
-    return aggregated(headers);
+    return aggregated(headers, config.maxRequestLength());
   }
 
-  private AggregatedHttpResponse aggregated(RequestHeaders headers) {
-    com.google.rpc.Status refusal = tooLarge();
+  /** A request over {@code limit} bytes refused: 413 in the API's error shape, or gRPC's terms. */
+  private AggregatedHttpResponse aggregated(RequestHeaders headers, long limit) {
+    com.google.rpc.Status refusal = tooLarge(limit);
     if (HttpReplies.isGrpc(headers)) {
       return AggregatedHttpResponse.of(
           ResponseHeaders.builder(HttpStatus.OK)
@@ -225,7 +244,33 @@ final class RequestRefusals implements ServerErrorHandler {
             .contentType(MediaType.JSON_UTF_8)
             .setInt(GrpcHeaderNames.GRPC_STATUS, refusal.getCode())
             .build(),
-        HttpData.ofUtf8(restBody(refusal)));
+        HttpData.ofUtf8(HttpReplies.restBody(refusal)));
+  }
+
+  /**
+   * Serves {@code req} once it has been read whole, unless {@code refusal} answers it instead
+   * (null: it passes). A request over the size limit fails the reading, and is answered by this
+   * handler as such.
+   */
+  static HttpResponse servedWhole(
+      HttpService delegate,
+      ServiceRequestContext ctx,
+      HttpRequest req,
+      Function<AggregatedHttpRequest, HttpResponse> refusal) {
+    return HttpResponse.of(
+        req.aggregate()
+            .thenApply(
+                whole -> {
+                  HttpResponse refused = refusal.apply(whole);
+                  if (refused != null) return refused;
+                  HttpRequest again = whole.toHttpRequest();
+                  ctx.updateRequest(again);
+                  try {
+                    return delegate.serve(ctx, again);
+                  } catch (Exception e) {
+                    throw new CompletionException(e);
+                  }
+                }));
   }
 
   /** A refusal in the REST error shape, with the HTTP status of its code or {@code override}. */
@@ -249,21 +294,6 @@ final class RequestRefusals implements ServerErrorHandler {
                 details == null ? "" : Base64.getEncoder().encodeToString(details.toByteArray()))
             .build();
     return AggregatedHttpResponse.of(ResponseHeaders.of(HttpStatus.OK), HttpData.empty(), trailers);
-  }
-
-  /** The JSON of a REST error body, as Armeria's transcoding writes one, without a context. */
-  private static String restBody(com.google.rpc.Status status) {
-    try {
-      ObjectNode body = (ObjectNode) HttpReplies.JSON.readTree(DETAILS_JSON.print(status));
-      ObjectNode shaped = HttpReplies.JSON.createObjectNode();
-      shaped.put("code", status.getCode());
-      shaped.put("grpc-code", Status.fromCodeValue(status.getCode()).getCode().name());
-      shaped.put("message", status.getMessage());
-      shaped.set("details", body.path("details"));
-      return HttpReplies.JSON.writeValueAsString(shaped);
-    } catch (IOException e) {
-      throw new IllegalStateException("an error status always prints as JSON", e);
-    }
   }
 
   private static Throwable peel(Throwable cause) {

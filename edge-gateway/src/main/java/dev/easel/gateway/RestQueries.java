@@ -10,6 +10,7 @@ import com.google.rpc.Code;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -19,17 +20,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * REST query parameters read as Google's transcoding reads them: each must name a field of the
- * request message (by its proto or JSON name, nested with dots), else the request is refused
+ * REST requests read as Google's transcoding reads them: each query parameter must name a field of
+ * the request message (by its proto or JSON name, nested with dots), else the request is refused
  * (INVALID_ARGUMENT, reason {@value JsonRequests#UNKNOWN_FIELD}) naming the parameter, instead of
- * being ignored as Armeria's transcoding would. The routes come from the {@code google.api.http}
- * rules of the services served.
+ * being ignored as Armeria's transcoding would; and a JSON body is read strictly ({@link
+ * JsonRequests}) as sent, before the transcoding reads it: one JSON value with nothing after it
+ * (Armeria's transcoding would read the first and leave the rest unread), and for a body of the
+ * whole message ({@code body: "*"}) a JSON object of its fields, each of its type. The routes come
+ * from the {@code google.api.http} rules of the services served.
  */
 final class RestQueries implements DecoratingHttpServiceFunction {
   private static final Pattern VARIABLE = Pattern.compile("\\{([^}=]+)(=([^}]*))?}");
 
-  /** A REST route of an RPC: its method, path and request message. */
-  record Route(HttpMethod method, Pattern path, Descriptor request) {}
+  /**
+   * A REST route of an RPC: its method, path and request message, and where its body goes ({@code
+   * *}: the whole message; empty: no body).
+   */
+  record Route(HttpMethod method, Pattern path, Descriptor request, String body) {}
 
   private final List<Route> routes;
 
@@ -74,7 +81,7 @@ final class RestQueries implements DecoratingHttpServiceFunction {
           case DELETE -> HttpMethod.DELETE;
           default -> HttpMethod.valueOf(rule.getCustom().getKind());
         };
-    routes.add(new Route(method, path(template), request));
+    routes.add(new Route(method, path(template), request, rule.getBody()));
   }
 
   /**
@@ -97,8 +104,14 @@ final class RestQueries implements DecoratingHttpServiceFunction {
 
   /** The request message of the REST route of {@code method} and {@code path}, or null. */
   Descriptor requestOf(HttpMethod method, String path) {
+    Route route = routeOf(method, path);
+    return route == null ? null : route.request();
+  }
+
+  /** The REST route of {@code method} and {@code path}, or null. */
+  Route routeOf(HttpMethod method, String path) {
     for (Route route : routes) {
-      if (route.method() == method && route.path().matcher(path).matches()) return route.request();
+      if (route.method() == method && route.path().matcher(path).matches()) return route;
     }
     return null;
   }
@@ -126,9 +139,11 @@ final class RestQueries implements DecoratingHttpServiceFunction {
   @Override
   public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req)
       throws Exception {
-    if (ctx.query() == null || HttpReplies.isGrpc(req.headers())) return delegate.serve(ctx, req);
-    Descriptor request = requestOf(req.method(), ctx.path());
-    if (request != null) {
+    if (HttpReplies.isGrpc(req.headers())) return delegate.serve(ctx, req);
+    Route route = routeOf(req.method(), ctx.path());
+    if (route == null) return delegate.serve(ctx, req);
+    Descriptor request = route.request();
+    if (ctx.query() != null) {
       for (String name : ctx.queryParams().names()) {
         if (!names(request, name)) {
           return RequestRefusals.rest(
@@ -144,7 +159,22 @@ final class RestQueries implements DecoratingHttpServiceFunction {
         }
       }
     }
-    return delegate.serve(ctx, req);
+    MediaType type = req.contentType();
+    if (type == null || !type.is(MediaType.JSON)) return delegate.serve(ctx, req);
+    return RequestRefusals.servedWhole(
+        delegate,
+        ctx,
+        req,
+        body -> {
+          byte[] json = body.content().array();
+          JsonRequests.Violation violation =
+              json.length == 0
+                  ? null
+                  : route.body().equals("*")
+                      ? JsonRequests.violation(request, json)
+                      : JsonRequests.parse(json).violation();
+          return violation == null ? null : RequestRefusals.rest(ctx, violation.status(), null);
+        });
   }
 
   private static String shortened(String text) {

@@ -8,6 +8,7 @@ import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
 import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.ProjectsProto;
+import dev.easel.api.v1.QueriesProto;
 import dev.easel.identity.ApiKeys;
 import dev.easel.identity.Scope;
 import dev.easel.project.ProjectPolicy;
@@ -30,7 +31,8 @@ class ApiPolicyTest {
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
             ApiKeysProto.getDescriptor(),
-            DatasetsProto.getDescriptor())) {
+            DatasetsProto.getDescriptor(),
+            QueriesProto.getDescriptor())) {
       for (Descriptors.ServiceDescriptor service : file.getServices()) {
         for (Descriptors.MethodDescriptor method : service.getMethods()) {
           methods.put(service.getFullName() + "/" + method.getName(), method);

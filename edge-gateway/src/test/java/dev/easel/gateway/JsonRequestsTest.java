@@ -102,4 +102,22 @@ class JsonRequestsTest {
         check(CreateApiKeyRequest.getDescriptor(), "{\"name\":\"k\",\"scopes\":[\"read\",}");
     assertThat(inList.field()).isEqualTo("scopes[1]");
   }
+
+  @Test
+  void anythingAfterTheJsonValueIsMalformed() {
+    JsonRequests.Violation second =
+        check(
+            UpdateMeRequest.getDescriptor(), "{\"displayName\":\"Ada\"} {\"displayName\":\"Eve\"}");
+    assertThat(second.reason()).isEqualTo(JsonRequests.MALFORMED_JSON);
+    assertThat(second.field()).isEmpty();
+    assertThat(second.description())
+        .startsWith("the request is not valid JSON at line 1, column 23")
+        .endsWith("more follows the JSON value, where the request should end");
+    JsonRequests.Violation garbage =
+        check(UpdateMeRequest.getDescriptor(), "{\"displayName\":\"Ada\"} and more");
+    assertThat(garbage.reason()).isEqualTo(JsonRequests.MALFORMED_JSON);
+    assertThat(garbage.description()).startsWith("the request is not valid JSON at line 1, column");
+    // White space after the value is no more content.
+    assertThat(check(UpdateMeRequest.getDescriptor(), "{\"displayName\":\"Ada\"}\n  \n")).isNull();
+  }
 }

@@ -25,6 +25,7 @@ import dev.easel.api.v1.AuthProto;
 import dev.easel.api.v1.CanvasProto;
 import dev.easel.api.v1.DatasetsProto;
 import dev.easel.api.v1.ProjectsProto;
+import dev.easel.api.v1.QueriesProto;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.parser.OpenAPIV3Parser;
@@ -59,7 +60,8 @@ class OpenApiDocumentTest {
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
             ApiKeysProto.getDescriptor(),
-            DatasetsProto.getDescriptor())) {
+            DatasetsProto.getDescriptor(),
+            QueriesProto.getDescriptor())) {
       services.addAll(file.getServices());
     }
     return services;

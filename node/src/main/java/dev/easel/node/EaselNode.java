@@ -16,6 +16,7 @@ import dev.easel.persistence.JournalSchema;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
+import dev.easel.query.QueryWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,6 +109,10 @@ public final class EaselNode implements AutoCloseable {
         OrganizationEntity.init(system);
         MembershipEntity.init(system);
         DatasetCatalogEntity.init(system);
+      }
+      if (roles.contains(QueryWorker.ROLE) || roles.contains("gateway")) {
+        // Query nodes host the workers; gateway nodes reach them through a sharding proxy.
+        QueryWorker.init(system);
       }
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {

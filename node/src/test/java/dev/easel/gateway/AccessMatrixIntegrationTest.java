@@ -19,6 +19,7 @@ import dev.easel.api.v1.ApiKey;
 import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.ArchiveProjectRequest;
 import dev.easel.api.v1.AuthServiceGrpc;
+import dev.easel.api.v1.CancelQueryRequest;
 import dev.easel.api.v1.Canvas;
 import dev.easel.api.v1.CanvasServiceGrpc;
 import dev.easel.api.v1.ChangeMemberRoleRequest;
@@ -37,6 +38,7 @@ import dev.easel.api.v1.DeleteMeRequest;
 import dev.easel.api.v1.DeleteProjectRequest;
 import dev.easel.api.v1.DisableTotpRequest;
 import dev.easel.api.v1.EnrollTotpRequest;
+import dev.easel.api.v1.ExecuteQueryRequest;
 import dev.easel.api.v1.GetCanvasRequest;
 import dev.easel.api.v1.GetDatasetPreviewRequest;
 import dev.easel.api.v1.GetDatasetRequest;
@@ -62,6 +64,7 @@ import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.Project;
 import dev.easel.api.v1.ProjectMember;
 import dev.easel.api.v1.ProjectServiceGrpc;
+import dev.easel.api.v1.QueryServiceGrpc;
 import dev.easel.api.v1.RefreshRequest;
 import dev.easel.api.v1.RegenerateRecoveryCodesRequest;
 import dev.easel.api.v1.RegisterRequest;
@@ -181,7 +184,8 @@ class AccessMatrixIntegrationTest {
           ProjectServiceGrpc.getServiceDescriptor(),
           OrganizationServiceGrpc.getServiceDescriptor(),
           CanvasServiceGrpc.getServiceDescriptor(),
-          DatasetServiceGrpc.getServiceDescriptor());
+          DatasetServiceGrpc.getServiceDescriptor(),
+          QueryServiceGrpc.getServiceDescriptor());
 
   /** RPCs that end the caller's account: they run after every other row. */
   static final Set<String> ENDS_THE_ACCOUNT = Set.of("easel.v1.UserService/DeleteMe");
@@ -423,6 +427,21 @@ class AccessMatrixIntegrationTest {
           changes(
               "easel.v1.ProjectService/AcceptInvitation",
               r -> AcceptInvitationRequest.newBuilder().setToken(r.invitationOfActing()).build()),
+          // QueryService: read-only SQL over the project's data.
+          shared(
+              "easel.v1.QueryService/ExecuteQuery",
+              r ->
+                  ExecuteQueryRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setSql("SELECT 42 AS answer")
+                      .build()),
+          shared(
+              "easel.v1.QueryService/CancelQuery",
+              r ->
+                  CancelQueryRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setQueryId("no-such-query")
+                      .build()),
           shared(
               "easel.v1.ProjectService/ListProjectActivity",
               r -> ListProjectActivityRequest.newBuilder().setProjectId(r.project()).build()),

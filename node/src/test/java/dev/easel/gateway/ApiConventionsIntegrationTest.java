@@ -26,6 +26,7 @@ import dev.easel.api.v1.UpdateProjectRequest;
 import dev.easel.api.v1.User;
 import dev.easel.api.v1.UserServiceGrpc;
 import dev.easel.node.EaselNode;
+import dev.easel.node.Http;
 import dev.easel.node.TestNodes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -88,18 +89,7 @@ class ApiConventionsIntegrationTest {
 
   HttpResponse<String> rest(
       String method, String path, String body, String token, String... headers) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(60))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) request.header("content-type", "application/json");
-    if (token != null) request.header("authorization", "Bearer " + token);
-    for (int i = 0; i < headers.length; i += 2) request.header(headers[i], headers[i + 1]);
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return Http.send(port, method, path, body, token, headers);
   }
 
   JsonNode ok(HttpResponse<String> response) throws Exception {

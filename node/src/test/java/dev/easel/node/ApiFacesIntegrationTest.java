@@ -30,6 +30,7 @@ import dev.easel.api.v1.GetMeRequest;
 import dev.easel.api.v1.Project;
 import dev.easel.api.v1.ProjectServiceGrpc;
 import dev.easel.api.v1.ProjectsProto;
+import dev.easel.api.v1.QueriesProto;
 import dev.easel.api.v1.StreamOpsRequest;
 import dev.easel.api.v1.SubmitOpRequest;
 import dev.easel.api.v1.SubmitOpResponse;
@@ -616,7 +617,8 @@ class ApiFacesIntegrationTest {
             AuthProto.getDescriptor(),
             ProjectsProto.getDescriptor(),
             ApiKeysProto.getDescriptor(),
-            DatasetsProto.getDescriptor())) {
+            DatasetsProto.getDescriptor(),
+            QueriesProto.getDescriptor())) {
       for (Descriptors.ServiceDescriptor service : file.getServices()) {
         for (Descriptors.MethodDescriptor method : service.getMethods()) {
           rpcs.add(service.getFullName() + "/" + method.getName());

@@ -81,6 +81,9 @@ class CanvasApiIntegrationTest {
       var notJson = Http.post(port, "/v1/canvases", "{title:", token);
       assertThat(notJson.statusCode()).isEqualTo(400);
 
+      // Read before the op (its answer is kept), so the read after it must not be that answer.
+      var before = JSON.readTree(Http.get(port, "/v1/canvases/" + id, token).body());
+      assertThat(before.path("title").asText()).isEqualTo("Q3");
       var typed =
           Http.post(
               port,

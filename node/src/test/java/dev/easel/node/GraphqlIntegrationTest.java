@@ -155,9 +155,9 @@ class GraphqlIntegrationTest {
                   port,
                   ann,
                   "{ viewer { userId email displayName totpEnabled recoveryCodesLeft createdAt }"
-                      + " projects { projectId name role createdAt archived orgId"
+                      + " projects { projects { projectId name role createdAt archived orgId"
                       + " members { userId role since email displayName }"
-                      + " canvases { canvasId title addedBy addedAt } } }"));
+                      + " canvases { canvasId title addedBy addedAt } } nextPageToken } }"));
       // GetMe and ListProjects: two calls for five projects and their members, not 2 + 5.
       assertThat(listed.apiCalls()).isEqualTo(2);
 
@@ -173,8 +173,9 @@ class GraphqlIntegrationTest {
           .isFalse();
       assertThat(viewer.path("recoveryCodesLeft").asInt()).isEqualTo(0);
       JsonNode restProjects = rest(Http.get(port, "/v1/projects", ann)).path("projects");
-      JsonNode graphProjects = listed.data().path("projects");
+      JsonNode graphProjects = listed.data().at("/projects/projects");
       assertThat(graphProjects).hasSize(5);
+      assertThat(listed.data().at("/projects/nextPageToken").asText()).isEmpty();
       for (int i = 0; i < 5; i++) {
         JsonNode mine = graphProjects.path(i);
         JsonNode theirs = restProjects.path(i);
@@ -194,14 +195,36 @@ class GraphqlIntegrationTest {
               graphql(
                   port,
                   ann,
-                  "query($p: ID!) { projects { projectId } project(projectId: $p) { name"
-                      + " canvases { canvas { canvasId version title document } } } }",
+                  "query($p: ID!) { projects { projects { projectId } } project(projectId: $p) {"
+                      + " name canvases { canvas { canvasId version title document } } } }",
                   Map.of("p", projects.get(0))));
       assertThat(again.apiCalls()).isEqualTo(3);
       JsonNode canvas = again.data().at("/project/canvases/0/canvas");
       assertThat(canvas.path("version").isTextual()).isTrue();
       assertThat(canvas.path("version").asText()).isEqualTo("1");
       assertThat(canvas.path("document").path("title").asText()).isEqualTo("First canvas");
+
+      // Pages of two projects, each page's token asking for the next, come to all five in order.
+      List<String> paged = new ArrayList<>();
+      String token = "";
+      int pages = 0;
+      do {
+        JsonNode page =
+            ok(graphql(
+                    port,
+                    ann,
+                    "query($t: String) { projects(pageSize: 2, pageToken: $t) {"
+                        + " projects { projectId } nextPageToken } }",
+                    Map.of("t", token)))
+                .data()
+                .path("projects");
+        assertThat(page.path("projects").size()).isLessThanOrEqualTo(2);
+        page.path("projects").forEach(project -> paged.add(project.path("projectId").asText()));
+        token = page.path("nextPageToken").asText();
+        pages++;
+      } while (!token.isEmpty() && pages < 10);
+      assertThat(paged).isEqualTo(projects);
+      assertThat(pages).isGreaterThanOrEqualTo(3);
 
       // The same project twice (aliases) is asked for once.
       Answer twice =
@@ -229,6 +252,29 @@ class GraphqlIntegrationTest {
       assertThat(entries).hasSize(2);
       assertThat(entries.path(0).path("kind").asText()).isEqualTo("canvas_created");
       assertThat(activity.data().at("/project/activity/nextPageToken").asText()).isNotEmpty();
+
+      // A project's canvas at an earlier version, after an op moved it on.
+      String firstCanvas = canvas.path("canvasId").asText();
+      rest(
+          Http.post(
+              port,
+              "/v1/canvases/" + firstCanvas + "/ops",
+              "{\"version\":\"1\",\"op\":[{\"p\":[\"title\",0],\"si\":\"New \"}]}",
+              ann));
+      JsonNode versions =
+          ok(graphql(
+                  port,
+                  ann,
+                  "query($p: ID!) { project(projectId: $p) { canvases {"
+                      + " then: canvas(version: 1) { version document }"
+                      + " now: canvas { version document } } } }",
+                  Map.of("p", projects.get(0))))
+              .data()
+              .at("/project/canvases/0");
+      assertThat(versions.at("/then/version").asText()).isEqualTo("1");
+      assertThat(versions.at("/then/document/title").asText()).isEqualTo("First canvas");
+      assertThat(versions.at("/now/version").asText()).isEqualTo("2");
+      assertThat(versions.at("/now/document/title").asText()).isEqualTo("New First canvas");
     }
   }
 
@@ -313,7 +359,7 @@ class GraphqlIntegrationTest {
       assertThat(hidden.body().toString()).doesNotContain("olga@example.org");
 
       // Without a credential: UNAUTHENTICATED for each field, as ApiPolicy says.
-      Answer anonymous = graphql(port, null, "{ viewer { email } projects { name } }");
+      Answer anonymous = graphql(port, null, "{ viewer { email } projects { projects { name } } }");
       assertThat(anonymous.body().path("errors")).hasSize(2);
       assertThat(anonymous.error(0).at("/extensions/code").asText()).isEqualTo("UNAUTHENTICATED");
 
@@ -475,8 +521,8 @@ class GraphqlIntegrationTest {
       assertRefused(
           post(port, "{\"query\": \"mutation { renameProject(", auth),
           400,
-          "MALFORMED_REQUEST",
-          "not JSON");
+          "MALFORMED_JSON",
+          "not valid JSON");
       assertRefused(
           post(port, JSON.writeValueAsString(List.of(rename)), auth),
           400,
@@ -649,7 +695,7 @@ class GraphqlIntegrationTest {
                               + port
                               + "/graphql?query="
                               + URLEncoder.encode(
-                                  "{ viewer { email } projects { name } }",
+                                  "{ viewer { email } projects { projects { name } } }",
                                   StandardCharsets.UTF_8)))
                   .header("cookie", cookie)
                   .build(),
@@ -657,7 +703,90 @@ class GraphqlIntegrationTest {
       JsonNode body = JSON.readTree(read.body());
       assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
       assertThat(body.at("/data/viewer/email").asText()).isEqualTo(email);
-      assertThat(body.at("/data/projects/0/name").asText()).isEqualTo("By cookie");
+      assertThat(body.at("/data/projects/projects/0/name").asText()).isEqualTo("By cookie");
+    }
+  }
+
+  @Test
+  void signingUpAndInRunsOverGraphqlWithoutACredential() throws Exception {
+    try (EaselNode node = TestNodes.start(dataDir)) {
+      int port = node.httpPort();
+      Answer registered =
+          ok(
+              graphql(
+                  port,
+                  null,
+                  "mutation($e: String, $p: String) { register(email: $e, password: $p,"
+                      + " displayName: \"Gil\") { userId } }",
+                  Map.of("e", "gil@example.org", "p", "gil's password")));
+      assertThat(registered.apiCalls()).isEqualTo(1);
+      String userId = registered.data().at("/register/userId").asText();
+      assertThat(userId).isNotEmpty();
+
+      // The tokens come back in the answer, with the fields REST gives them.
+      String login =
+          "mutation($e: String, $p: String) { login(email: $e, password: $p) {"
+              + " accessToken refreshToken expiresIn tokenType } }";
+      JsonNode pair =
+          ok(graphql(port, null, login, Map.of("e", "gil@example.org", "p", "gil's password")))
+              .data()
+              .path("login");
+      JsonNode byRest =
+          rest(
+              Http.post(
+                  port,
+                  "/v1/auth:login",
+                  "{\"email\":\"gil@example.org\",\"password\":\"gil's password\"}"));
+      List<String> fields = new ArrayList<>();
+      byRest.fieldNames().forEachRemaining(fields::add);
+      assertThat(fields)
+          .containsExactlyInAnyOrder("accessToken", "refreshToken", "expiresIn", "tokenType");
+      for (String field : fields) assertThat(pair.path(field).asText()).as(field).isNotEmpty();
+      assertThat(pair.path("tokenType")).isEqualTo(byRest.path("tokenType"));
+      assertThat(pair.path("expiresIn")).isEqualTo(byRest.path("expiresIn"));
+      String access = pair.path("accessToken").asText();
+      assertThat(
+              ok(graphql(port, access, "{ viewer { userId email } }")).data().at("/viewer/userId"))
+          .isEqualTo(registered.data().at("/register/userId"));
+
+      // A refresh gives a new pair; signing out ends it, and its refresh token is refused.
+      String refresh =
+          "mutation($t: String) { refresh(refreshToken: $t) { accessToken refreshToken } }";
+      JsonNode renewed =
+          ok(graphql(port, null, refresh, Map.of("t", pair.path("refreshToken").asText())))
+              .data()
+              .path("refresh");
+      assertThat(renewed.path("refreshToken").asText())
+          .isNotEmpty()
+          .isNotEqualTo(pair.path("refreshToken").asText());
+      Answer loggedOut =
+          ok(
+              graphql(
+                  port,
+                  null,
+                  "mutation($t: String) { logout(refreshToken: $t) }",
+                  Map.of("t", renewed.path("refreshToken").asText())));
+      assertThat(loggedOut.data().path("logout").asBoolean()).isTrue();
+      Answer spent =
+          graphql(port, null, refresh, Map.of("t", renewed.path("refreshToken").asText()));
+      assertThat(spent.data().path("refresh").isNull()).as("%s", spent).isTrue();
+      assertThat(spent.error(0).at("/extensions/code").asText()).isEqualTo("UNAUTHENTICATED");
+
+      // A wrong password is refused as on REST, naming the reason, with no tokens.
+      Answer wrong =
+          graphql(port, null, login, Map.of("e", "gil@example.org", "p", "not the password"));
+      assertThat(wrong.data().path("login").isNull()).as("%s", wrong).isTrue();
+      assertThat(wrong.error(0).at("/extensions/code").asText()).isEqualTo("UNAUTHENTICATED");
+      assertThat(wrong.error(0).at("/extensions/reason").asText())
+          .isEqualTo(
+              JSON.readTree(
+                      Http.post(
+                              port,
+                              "/v1/auth:login",
+                              "{\"email\":\"gil@example.org\",\"password\":\"not it\"}")
+                          .body())
+                  .at("/details/0/reason")
+                  .asText());
     }
   }
 

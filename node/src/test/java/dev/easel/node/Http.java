@@ -8,7 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A plain JDK HTTP client for the REST face and /health. */
-final class Http {
+public final class Http {
   static final HttpClient CLIENT =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -51,16 +51,24 @@ final class Http {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Sends {@code json} with any method (PATCH, DELETE with a body...), as the token's holder. */
-  static HttpResponse<String> send(
-      int port, String method, String path, String json, String accessToken)
+  /**
+   * Sends {@code body} (JSON; none when null) with any method, as the token's holder (none when
+   * null), with extra {@code headers} given as name, value, name, value...
+   */
+  public static HttpResponse<String> send(
+      int port, String method, String path, String body, String accessToken, String... headers)
       throws IOException, InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(30))
-            .header("content-type", "application/json")
-            .method(method, HttpRequest.BodyPublishers.ofString(json));
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) request.header("content-type", "application/json");
     if (accessToken != null) request.header("authorization", "Bearer " + accessToken);
+    for (int i = 0; i < headers.length; i += 2) request.header(headers[i], headers[i + 1]);
     return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 

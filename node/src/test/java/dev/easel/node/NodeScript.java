@@ -8,8 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs one of the Node.js client scripts in src/test/js (the real sharedb client). */
-final class NodeScript {
+/**
+ * Runs one of the Node.js client scripts in src/test/js (the real sharedb
+ * client, @grpc/grpc-js...): to its end, or as a process the test talks to.
+ */
+public final class NodeScript {
   static final Path DIR = Path.of("src/test/js").toAbsolutePath();
 
   /** What a script printed and how it ended. */
@@ -28,13 +31,22 @@ final class NodeScript {
 
   private NodeScript() {}
 
+  /**
+   * Starts {@code script} with {@code args}, its stdin and stdout piped to the test and its stderr
+   * written to {@code stderr}.
+   */
+  public static Process start(Path stderr, String script, String... args) throws IOException {
+    return new ProcessBuilder(command(script, args))
+        .directory(DIR.toFile())
+        .redirectError(stderr.toFile())
+        .start();
+  }
+
   static Result run(String script, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("node", DIR.resolve(script).toString()));
-    command.addAll(List.of(args));
     Path out = Files.createTempFile("easel-node-out", ".txt");
     Path err = Files.createTempFile("easel-node-err", ".txt");
     Process process =
-        new ProcessBuilder(command)
+        new ProcessBuilder(command(script, args))
             .directory(DIR.toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile())
@@ -51,5 +63,11 @@ final class NodeScript {
     Files.deleteIfExists(out);
     Files.deleteIfExists(err);
     return result;
+  }
+
+  private static List<String> command(String script, String... args) {
+    List<String> command = new ArrayList<>(List.of("node", DIR.resolve(script).toString()));
+    command.addAll(List.of(args));
+    return command;
   }
 }

@@ -39,6 +39,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OidcIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The fields that the BadRequest of an error answer names. */
+  static List<String> violatedFields(HttpResponse<String> response) throws Exception {
+    List<String> fields = new ArrayList<>();
+    for (JsonNode detail : JSON.readTree(response.body()).path("details")) {
+      for (JsonNode violation : detail.path("fieldViolations")) {
+        fields.add(violation.path("field").asText());
+      }
+    }
+    return fields;
+  }
+
   static final String CLIENT_ID = "easel-test-client";
   @TempDir static Path dataDir;
   static MockOAuth2Server provider;
@@ -302,7 +314,7 @@ class OidcIntegrationTest {
     var refused = signIn(person("carol-1", "carol@example.org", false, "Carol?"), "/");
     assertThat(refused.statusCode()).isEqualTo(403);
     JsonNode error = JSON.readTree(refused.body());
-    assertThat(error.path("code").asText()).isEqualTo("EMAIL_NOT_VERIFIED");
+    assertThat(error.at("/details/0/reason").asText()).isEqualTo("EMAIL_NOT_VERIFIED");
     assertThat(error.path("message").asText())
         .contains("has not verified")
         .contains("carol@example.org");
@@ -341,12 +353,14 @@ class OidcIntegrationTest {
             null);
     assertThat(otherState.statusCode()).isEqualTo(400);
     assertThat(otherState.body()).contains("state does not match");
+    assertThat(violatedFields(otherState)).containsExactly("state");
     var noState =
         get(
             callback.replace("state=" + state, "other=1"),
             SetCookies.header(started.stateCookie()),
             null);
     assertThat(noState.statusCode()).isEqualTo(400);
+    assertThat(violatedFields(noState)).containsExactly("state");
 
     String sealed = started.stateCookie().value();
     String[] parts = sealed.split("\\.");
@@ -413,6 +427,7 @@ class OidcIntegrationTest {
               null);
       assertThat(start.statusCode()).as(redirect).isEqualTo(400);
       assertThat(start.body()).contains("path of this site");
+      assertThat(violatedFields(start)).containsExactly("redirect");
     }
     var unknown = get(easel("/v1/auth/oidc/nope/start"), null, null);
     assertThat(unknown.statusCode()).isEqualTo(404);

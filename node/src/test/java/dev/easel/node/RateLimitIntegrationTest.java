@@ -136,11 +136,27 @@ class RateLimitIntegrationTest {
                               .build()));
       exhausted(refused, "login-per-account");
 
+      // ...nor over GraphQL...
+      GraphqlIntegrationTest.Answer overGraphql =
+          GraphqlIntegrationTest.graphql(
+              port,
+              null,
+              "mutation($e: String, $p: String) { login(email: $e, password: $p) { accessToken } }",
+              Map.of("e", "ada@example.org", "p", PASSWORD));
+      assertThat(overGraphql.data().path("login").isNull()).as("%s", overGraphql).isTrue();
+      JsonNode limited = overGraphql.error(0).path("extensions");
+      assertThat(limited.path("code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+      assertThat(limited.path("reason").asText()).isEqualTo("RATE_LIMITED");
+      assertThat(limited.at("/metadata/limit").asText()).isEqualTo("login-per-account");
+
       // ...nor through the browser's sign-in.
       JsonNode browser =
           tooMany(browserLogin(port, "ada@example.org", PASSWORD), "login-per-account");
-      assertThat(browser.path("code").asText()).isEqualTo("RATE_LIMITED");
-      assertThat(browser.path("retryAfterSeconds").asLong()).isPositive();
+      // The API's error body: ErrorInfo with the reason and limit, RetryInfo with the wait.
+      assertThat(browser.path("grpc-code").asText()).isEqualTo("RESOURCE_EXHAUSTED");
+      assertThat(browser.at("/details/0/reason").asText()).isEqualTo("RATE_LIMITED");
+      assertThat(browser.at("/details/0/metadata/limit").asText()).isEqualTo("login-per-account");
+      assertThat(browser.at("/details/1/retryDelay").asText()).matches("[1-9][0-9]*s");
 
       // Another account from the same address still signs in...
       register(port, "bob@example.org");

@@ -1,0 +1,75 @@
+package dev.easel.query;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One query while it waits or runs: the handle that stops it. Stopping records why (timeout,
+ * cancel, the worker stopping) and interrupts the statement DuckDB is running, if any; the thread
+ * that runs the query checks the reason between steps and while it reads rows, so a query stopped
+ * before or between DuckDB calls stops too.
+ */
+final class QueryRun {
+  private final String queryId;
+  private final String userId;
+  private final AtomicReference<QueryFailure> stopped = new AtomicReference<>();
+  private volatile Statement statement;
+
+  QueryRun(String queryId, String userId) {
+    this.queryId = queryId;
+    this.userId = userId;
+  }
+
+  String queryId() {
+    return queryId;
+  }
+
+  /** Who asked for the query: only they may cancel it. */
+  String userId() {
+    return userId;
+  }
+
+  /** Stops the query for {@code why} (the first reason given wins) and interrupts DuckDB. */
+  void stop(QueryFailure why) {
+    stopped.compareAndSet(null, why);
+    interrupt();
+  }
+
+  /** Interrupts the statement running now, if any (again: DuckDB may have been between calls). */
+  void interrupt() {
+    Statement running = statement;
+    if (running == null) return;
+    try {
+      running.cancel();
+    } catch (SQLException e) {
+      // The statement already finished or was closed: nothing left to interrupt.
+    }
+  }
+
+  /** Whether a statement of this query is in DuckDB's hands now. */
+  boolean isRunning() {
+    return statement != null;
+  }
+
+  boolean isStopped() {
+    return stopped.get() != null;
+  }
+
+  /** Throws why the query was stopped, if it was. */
+  void checkStopped() throws QueryFailure {
+    QueryFailure why = stopped.get();
+    if (why != null) throw why;
+  }
+
+  /** The statement about to run for this query; throws if the query was stopped already. */
+  void running(Statement statement) throws QueryFailure {
+    this.statement = statement;
+    checkStopped();
+  }
+
+  /** The statement ended: nothing is left to interrupt. */
+  void finished() {
+    this.statement = null;
+  }
+}

@@ -1,0 +1,157 @@
+package dev.easel.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.rpc.Code;
+import com.linecorp.armeria.common.util.TimeoutMode;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.easel.api.v1.CancelQueryRequest;
+import dev.easel.api.v1.CancelQueryResponse;
+import dev.easel.api.v1.ExecuteQueryRequest;
+import dev.easel.api.v1.ExecuteQueryResponse;
+import dev.easel.api.v1.QueryColumn;
+import dev.easel.api.v1.QueryServiceGrpc;
+import dev.easel.project.ProjectPolicy;
+import dev.easel.project.Projects;
+import dev.easel.query.DatasetTable;
+import dev.easel.query.Queries;
+import dev.easel.query.QueryFailure;
+import dev.easel.query.QueryWorker;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/**
+ * {@code easel.v1.QueryService}: ad-hoc SQL over a project's data. Each call checks that the caller
+ * may query the project ({@link ProjectPolicy.Action#QUERY}: any member), looks up the project's
+ * dataset tables, and asks the project's {@link QueryWorker}; the sandbox, limits and refusals are
+ * the worker's. A call the client abandons (a closed connection, a cancelled gRPC call) cancels its
+ * query.
+ */
+final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
+  /** How much longer than a query may take the request itself may last. */
+  private static final Duration REQUEST_MARGIN = Duration.ofSeconds(5);
+
+  private final Queries queries;
+  private final Projects projects;
+  private final Callers callers;
+  private final Function<String, CompletionStage<List<DatasetTable>>> tables;
+
+  /**
+   * @param tables the dataset tables of a project, by its id
+   */
+  QueryServiceImpl(
+      Queries queries,
+      Projects projects,
+      Callers callers,
+      Function<String, CompletionStage<List<DatasetTable>>> tables) {
+    this.queries = queries;
+    this.projects = projects;
+    this.callers = callers;
+    this.tables = tables;
+  }
+
+  @Override
+  public void executeQuery(
+      ExecuteQueryRequest request, StreamObserver<ExecuteQueryResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    String queryId =
+        request.getQueryId().isEmpty() ? UUID.randomUUID().toString() : request.getQueryId();
+    try {
+      if (!Queries.QUERY_ID.matcher(queryId).matches()) {
+        throw ApiErrors.invalid("queryId", "queryId must be 1 to 64 letters, digits, '-' or '_'");
+      }
+      if (request.getSql().isBlank()) throw ApiErrors.invalid("sql", "sql is required");
+    } catch (StatusRuntimeException refusal) {
+      response.onError(refusal);
+      return;
+    }
+    List<JsonNode> parameters =
+        request.getParametersList().stream().map(ProtoValues::json).toList();
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    if (ctx != null) {
+      ctx.setRequestTimeout(TimeoutMode.SET_FROM_NOW, queries.answerWithin().plus(REQUEST_MARGIN));
+    }
+    if (response instanceof ServerCallStreamObserver<ExecuteQueryResponse> call) {
+      call.setOnCancelHandler(() -> queries.cancel(request.getProjectId(), queryId, userId));
+    }
+    Replies.reply(
+        projects
+            .authorize(userId, request.getProjectId(), ProjectPolicy.Action.QUERY)
+            .thenCompose(role -> tables.apply(request.getProjectId()))
+            .thenCompose(
+                found ->
+                    queries.execute(
+                        request.getProjectId(),
+                        queryId,
+                        userId,
+                        request.getSql(),
+                        parameters,
+                        found)),
+        response,
+        QueryServiceImpl::answer);
+  }
+
+  @Override
+  public void cancelQuery(
+      CancelQueryRequest request, StreamObserver<CancelQueryResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    if (!Queries.QUERY_ID.matcher(request.getQueryId()).matches()) {
+      response.onError(
+          ApiErrors.invalid("queryId", "queryId must be 1 to 64 letters, digits, '-' or '_'"));
+      return;
+    }
+    Replies.reply(
+        projects
+            .authorize(userId, request.getProjectId(), ProjectPolicy.Action.QUERY)
+            .thenCompose(
+                role -> queries.cancel(request.getProjectId(), request.getQueryId(), userId)),
+        response,
+        cancelled -> CancelQueryResponse.newBuilder().setCancelled(cancelled).build());
+  }
+
+  private static ExecuteQueryResponse answer(QueryWorker.Outcome outcome) {
+    return switch (outcome) {
+      case QueryWorker.Failed failed -> throw refusal(failed);
+      case QueryWorker.Result result -> {
+        ExecuteQueryResponse.Builder answer =
+            ExecuteQueryResponse.newBuilder()
+                .setRowCount(result.rowCount())
+                .setTruncated(result.truncated())
+                .setResultId(result.queryId());
+        for (QueryWorker.Column column : result.columns()) {
+          answer.addColumns(QueryColumn.newBuilder().setName(column.name()).setType(column.type()));
+        }
+        for (JsonNode row : result.rows()) answer.addRows(ProtoValues.list(row));
+        yield answer.build();
+      }
+    };
+  }
+
+  /** A query's failure as the API's error: its code, reason and message, and the field at fault. */
+  static StatusRuntimeException refusal(QueryWorker.Failed failed) {
+    Code code =
+        switch (failed.kind()) {
+          case INVALID, NOT_ALLOWED -> Code.INVALID_ARGUMENT;
+          case ALREADY_RUNNING -> Code.ALREADY_EXISTS;
+          case TIMEOUT -> Code.DEADLINE_EXCEEDED;
+          case CANCELLED -> Code.CANCELLED;
+          case OUT_OF_MEMORY -> Code.RESOURCE_EXHAUSTED;
+          case UNAVAILABLE -> Code.UNAVAILABLE;
+        };
+    String field =
+        switch (failed.reason()) {
+          case QueryFailure.SQL_ERROR, QueryFailure.SQL_NOT_ALLOWED -> "sql";
+          case QueryFailure.INVALID_PARAMETERS -> "parameters";
+          case QueryFailure.QUERY_ID_IN_USE -> "queryId";
+          default -> null;
+        };
+    return ApiErrors.status(code, failed.reason(), failed.message(), field);
+  }
+}

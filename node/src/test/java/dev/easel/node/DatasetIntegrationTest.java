@@ -31,10 +31,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Datasets through the public API of a real node: files uploaded over REST (the file as the body),
- * read back as versions with their schema and preview, listed, renamed and deleted; who may do
- * what; uploads over the size limit and bad files refused, naming what is wrong and where, with
- * nothing recorded and no file left behind.
+ * Datasets through the public API of a real node: files uploaded over REST (the file as the body, a
+ * form, a resumable upload that survives a dropped connection) and gRPC, read back as versions with
+ * their schema and preview, listed, renamed and deleted over REST and GraphQL, and queried by name
+ * with SQL; who may do what; uploads over the size limit and bad files refused, naming what is
+ * wrong and where, with nothing recorded and no file left behind.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DatasetIntegrationTest {
@@ -374,6 +375,34 @@ class DatasetIntegrationTest {
     assertThat(where.path("column").asText()).isNotEmpty();
     assertThat(body(truncated).path("message").asText())
         .startsWith("the file ends in the middle of a JSON value at line 2");
+  }
+
+  @Test
+  void sqlReadsTheLatestVersionOfEachDatasetUnderItsName() throws Exception {
+    String ann = Http.signUp(port, "ann@sql.example.org");
+    String project = Http.createProject(port, ann, "SQL");
+    String query = "/v1/projects/" + project + "/queries:execute";
+    String count = "{\"sql\":\"SELECT count(*) AS n, max(score) AS top FROM sales\"}";
+    assertThat(upload(ann, project, "sales", rows(3)).statusCode()).isEqualTo(201);
+    var first = Http.post(port, query, count, ann);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(values(body(first).path("rows"))).containsExactly(List.of("3", "1.5"));
+
+    assertThat(upload(ann, project, "sales", rows(7)).statusCode()).isEqualTo(201);
+    assertThat(values(body(Http.post(port, query, count, ann)).path("rows")))
+        .containsExactly(List.of("7", "3.5"));
+
+    String path = "/v1/projects/" + project + "/datasets/sales";
+    assertThat(Http.post(port, path + ":rename", "{\"newName\":\"orders\"}", ann).statusCode())
+        .isEqualTo(200);
+    var renamed = Http.post(port, query, count, ann);
+    assertThat(renamed.statusCode()).isEqualTo(400);
+    assertThat(renamed.body()).contains("sales does not exist");
+    assertThat(
+            values(
+                body(Http.post(port, query, "{\"sql\":\"SELECT count(*) FROM orders\"}", ann))
+                    .path("rows")))
+        .containsExactly(List.of("7"));
   }
 
   @Test

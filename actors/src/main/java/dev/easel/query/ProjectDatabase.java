@@ -21,8 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
+import org.duckdb.DuckDBResultSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,18 +89,7 @@ final class ProjectDatabase {
     try {
       sync(tables);
       run.checkStopped();
-      int expected = StatementGate.admit(connection, sql);
-      if (expected != parameters.size()) {
-        throw QueryFailure.invalidParameters(
-            "The query takes "
-                + expected
-                + " parameter"
-                + (expected == 1 ? "" : "s")
-                + " and "
-                + parameters.size()
-                + (parameters.size() == 1 ? " was" : " were")
-                + " given");
-      }
+      checkParameters(StatementGate.admit(connection, sql), parameters.size());
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         QueryValues.bind(statement, parameters);
         run.running(statement);
@@ -112,6 +104,20 @@ final class ProjectDatabase {
       throw failure(e);
     } finally {
       disconnect(connection);
+    }
+  }
+
+  private static void checkParameters(int expected, int given) throws QueryFailure {
+    if (expected != given) {
+      throw QueryFailure.invalidParameters(
+          "The query takes "
+              + expected
+              + " parameter"
+              + (expected == 1 ? "" : "s")
+              + " and "
+              + given
+              + (given == 1 ? " was" : " were")
+              + " given");
     }
   }
 
@@ -182,6 +188,75 @@ final class ProjectDatabase {
       return QueryFailure.notAllowed(message);
     }
     return QueryFailure.invalid(message);
+  }
+
+  // ---- Arrow: results streamed as record batches ----------------------------------------------
+
+  /**
+   * Checks {@code sql} as {@link #run} would (the views made first, then {@link StatementGate}) and
+   * returns how many positional parameters it takes; runs nothing.
+   *
+   * @throws QueryFailure the SQL was refused
+   */
+  int check(List<DatasetTable> tables, String sql) throws QueryFailure {
+    Connection connection = connect();
+    try {
+      sync(tables);
+      return StatementGate.admit(connection, sql);
+    } catch (SQLException e) {
+      throw failure(e);
+    } finally {
+      disconnect(connection);
+    }
+  }
+
+  /**
+   * Runs one query over {@code tables} and hands its whole result to {@code sink} as Arrow record
+   * batches, from DuckDB's own Arrow export, {@code batchRows} rows at most each. User SQL ({@code
+   * gated}) passes {@link StatementGate} first; Easel's own catalog SQL does not need to.
+   *
+   * @throws QueryFailure the SQL was refused or failed, {@code run} was stopped, or the sink failed
+   */
+  void stream(
+      QueryRun run,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      boolean gated,
+      BufferAllocator allocator,
+      int batchRows,
+      QueryEngine.ArrowSink sink)
+      throws QueryFailure {
+    run.checkStopped();
+    Connection connection = connect();
+    try {
+      sync(tables);
+      run.checkStopped();
+      if (gated) checkParameters(StatementGate.admit(connection, sql), parameters.size());
+      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        QueryValues.bind(statement, parameters);
+        run.running(statement);
+        try (ResultSet rows = statement.executeQuery();
+            ArrowReader batches =
+                (ArrowReader)
+                    rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows)) {
+          sink.send(batches, run::checkStopped);
+        } finally {
+          run.finished();
+        }
+      }
+    } catch (SQLException e) {
+      run.checkStopped();
+      throw failure(e);
+    } catch (IOException e) {
+      run.checkStopped();
+      throw new QueryFailure(
+          QueryFailure.Kind.UNAVAILABLE,
+          "QUERY_STREAM_FAILED",
+          "The result could not be sent: " + e.getMessage());
+    } finally {
+      disconnect(connection);
+    }
   }
 
   // ---- the database: open, views, close ---------------------------------------------------

@@ -41,6 +41,7 @@ import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
 import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.Projects;
+import dev.easel.query.DatasetTable;
 import dev.easel.query.Queries;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -59,6 +60,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -78,10 +80,32 @@ import org.slf4j.LoggerFactory;
 public final class EaselServer implements AutoCloseable {
   private final Server server;
   private final Mailer mailer;
+  private final Callers callers;
+  private final Projects projects;
 
-  private EaselServer(Server server, Mailer mailer) {
+  private EaselServer(Server server, Mailer mailer, Callers callers, Projects projects) {
     this.server = server;
     this.mailer = mailer;
+    this.callers = callers;
+    this.projects = projects;
+  }
+
+  /**
+   * The dataset tables of a project, which its queries see as views. The datasets catalog is not on
+   * this branch yet: a project has no tables.
+   */
+  static CompletionStage<List<DatasetTable>> projectTables(String projectId) {
+    return CompletableFuture.completedFuture(List.of());
+  }
+
+  /** How this server authenticates callers: the Flight SQL server checks them the same way. */
+  Callers callers() {
+    return callers;
+  }
+
+  /** Who may do what in a project. */
+  Projects projects() {
+    return projects;
   }
 
   /** Starts serving; {@code easel.http.port} 0 picks a free port. */
@@ -174,11 +198,7 @@ public final class EaselServer implements AutoCloseable {
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
             .addService(
                 new QueryServiceImpl(
-                    new Queries(system),
-                    projects,
-                    callers,
-                    // The datasets catalog is not on this branch yet: a project has no tables.
-                    projectId -> CompletableFuture.completedFuture(List.of())))
+                    new Queries(system), projects, callers, EaselServer::projectTables))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
             .intercept(policy)
@@ -278,7 +298,7 @@ public final class EaselServer implements AutoCloseable {
     if (cors != null) builder.decorator(cors);
     Server server = builder.decorator(proxies.decorator()).build();
     server.start().join();
-    return new EaselServer(server, mailer);
+    return new EaselServer(server, mailer, callers, projects);
   }
 
   /** The descriptors of Easel's own services (not health, reflection) that {@code grpc} serves. */

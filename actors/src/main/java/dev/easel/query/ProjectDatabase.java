@@ -194,17 +194,29 @@ final class ProjectDatabase {
 
   /**
    * Checks {@code sql} as {@link #run} would (the views made first, then {@link StatementGate}) and
-   * returns how many positional parameters it takes; runs nothing.
+   * returns how many positional parameters it takes and the Arrow schema of its result, which
+   * DuckDB exports for the query limited to no rows (that text passes the gate too).
    *
    * @throws QueryFailure the SQL was refused
    */
-  int check(List<DatasetTable> tables, String sql) throws QueryFailure {
+  QueryEngine.Checked check(List<DatasetTable> tables, String sql, BufferAllocator allocator)
+      throws QueryFailure {
     Connection connection = connect();
     try {
       sync(tables);
-      return StatementGate.admit(connection, sql);
-    } catch (SQLException e) {
-      throw failure(e);
+      int parameters = StatementGate.admit(connection, sql);
+      String empty = "SELECT * FROM (" + sql.strip().replaceAll(";+$", "") + "\n) LIMIT 0";
+      StatementGate.admit(connection, empty);
+      try (PreparedStatement statement = connection.prepareStatement(empty)) {
+        for (int i = 1; i <= parameters; i++) statement.setObject(i, null);
+        try (ResultSet rows = statement.executeQuery();
+            ArrowReader batches =
+                (ArrowReader) rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, 1)) {
+          return new QueryEngine.Checked(parameters, batches.getVectorSchemaRoot().getSchema());
+        }
+      }
+    } catch (SQLException | IOException e) {
+      throw e instanceof SQLException sql1 ? failure(sql1) : QueryFailure.invalid(e.getMessage());
     } finally {
       disconnect(connection);
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * What the query workers of one node share: the settings, the {@link QueryPool} their queries run
@@ -59,16 +60,17 @@ public final class QueryEngine implements AutoCloseable {
   /**
    * Checks {@code sql} on the project's database as a query would be checked ({@link
    * StatementGate}, on the same locked-down database), on the query pool; the future holds how many
-   * positional parameters it takes, or fails with the {@link QueryFailure}.
+   * positional parameters it takes and its result's schema, or fails with the {@link QueryFailure}.
    */
-  public CompletableFuture<Integer> check(String projectId, List<DatasetTable> tables, String sql) {
-    CompletableFuture<Integer> checked = new CompletableFuture<>();
+  public CompletableFuture<Checked> check(
+      String projectId, List<DatasetTable> tables, String sql, BufferAllocator allocator) {
+    CompletableFuture<Checked> checked = new CompletableFuture<>();
     ProjectDatabase database = database(projectId);
     pool.submit(
         projectId,
         () -> {
           try {
-            checked.complete(database.check(tables, sql));
+            checked.complete(database.check(tables, sql, allocator));
           } catch (QueryFailure | RuntimeException e) {
             checked.completeExceptionally(e);
           }
@@ -171,6 +173,9 @@ public final class QueryEngine implements AutoCloseable {
    * fails with the {@link QueryFailure}); {@code cancel} stops it.
    */
   public record ArrowQuery(CompletableFuture<Void> done, Runnable cancel) {}
+
+  /** A statement that passed the checks: how many parameters it takes, its result's schema. */
+  public record Checked(int parameters, Schema schema) {}
 
   /** Takes a query's result as Arrow record batches, on a query thread. */
   @FunctionalInterface

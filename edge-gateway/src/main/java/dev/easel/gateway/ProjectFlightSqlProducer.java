@@ -25,11 +25,14 @@ import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
 import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -99,7 +102,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
     Statement statement = checked(peer(context), command.getQuery());
     FlightSql.TicketStatementQuery ticket =
         FlightSql.TicketStatementQuery.newBuilder().setStatementHandle(statement.handle()).build();
-    return info(ticket, descriptor);
+    return info(ticket, descriptor, statement.schema());
   }
 
   @Override
@@ -118,6 +121,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightSql.ActionCreatePreparedStatementResult result =
           FlightSql.ActionCreatePreparedStatementResult.newBuilder()
               .setPreparedStatementHandle(statement.handle())
+              .setDatasetSchema(ByteString.copyFrom(statement.schema().serializeAsMessage()))
               .build();
       listener.onNext(new Result(Any.pack(result).toByteArray()));
       listener.onCompleted();
@@ -140,8 +144,46 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightSql.CommandPreparedStatementQuery command,
       CallContext context,
       FlightDescriptor descriptor) {
-    Statement.of(command.getPreparedStatementHandle()).of(peer(context));
-    return info(command, descriptor);
+    FlightSqlServer.Peer peer = peer(context);
+    Statement statement = Statement.of(command.getPreparedStatementHandle()).of(peer);
+    // Checked again: the handle comes back from the client, and the check gives the schema.
+    return info(command, descriptor, checked(peer, statement.sql()).schema());
+  }
+
+  /**
+   * The parameters of a prepared statement: drivers send them even when there are none (Arrow's
+   * JDBC driver does); none are taken yet, so a batch that holds values is refused.
+   */
+  @Override
+  public Runnable acceptPutPreparedStatementQuery(
+      FlightSql.CommandPreparedStatementQuery command,
+      CallContext context,
+      FlightStream parameters,
+      StreamListener<PutResult> ackStream) {
+    Statement statement = Statement.of(command.getPreparedStatementHandle()).of(peer(context));
+    return () -> {
+      while (parameters.next()) {
+        if (parameters.getRoot().getRowCount() > 0
+            && !parameters.getRoot().getSchema().getFields().isEmpty()) {
+          ackStream.onError(
+              CallStatus.UNIMPLEMENTED
+                  .withDescription(
+                      "binding parameters over Flight SQL is not supported yet; write the values"
+                          + " into the SQL")
+                  .toRuntimeException());
+          return;
+        }
+      }
+      FlightSql.DoPutPreparedStatementResult result =
+          FlightSql.DoPutPreparedStatementResult.newBuilder()
+              .setPreparedStatementHandle(statement.handle())
+              .build();
+      try (ArrowBuf metadata = allocator.buffer(result.getSerializedSize())) {
+        metadata.writeBytes(result.toByteArray());
+        ackStream.onNext(PutResult.metadata(metadata));
+      }
+      ackStream.onCompleted();
+    };
   }
 
   @Override
@@ -225,7 +267,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   // ---- running --------------------------------------------------------------------------------
 
   /** One user statement of one project: what a ticket or a prepared statement's handle holds. */
-  private record Statement(String projectId, String sql) {
+  private record Statement(String projectId, String sql, Schema schema) {
     ByteString handle() {
       ObjectNode node = JSON.createObjectNode().put("project", projectId).put("sql", sql);
       return ByteString.copyFromUtf8(node.toString());
@@ -235,7 +277,8 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       try {
         JsonNode node = JSON.readTree(handle.toStringUtf8());
         if (node.path("project").isTextual() && node.path("sql").isTextual()) {
-          return new Statement(node.get("project").asText(), node.get("sql").asText());
+          return new Statement(
+              node.get("project").asText(), node.get("sql").asText(), new Schema(List.of()));
         }
       } catch (IOException e) {
         // answered below
@@ -261,12 +304,13 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
     if (sql == null || sql.isBlank()) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("the query is empty").toRuntimeException();
     }
-    int parameters =
+    QueryEngine.Checked checked =
         await(
             tables
                 .apply(peer.projectId())
-                .thenCompose(found -> engine.check(peer.projectId(), found, sql)),
+                .thenCompose(found -> engine.check(peer.projectId(), found, sql, allocator)),
             askTimeout.plus(engine.settings().timeout()));
+    int parameters = checked.parameters();
     if (parameters > 0) {
       throw CallStatus.UNIMPLEMENTED
           .withDescription(
@@ -276,7 +320,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
                   + " write the values into the SQL")
           .toRuntimeException();
     }
-    return new Statement(peer.projectId(), sql);
+    return new Statement(peer.projectId(), sql, checked.schema());
   }
 
   private void run(FlightSqlServer.Peer peer, Statement statement, ServerStreamListener listener) {
@@ -385,11 +429,14 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   private static FlightInfo info(Message command, FlightDescriptor descriptor) {
+    return info(command, descriptor, new Schema(List.of()));
+  }
+
+  private static FlightInfo info(Message command, FlightDescriptor descriptor, Schema schema) {
     // No location: the client fetches the result from this server, which hosts the project's
     // worker. In a cluster the endpoint would name the node that hosts it (docs/architecture.md).
     Ticket ticket = new Ticket(Any.pack(command).toByteArray());
-    return new FlightInfo(
-        new Schema(List.of()), descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
+    return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
   }
 
   private static FlightSqlServer.Peer peer(CallContext context) {

@@ -84,17 +84,38 @@ final class ProjectDatabase {
   QueryWorker.Result run(
       QueryRun run, List<DatasetTable> tables, String sql, List<JsonNode> parameters)
       throws QueryFailure {
+    return execute(run, tables, sql, parameters, true, rows -> read(run, rows));
+  }
+
+  /** Reads a query's result while its statement is open. */
+  @FunctionalInterface
+  private interface ResultReader<T> {
+    T read(ResultSet rows) throws SQLException, IOException, QueryFailure;
+  }
+
+  /**
+   * Runs one query over {@code tables} (made views first where they changed; user SQL, {@code
+   * gated}, passes {@link StatementGate} first) and hands its rows to {@code reader}.
+   */
+  private <T> T execute(
+      QueryRun run,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      boolean gated,
+      ResultReader<T> reader)
+      throws QueryFailure {
     run.checkStopped();
     Connection connection = connect();
     try {
       sync(tables);
       run.checkStopped();
-      checkParameters(StatementGate.admit(connection, sql), parameters.size());
+      if (gated) checkParameters(StatementGate.admit(connection, sql), parameters.size());
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         QueryValues.bind(statement, parameters);
         run.running(statement);
         try (ResultSet rows = statement.executeQuery()) {
-          return read(run, rows);
+          return reader.read(rows);
         } finally {
           run.finished();
         }
@@ -102,6 +123,12 @@ final class ProjectDatabase {
     } catch (SQLException e) {
       run.checkStopped();
       throw failure(e);
+    } catch (IOException e) {
+      run.checkStopped();
+      throw new QueryFailure(
+          QueryFailure.Kind.UNAVAILABLE,
+          "QUERY_STREAM_FAILED",
+          "The result could not be sent: " + e.getMessage());
     } finally {
       disconnect(connection);
     }
@@ -239,36 +266,20 @@ final class ProjectDatabase {
       int batchRows,
       QueryEngine.ArrowSink sink)
       throws QueryFailure {
-    run.checkStopped();
-    Connection connection = connect();
-    try {
-      sync(tables);
-      run.checkStopped();
-      if (gated) checkParameters(StatementGate.admit(connection, sql), parameters.size());
-      try (PreparedStatement statement = connection.prepareStatement(sql)) {
-        QueryValues.bind(statement, parameters);
-        run.running(statement);
-        try (ResultSet rows = statement.executeQuery();
-            ArrowReader batches =
-                (ArrowReader)
-                    rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows)) {
-          sink.send(batches, run::checkStopped);
-        } finally {
-          run.finished();
-        }
-      }
-    } catch (SQLException e) {
-      run.checkStopped();
-      throw failure(e);
-    } catch (IOException e) {
-      run.checkStopped();
-      throw new QueryFailure(
-          QueryFailure.Kind.UNAVAILABLE,
-          "QUERY_STREAM_FAILED",
-          "The result could not be sent: " + e.getMessage());
-    } finally {
-      disconnect(connection);
-    }
+    execute(
+        run,
+        tables,
+        sql,
+        parameters,
+        gated,
+        rows -> {
+          try (ArrowReader batches =
+              (ArrowReader)
+                  rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows)) {
+            sink.send(batches, run::checkStopped);
+          }
+          return null;
+        });
   }
 
   // ---- the database: open, views, close ---------------------------------------------------

@@ -21,8 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
+import org.duckdb.DuckDBResultSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,28 +84,38 @@ final class ProjectDatabase {
   QueryWorker.Result run(
       QueryRun run, List<DatasetTable> tables, String sql, List<JsonNode> parameters)
       throws QueryFailure {
+    return execute(run, tables, sql, parameters, true, rows -> read(run, rows));
+  }
+
+  /** Reads a query's result while its statement is open. */
+  @FunctionalInterface
+  private interface ResultReader<T> {
+    T read(ResultSet rows) throws SQLException, IOException, QueryFailure;
+  }
+
+  /**
+   * Runs one query over {@code tables} (made views first where they changed; user SQL, {@code
+   * gated}, passes {@link StatementGate} first) and hands its rows to {@code reader}.
+   */
+  private <T> T execute(
+      QueryRun run,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      boolean gated,
+      ResultReader<T> reader)
+      throws QueryFailure {
     run.checkStopped();
     Connection connection = connect();
     try {
       sync(tables);
       run.checkStopped();
-      int expected = StatementGate.admit(connection, sql);
-      if (expected != parameters.size()) {
-        throw QueryFailure.invalidParameters(
-            "The query takes "
-                + expected
-                + " parameter"
-                + (expected == 1 ? "" : "s")
-                + " and "
-                + parameters.size()
-                + (parameters.size() == 1 ? " was" : " were")
-                + " given");
-      }
+      if (gated) checkParameters(StatementGate.admit(connection, sql), parameters.size());
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         QueryValues.bind(statement, parameters);
         run.running(statement);
         try (ResultSet rows = statement.executeQuery()) {
-          return read(run, rows);
+          return reader.read(rows);
         } finally {
           run.finished();
         }
@@ -110,8 +123,28 @@ final class ProjectDatabase {
     } catch (SQLException e) {
       run.checkStopped();
       throw failure(e);
+    } catch (IOException e) {
+      run.checkStopped();
+      throw new QueryFailure(
+          QueryFailure.Kind.UNAVAILABLE,
+          "QUERY_STREAM_FAILED",
+          "The result could not be sent: " + e.getMessage());
     } finally {
       disconnect(connection);
+    }
+  }
+
+  private static void checkParameters(int expected, int given) throws QueryFailure {
+    if (expected != given) {
+      throw QueryFailure.invalidParameters(
+          "The query takes "
+              + expected
+              + " parameter"
+              + (expected == 1 ? "" : "s")
+              + " and "
+              + given
+              + (given == 1 ? " was" : " were")
+              + " given");
     }
   }
 
@@ -182,6 +215,71 @@ final class ProjectDatabase {
       return QueryFailure.notAllowed(message);
     }
     return QueryFailure.invalid(message);
+  }
+
+  // ---- Arrow: results streamed as record batches ----------------------------------------------
+
+  /**
+   * Checks {@code sql} as {@link #run} would (the views made first, then {@link StatementGate}) and
+   * returns how many positional parameters it takes and the Arrow schema of its result, which
+   * DuckDB exports for the query limited to no rows (that text passes the gate too).
+   *
+   * @throws QueryFailure the SQL was refused
+   */
+  QueryEngine.Checked check(List<DatasetTable> tables, String sql, BufferAllocator allocator)
+      throws QueryFailure {
+    Connection connection = connect();
+    try {
+      sync(tables);
+      int parameters = StatementGate.admit(connection, sql);
+      String empty = "SELECT * FROM (" + sql.strip().replaceAll(";+$", "") + "\n) LIMIT 0";
+      StatementGate.admit(connection, empty);
+      try (PreparedStatement statement = connection.prepareStatement(empty)) {
+        for (int i = 1; i <= parameters; i++) statement.setObject(i, null);
+        try (ResultSet rows = statement.executeQuery();
+            ArrowReader batches =
+                (ArrowReader) rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, 1)) {
+          return new QueryEngine.Checked(parameters, batches.getVectorSchemaRoot().getSchema());
+        }
+      }
+    } catch (SQLException | IOException e) {
+      throw e instanceof SQLException sql1 ? failure(sql1) : QueryFailure.invalid(e.getMessage());
+    } finally {
+      disconnect(connection);
+    }
+  }
+
+  /**
+   * Runs one query over {@code tables} and hands its whole result to {@code sink} as Arrow record
+   * batches, from DuckDB's own Arrow export, {@code batchRows} rows at most each. User SQL ({@code
+   * gated}) passes {@link StatementGate} first; Easel's own catalog SQL does not need to.
+   *
+   * @throws QueryFailure the SQL was refused or failed, {@code run} was stopped, or the sink failed
+   */
+  void stream(
+      QueryRun run,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      boolean gated,
+      BufferAllocator allocator,
+      int batchRows,
+      QueryEngine.ArrowSink sink)
+      throws QueryFailure {
+    execute(
+        run,
+        tables,
+        sql,
+        parameters,
+        gated,
+        rows -> {
+          try (ArrowReader batches =
+              (ArrowReader)
+                  rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows)) {
+            sink.send(batches, run::checkStopped);
+          }
+          return null;
+        });
   }
 
   // ---- the database: open, views, close ---------------------------------------------------

@@ -1,8 +1,17 @@
 package dev.easel.query;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.dataset.DatasetFiles;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * What the query workers of one node share: the settings, the {@link QueryPool} their queries run
@@ -46,6 +55,142 @@ public final class QueryEngine implements AutoCloseable {
     return databases.computeIfAbsent(
         projectId,
         id -> new ProjectDatabase(id, databaseFile(id), datasets.projectDirectory(id), settings));
+  }
+
+  /**
+   * Checks {@code sql} on the project's database as a query would be checked ({@link
+   * StatementGate}, on the same locked-down database), on the query pool; the future holds how many
+   * positional parameters it takes and its result's schema, or fails with the {@link QueryFailure}.
+   */
+  public CompletableFuture<Checked> check(
+      String projectId, List<DatasetTable> tables, String sql, BufferAllocator allocator) {
+    CompletableFuture<Checked> checked = new CompletableFuture<>();
+    ProjectDatabase database = database(projectId);
+    pool.submit(
+        projectId,
+        () -> {
+          try {
+            checked.complete(database.check(tables, sql, allocator));
+          } catch (QueryFailure | RuntimeException e) {
+            checked.completeExceptionally(e);
+          }
+        });
+    return checked;
+  }
+
+  /**
+   * Runs one user query ({@link StatementGate} first) on the project's database, on the query pool,
+   * and hands its result to {@code sink} as Arrow record batches of at most {@code batchRows} rows.
+   * It is stopped past {@code easel.query.timeout} or by {@link ArrowQuery#cancel}.
+   */
+  public ArrowQuery stream(
+      String projectId,
+      String userId,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      BufferAllocator allocator,
+      int batchRows,
+      ArrowSink sink) {
+    return submit(projectId, userId, tables, sql, parameters, true, allocator, batchRows, sink);
+  }
+
+  /**
+   * Lists the project database's own catalog ({@code listing}, from its {@code information_schema})
+   * as Arrow record batches, as {@link #stream} does for a query.
+   */
+  public ArrowQuery stream(
+      String projectId,
+      String userId,
+      List<DatasetTable> tables,
+      CatalogListing listing,
+      BufferAllocator allocator,
+      ArrowSink sink) {
+    return submit(
+        projectId,
+        userId,
+        tables,
+        listing.sql(),
+        listing.parameters(),
+        false,
+        allocator,
+        listing.batchRows(),
+        sink);
+  }
+
+  private ArrowQuery submit(
+      String projectId,
+      String userId,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      boolean gated,
+      BufferAllocator allocator,
+      int batchRows,
+      ArrowSink sink) {
+    QueryRun run = new QueryRun(UUID.randomUUID().toString(), userId);
+    ProjectDatabase database = database(projectId);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable task =
+        () -> {
+          try {
+            database.stream(run, tables, sql, parameters, gated, allocator, batchRows, sink);
+            done.complete(null);
+          } catch (QueryFailure | RuntimeException e) {
+            done.completeExceptionally(e);
+          }
+        };
+    Runnable stop =
+        () -> {
+          if (pool.withdraw(projectId, task)) done.completeExceptionally(run.stoppedWhy());
+        };
+    CompletableFuture.delayedExecutor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .execute(
+            () -> {
+              if (done.isDone()) return;
+              run.stop(
+                  new QueryFailure(
+                      QueryFailure.Kind.TIMEOUT,
+                      "QUERY_TIMEOUT",
+                      "The query ran past the time limit of "
+                          + settings.timeout().toSeconds()
+                          + " s (easel.query.timeout) and was stopped"));
+              stop.run();
+            });
+    pool.submit(projectId, task);
+    return new ArrowQuery(
+        done,
+        () -> {
+          run.stop(
+              new QueryFailure(
+                  QueryFailure.Kind.CANCELLED, "QUERY_CANCELLED", "The query was cancelled"));
+          stop.run();
+        });
+  }
+
+  /**
+   * A query whose result streams as Arrow: {@code done} completes when the last batch was sent (or
+   * fails with the {@link QueryFailure}); {@code cancel} stops it.
+   */
+  public record ArrowQuery(CompletableFuture<Void> done, Runnable cancel) {}
+
+  /** A statement that passed the checks: how many parameters it takes, its result's schema. */
+  public record Checked(int parameters, Schema schema) {}
+
+  /** Takes a query's result as Arrow record batches, on a query thread. */
+  @FunctionalInterface
+  public interface ArrowSink {
+    /**
+     * Sends every batch {@code batches} holds; {@code stopped} throws once the query was stopped,
+     * for the sink to call between batches and while it waits.
+     */
+    void send(ArrowReader batches, StopCheck stopped) throws IOException, QueryFailure;
+  }
+
+  /** Throws why the query was stopped, if it was. */
+  @FunctionalInterface
+  public interface StopCheck {
+    void check() throws QueryFailure;
   }
 
   /** Stops the pool and closes every database. */

@@ -56,6 +56,11 @@ final class QueryRun {
     return stopped.get() != null;
   }
 
+  /** Why the query was stopped; null while it was not. */
+  QueryFailure stoppedWhy() {
+    return stopped.get();
+  }
+
   /** Throws why the query was stopped, if it was. */
   void checkStopped() throws QueryFailure {
     QueryFailure why = stopped.get();

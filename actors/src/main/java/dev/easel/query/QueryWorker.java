@@ -136,8 +136,11 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   private final Map<String, Running> running = new HashMap<>();
   private boolean active = true;
 
-  /** Starts sharding of query workers: hosted on {@code query} nodes, reachable from every node. */
-  public static void init(ActorSystem<?> system) {
+  /**
+   * Starts sharding of query workers: hosted on {@code query} nodes, reachable from every node.
+   * Returns the node's {@link QueryEngine} on a query node (the one its workers use), else null.
+   */
+  public static QueryEngine init(ActorSystem<?> system) {
     QueryEngine engine =
         Cluster.get(system).selfMember().hasRole(ROLE) ? startEngine(system) : null;
     ClusterSharding.get(system)
@@ -158,6 +161,7 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
                     ClusterShardingSettings.create(system)
                         .withRole(ROLE)
                         .withNoPassivationStrategy()));
+    return engine;
   }
 
   /** The node's engine, closed when the actor system terminates. */

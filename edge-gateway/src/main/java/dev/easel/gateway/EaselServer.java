@@ -46,6 +46,7 @@ import dev.easel.project.People;
 import dev.easel.project.ProjectActivity;
 import dev.easel.project.ProjectAuditLog;
 import dev.easel.project.Projects;
+import dev.easel.query.DatasetTable;
 import dev.easel.query.Queries;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -63,6 +64,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -84,11 +86,38 @@ public final class EaselServer implements AutoCloseable {
   private final Server server;
   private final Mailer mailer;
   private final DatasetImporter importer;
+  private final Callers callers;
+  private final Projects projects;
+  private final Datasets datasets;
 
-  private EaselServer(Server server, Mailer mailer, DatasetImporter importer) {
+  private EaselServer(
+      Server server,
+      Mailer mailer,
+      DatasetImporter importer,
+      Callers callers,
+      Projects projects,
+      Datasets datasets) {
     this.server = server;
     this.mailer = mailer;
     this.importer = importer;
+    this.callers = callers;
+    this.projects = projects;
+    this.datasets = datasets;
+  }
+
+  /** The dataset tables of a project, which its queries see as views. */
+  CompletionStage<List<DatasetTable>> projectTables(String projectId) {
+    return datasets.tables(projectId);
+  }
+
+  /** How this server authenticates callers: the Flight SQL server checks them the same way. */
+  Callers callers() {
+    return callers;
+  }
+
+  /** Who may do what in a project. */
+  Projects projects() {
+    return projects;
   }
 
   /** Starts serving; {@code easel.http.port} 0 picks a free port. */
@@ -315,7 +344,7 @@ public final class EaselServer implements AutoCloseable {
     if (cors != null) builder.decorator(cors);
     Server server = builder.decorator(proxies.decorator()).build();
     server.start().join();
-    return new EaselServer(server, mailer, importer);
+    return new EaselServer(server, mailer, importer, callers, projects, datasets);
   }
 
   /**

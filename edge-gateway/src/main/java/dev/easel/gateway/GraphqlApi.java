@@ -240,7 +240,7 @@ final class GraphqlApi {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
   private static final JsonFormat.Printer PRINTER =
-      JsonFormat.printer().includingDefaultValueFields().omittingInsignificantWhitespace();
+      JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
   private final Settings settings;

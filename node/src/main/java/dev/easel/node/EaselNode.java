@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.dataset.DatasetCatalogEntity;
 import dev.easel.gateway.EaselServer;
+import dev.easel.gateway.FlightSqlServer;
 import dev.easel.identity.EmailIndexEntity;
 import dev.easel.identity.IdentityIndexEntity;
 import dev.easel.identity.SecurityLogEntity;
@@ -16,6 +17,7 @@ import dev.easel.persistence.JournalSchema;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
+import dev.easel.query.QueryEngine;
 import dev.easel.query.QueryWorker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +46,14 @@ public final class EaselNode implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final EaselServer server;
+  private final FlightSqlServer flight;
   private final Path dataDir;
 
-  private EaselNode(ActorSystem<Void> system, EaselServer server, Path dataDir) {
+  private EaselNode(
+      ActorSystem<Void> system, EaselServer server, FlightSqlServer flight, Path dataDir) {
     this.system = system;
     this.server = server;
+    this.flight = flight;
     this.dataDir = dataDir;
   }
 
@@ -110,9 +115,10 @@ public final class EaselNode implements AutoCloseable {
         MembershipEntity.init(system);
         DatasetCatalogEntity.init(system);
       }
+      QueryEngine engine = null;
       if (roles.contains(QueryWorker.ROLE) || roles.contains("gateway")) {
         // Query nodes host the workers; gateway nodes reach them through a sharding proxy.
-        QueryWorker.init(system);
+        engine = QueryWorker.init(system);
       }
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {
@@ -127,7 +133,26 @@ public final class EaselNode implements AutoCloseable {
                           return Done.getInstance();
                         }));
       }
-      return new EaselNode(system, server, dataDir);
+      FlightSqlServer flight = null;
+      if (engine != null && server != null) {
+        flight = FlightSqlServer.start(system, engine, server);
+        FlightSqlServer started = flight;
+        CoordinatedShutdown.get(system)
+            .addTask(
+                CoordinatedShutdown.PhaseServiceUnbind(),
+                "stop-flight-sql",
+                () ->
+                    CompletableFuture.supplyAsync(
+                        () -> {
+                          started.close();
+                          return Done.getInstance();
+                        }));
+      } else if (engine != null) {
+        log.warn(
+            "Flight SQL is not served: it needs the gateway role on the query node in this"
+                + " version");
+      }
+      return new EaselNode(system, server, flight, dataDir);
     } catch (Exception | Error e) {
       system.terminate();
       throw e;
@@ -163,6 +188,11 @@ public final class EaselNode implements AutoCloseable {
 
   public int httpPort() {
     return server == null ? -1 : server.port();
+  }
+
+  /** The Flight SQL port, or -1 when this node serves no Flight SQL. */
+  public int flightPort() {
+    return flight == null ? -1 : flight.port();
   }
 
   public Path dataDir() {

@@ -30,6 +30,10 @@ public final class TestNodes {
             "127.0.0.1",
             "easel.http.port",
             0,
+            "easel.flight.host",
+            "127.0.0.1",
+            "easel.flight.port",
+            0,
             "pekko.remote.artery.canonical.port",
             0));
   }

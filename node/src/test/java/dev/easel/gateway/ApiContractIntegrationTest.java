@@ -683,7 +683,7 @@ class ApiContractIntegrationTest {
           Message.Builder message = rpc.response();
           JsonFormat.parser().merge(JSON.writeValueAsString(answer.json()), message);
           JsonNode whole =
-              JSON.readTree(JsonFormat.printer().includingDefaultValueFields().print(message));
+              JSON.readTree(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(message));
           learn.accept(whole);
           ObjectNode outcome = JSON.createObjectNode();
           outcome.set("answer", normalised(whole, null));

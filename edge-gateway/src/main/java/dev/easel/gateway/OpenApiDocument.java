@@ -103,25 +103,15 @@ final class OpenApiDocument {
 
   /** The HTTP method of a rule, lower case as OpenAPI writes it; null for custom ones. */
   static String verb(HttpRule rule) {
-    return switch (rule.getPatternCase()) {
-      case GET -> "get";
-      case PUT -> "put";
-      case POST -> "post";
-      case DELETE -> "delete";
-      case PATCH -> "patch";
-      case CUSTOM, PATTERN_NOT_SET -> null;
-    };
+    String method = HttpRules.method(rule);
+    return method == null || rule.getPatternCase() == HttpRule.PatternCase.CUSTOM
+        ? null
+        : method.toLowerCase(Locale.ROOT);
   }
 
+  /** The path template of a rule; null for custom ones, which OpenAPI cannot name. */
   static String template(HttpRule rule) {
-    return switch (rule.getPatternCase()) {
-      case GET -> rule.getGet();
-      case PUT -> rule.getPut();
-      case POST -> rule.getPost();
-      case DELETE -> rule.getDelete();
-      case PATCH -> rule.getPatch();
-      case CUSTOM, PATTERN_NOT_SET -> null;
-    };
+    return rule.getPatternCase() == HttpRule.PatternCase.CUSTOM ? null : HttpRules.template(rule);
   }
 
   /** The OpenAPI path of a rule's template: {@code {name=projects/*}} becomes {@code {name}}. */

@@ -61,26 +61,9 @@ final class RestQueries implements DecoratingHttpServiceFunction {
   }
 
   private static void add(List<Route> routes, HttpRule rule, Descriptor request) {
-    String template =
-        switch (rule.getPatternCase()) {
-          case GET -> rule.getGet();
-          case POST -> rule.getPost();
-          case PATCH -> rule.getPatch();
-          case PUT -> rule.getPut();
-          case DELETE -> rule.getDelete();
-          case CUSTOM -> rule.getCustom().getPath();
-          case PATTERN_NOT_SET -> null;
-        };
+    String template = HttpRules.template(rule);
     if (template == null) return;
-    HttpMethod method =
-        switch (rule.getPatternCase()) {
-          case GET -> HttpMethod.GET;
-          case POST -> HttpMethod.POST;
-          case PATCH -> HttpMethod.PATCH;
-          case PUT -> HttpMethod.PUT;
-          case DELETE -> HttpMethod.DELETE;
-          default -> HttpMethod.valueOf(rule.getCustom().getKind());
-        };
+    HttpMethod method = HttpMethod.valueOf(HttpRules.method(rule));
     routes.add(new Route(method, path(template), request, rule.getBody()));
   }
 

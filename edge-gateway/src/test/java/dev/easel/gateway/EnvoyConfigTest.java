@@ -776,16 +776,9 @@ class EnvoyConfigTest {
   }
 
   private static void addBindings(MethodDescriptor method, HttpRule rule, List<Binding> into) {
-    switch (rule.getPatternCase()) {
-      case GET -> into.add(new Binding(method, "GET", rule.getGet()));
-      case PUT -> into.add(new Binding(method, "PUT", rule.getPut()));
-      case POST -> into.add(new Binding(method, "POST", rule.getPost()));
-      case DELETE -> into.add(new Binding(method, "DELETE", rule.getDelete()));
-      case PATCH -> into.add(new Binding(method, "PATCH", rule.getPatch()));
-      case CUSTOM ->
-          into.add(new Binding(method, rule.getCustom().getKind(), rule.getCustom().getPath()));
-      case PATTERN_NOT_SET ->
-          throw new AssertionError(method.getFullName() + " has an HTTP rule without a path");
+    if (HttpRules.template(rule) == null) {
+      throw new AssertionError(method.getFullName() + " has an HTTP rule without a path");
     }
+    into.add(new Binding(method, HttpRules.method(rule), HttpRules.template(rule)));
   }
 }

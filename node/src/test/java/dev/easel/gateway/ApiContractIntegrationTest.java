@@ -441,8 +441,8 @@ class ApiContractIntegrationTest {
     public Reply call(Rpc rpc, String token, ObjectNode request) throws Exception {
       Descriptors.MethodDescriptor descriptor = rpc.descriptor();
       HttpRule rule = descriptor.getOptions().getExtension(AnnotationsProto.http);
-      String method = OpenApiDocument.verb(rule).toUpperCase(Locale.ROOT);
-      String template = OpenApiDocument.openApiPath(OpenApiDocument.template(rule));
+      String method = HttpRules.method(rule);
+      String template = OpenApiDocument.openApiPath(HttpRules.template(rule));
       ObjectNode rest = request.deepCopy();
       Matcher variables = VARIABLE.matcher(template);
       StringBuilder path = new StringBuilder();

@@ -715,9 +715,7 @@ public final class Projects {
    */
   public CompletionStage<ProjectPolicy.Standing> canvasStanding(
       String userId, String canvasId, String onlyProject) {
-    return canvases
-        .snapshot(canvasId)
-        .thenCompose(snapshot -> standingIn(snapshot, userId, onlyProject));
+    return snapshotAndStanding(userId, canvasId, onlyProject).thenApply(CanvasStanding::standing);
   }
 
   /**
@@ -727,12 +725,30 @@ public final class Projects {
    */
   public CompletionStage<CanvasEntity.Snapshot> authorizedSnapshot(
       String userId, String canvasId, ProjectPolicy.Action action) {
-    // A canvas stays in the project it was created in: when this node has seen it, the project
-    // is asked at the same time as the canvas. The decision always uses the project the snapshot
-    // names; a guess that turns out wrong is asked again.
+    return snapshotAndStanding(userId, canvasId, null)
+        .thenApply(
+            decided -> {
+              check(canvasId, decided.standing(), action);
+              return decided.snapshot();
+            });
+  }
+
+  /** A canvas's snapshot and where the caller stands in its project. */
+  private record CanvasStanding(CanvasEntity.Snapshot snapshot, ProjectPolicy.Standing standing) {}
+
+  /**
+   * The snapshot of canvas {@code canvasId} and where the caller stands in its project (limited to
+   * {@code onlyProject} when not null). A canvas stays in the project it was created in: when this
+   * node has seen it, the project is asked at the same time as the canvas. The decision always uses
+   * the project the snapshot names; a guess that turns out wrong is asked again.
+   */
+  private CompletionStage<CanvasStanding> snapshotAndStanding(
+      String userId, String canvasId, String onlyProject) {
     String knownProject = canvasProjects.getIfPresent(canvasId);
     CompletionStage<ProjectEntity.ProjectView> guessed =
-        knownProject == null ? null : view(knownProject);
+        knownProject == null || (onlyProject != null && !onlyProject.equals(knownProject))
+            ? null
+            : view(knownProject);
     return canvases
         .snapshot(canvasId)
         .thenCompose(
@@ -743,12 +759,8 @@ public final class Projects {
               CompletionStage<ProjectPolicy.Standing> standing =
                   guessed != null && knownProject.equals(snapshot.projectId())
                       ? guessed.thenApply(view -> standingOf(view, userId, false))
-                      : standingIn(snapshot, userId, null);
-              return standing.thenApply(
-                  decided -> {
-                    check(canvasId, decided, action);
-                    return snapshot;
-                  });
+                      : standingIn(snapshot, userId, onlyProject);
+              return standing.thenApply(decided -> new CanvasStanding(snapshot, decided));
             });
   }
 

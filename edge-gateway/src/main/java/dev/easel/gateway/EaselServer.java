@@ -78,9 +78,10 @@ import org.slf4j.LoggerFactory;
  * on {@code /docs} ({@link ApiConsole}) and {@code /openapi.json} generated from the descriptors
  * ({@link OpenApiDocument}), the ShareDB socket on {@code /ws}, GraphQL on {@code /graphql} ({@link
  * GraphqlEndpoint}), {@code /health}, sign-in with identity providers ({@link OidcRoutes}) and the
- * browser's cookie sessions ({@link BrowserSessions}). Every call of the API passes {@link
- * ApiPolicy}; every change a browser makes with its cookies passes the {@link CsrfGuard}; pages of
- * the allowed origins get CORS ({@link CrossOrigin}).
+ * browser's cookie sessions ({@link BrowserSessions}), and the web app at {@code /} ({@link
+ * WebApp}). Every call of the API passes {@link ApiPolicy}; every change a browser makes with its
+ * cookies passes the {@link CsrfGuard}; pages of the allowed origins get CORS ({@link
+ * CrossOrigin}).
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
@@ -294,6 +295,9 @@ public final class EaselServer implements AutoCloseable {
                             .build(),
                         HttpData.wrap(openApi)))
             .serviceUnder(ApiConsole.PATH, ApiConsole.create())
+            .route()
+            .get("/v1/auth/oidc")
+            .build(oidc.providers())
             .service("/v1/auth/oidc/{provider}/start", oidc.start())
             .service("/v1/auth/oidc/{provider}/callback", oidc.callback())
             .route()
@@ -336,6 +340,8 @@ public final class EaselServer implements AutoCloseable {
                         .decorate(uploadStreams(uploads)))
             // The API reads requests up to the limit; the plain routes set smaller ones.
             .maxRequestLength(refusals.maxRequestBytes())
+            // The web app, below every route above (WebApp.RESERVED keeps their paths theirs).
+            .serviceUnder("/", WebApp.service(EaselServer.class.getClassLoader()))
             .errorHandler(refusals)
             .decorator(graphql.loopbackDecorator())
             .decorator(new CsrfGuard(allowedOrigins));

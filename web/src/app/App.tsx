@@ -55,7 +55,7 @@ export function App() {
 }
 
 function Page({ path, query, me }: { path: string; query: URLSearchParams; me: UserJson }) {
-  if (path === "/" ) return <Redirect to="/projects" />;
+  if (path === "/") return <Redirect to="/projects" />;
   if (path === "/projects") return <ProjectsPage />;
   if (path === "/invitations/accept") return <AcceptInvitation token={query.get("token") ?? ""} />;
   const project = match("/projects/:projectId", path);
@@ -120,6 +120,9 @@ function Shell({ me, children }: { me: UserJson; children: React.ReactNode }) {
   );
 }
 
+/** Accepting is asked once per token, however often the page renders. */
+const accepting = new Map<string, ReturnType<typeof acceptInvitation>>();
+
 function AcceptInvitation({ token }: { token: string }) {
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -127,7 +130,8 @@ function AcceptInvitation({ token }: { token: string }) {
       setError(new Error("This invitation link has no token: open the link from the email again."));
       return;
     }
-    acceptInvitation(token).then(
+    if (!accepting.has(token)) accepting.set(token, acceptInvitation(token));
+    accepting.get(token)?.then(
       (project) => navigate(`/projects/${project.projectId ?? ""}`, true),
       setError,
     );

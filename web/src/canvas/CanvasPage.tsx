@@ -173,7 +173,10 @@ function Board({
     [doc, readOnly, submit],
   );
 
-  const people = Object.values(present).filter((p, i, all) => all.findIndex((q) => q.userId === p.userId) === i);
+  // One avatar per person (someone may have the canvas open twice); this browser's person first.
+  const people = Object.values(present).filter(
+    (p, i, all) => p.userId !== here.userId && all.findIndex((q) => q.userId === p.userId) === i,
+  );
   return (
     <Stack h="calc(100vh - 100px)" gap="xs">
       <Group justify="space-between">
@@ -217,6 +220,7 @@ function Board({
           minZoom={0.2}
           maxZoom={2}
           fitView
+          fitViewOptions={{ maxZoom: 1, padding: 0.1 }}
           nodesConnectable={false}
           deleteKeyCode={null}
           proOptions={{ hideAttribution: true }}

@@ -13,13 +13,18 @@
 //   what she types changes nothing, and once Alice's next edit reaches Carol (so anything Carol's
 //   page had sent would have been sequenced before it), neither the server's document nor Alice's
 //   editor holds Carol's text.
+// Scenario (c), two-step sign-in and sign-out: Dave (registered over REST, authenticator enrolled
+//   and confirmed with a code computed here, RFC 6238) signs in with his password, is asked for
+//   the second factor, passes with a recovery code, signs out, and is sent to sign-in again.
 // Every wait is on a condition, never on time. --shots saves screenshots of (a) there. Prints one
 // JSON line; on failure a FAIL line (with the step it was at) and exit 1, 3 on the watchdog.
 
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 const c = require('./lib/common');
+const auth = require('./lib/auth');
 
 const args = c.parseArgs(process.argv.slice(2), {
   url: 'http://127.0.0.1:8080',
@@ -86,6 +91,19 @@ async function serverDocument(page, canvasId) {
     if (!response.ok) throw new Error(`GET /v1/canvases/${id}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()).document;
   }, canvasId);
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s steps) of a base32 secret, now. */
+function totp(secret) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
 async function presenceOf(page) {
@@ -200,8 +218,32 @@ async function presenceOf(page) {
     if (final !== `${both};`) c.fatal(`the server's source is ${JSON.stringify(final)}, expected ${JSON.stringify(`${both};`)}`);
     if ((await editorText(a.page, cellId)).includes('carol')) c.fatal('Carol\'s typing reached Alice');
 
+    watchdog.step('Dave: register, enroll and confirm an authenticator over REST');
+    const dave = { name: 'Dave Secure', email: `dave-${suffix}@example.com`, password: 'correct horse battery 4' };
+    await auth.register(base, dave.email, dave.password, dave.name);
+    const token = (await auth.login(base, dave.email, dave.password)).accessToken;
+    const { secret } = await auth.restOk(base, 'POST', '/v1/users/me/totp:enroll', {}, token, 'enroll');
+    const { recoveryCodes } = await auth.restOk(base, 'POST', '/v1/users/me/totp:confirm', { code: totp(secret), password: dave.password }, token, 'confirm');
+    watchdog.step('Dave signs in in the app: password, then the second factor');
+    const d = await newPage(browser);
+    await d.page.goto(`${base}/projects`);
+    await d.page.waitForURL(/\/signin/, WAIT);
+    await d.page.getByRole('textbox', { name: 'Email' }).fill(dave.email);
+    await d.page.getByRole('textbox', { name: 'Password' }).fill(dave.password);
+    await d.page.getByRole('button', { name: 'Sign in' }).click();
+    await d.page.getByRole('textbox', { name: 'Authenticator code' }).fill(recoveryCodes[0]);
+    await d.page.getByRole('button', { name: 'Verify' }).click();
+    await d.page.getByTestId('signed-in-as').filter({ hasText: dave.name }).waitFor(WAIT);
+    await d.page.waitForURL(/\/projects$/, WAIT);
+    watchdog.step('Dave signs out');
+    await d.page.getByRole('button', { name: 'Sign out' }).click();
+    await d.page.waitForURL(/\/signin/, WAIT);
+    await d.page.goto(`${base}/projects`);
+    await d.page.waitForURL(/\/signin\?next=%2Fprojects/, WAIT);
+
     watchdog.stop();
     c.succeed({
+      twoStepSignIn: true,
       ok: true,
       project: projectId,
       canvas: canvasId,

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The web app as browsers get it from a real node: served at {@code /} beside (never instead of)
  * the API, and used end to end by Debian's Chromium driven by {@code playwright-core}
  * (src/test/js/web-e2e.js): two people editing and dragging on one canvas with each other's
- * presence, and a viewer who cannot type. Needs the app in the classpath (a build without {@code
- * -DskipTypeScript}); installs Chromium with apt-get when the machine has none.
+ * presence, a viewer who cannot type, and two-step sign-in and sign-out. Needs the app in the
+ * classpath (a build without {@code -DskipTypeScript}); installs Chromium with apt-get when the
+ * machine has none.
  */
 class WebAppIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -97,7 +98,7 @@ class WebAppIntegrationTest {
   }
 
   @Test
-  void twoPeopleEditAndDragOnOneCanvasWhileAViewerCannotType() throws Exception {
+  void twoPeopleEditAndDragOnOneCanvasAViewerCannotTypeAndTwoStepSignInWorks() throws Exception {
     ensureChromium();
     NodeScript.Result result =
         NodeScript.run(
@@ -117,6 +118,7 @@ class WebAppIntegrationTest {
     assertThat(verdict.path("layoutAfter").path("x").asInt())
         .isGreaterThan(verdict.path("layoutBefore").path("x").asInt());
     assertThat(SCREENSHOTS.resolve("canvas-two-collaborators.png")).isNotEmptyFile();
+    assertThat(verdict.path("twoStepSignIn").asBoolean()).isTrue();
   }
 
   /** Debian's Chromium, installed with apt-get when the machine has none (no browser download). */

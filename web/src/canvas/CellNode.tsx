@@ -6,6 +6,7 @@ import { CellEditor } from "./CellEditor";
 import { GRID } from "./cells";
 import type { CanvasData, Cell } from "./cells";
 import type { Here } from "./liveCanvas";
+import { colorVar } from "./presenceColors";
 
 export type CellNodeData = {
   cellId: string;
@@ -24,7 +25,7 @@ const KIND_COLORS: Record<string, string> = { sql: "blue", markdown: "grape", ch
 /** One cell on the board: its kind and name (the handle to drag it by), and its source. */
 export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
   const { cellId, cell, doc, readOnly, others } = data;
-  const ring = others[0]?.color;
+  const ring = others[0] && colorVar(others[0].color);
   return (
     <div
       className="cell"
@@ -40,7 +41,7 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
         <Group gap={4} wrap="nowrap">
           {others.map((here) => (
             <Tooltip key={here.userId + here.color} label={`${here.name} is editing`}>
-              <span className="cell-presence" style={{ background: here.color }} />
+              <span className="cell-presence" style={{ background: colorVar(here.color) }} />
             </Tooltip>
           ))}
           {!readOnly && (

@@ -195,8 +195,17 @@ async function presenceOf(page) {
     if (args.shots) {
       watchdog.step(`screenshots into ${args.shots}`);
       fs.mkdirSync(args.shots, { recursive: true });
+      // a note beside the query, for a fuller picture; Alice's caret back in the query
+      await a.page.getByRole('button', { name: '+ Markdown' }).click();
+      const note = a.page.locator('.react-flow__node').filter({ hasNot: a.page.locator(`[data-cell="${cellId}"]`) });
+      await note.first().waitFor(WAIT);
+      const noteId = await note.first().getAttribute('data-id');
+      await editorOf(a.page, noteId).click();
+      await a.page.keyboard.type('## Orders by region\nOne row per region. Bob checks the counts.');
+      await until('Bob sees the note', async () => (await editorOf(b.page, noteId).count()) > 0 && (await editorText(b.page, noteId)).endsWith('counts.'));
       await editorOf(a.page, cellId).click();
       await until('Bob sees Alice in the cell', async () => (await b.page.locator(`.react-flow__node[data-id="${cellId}"] .cell-presence`).count()) > 0);
+      await b.page.locator('.react-flow__controls-fitview').click();
       const shot = path.join(args.shots, 'canvas-two-collaborators.png');
       await b.page.screenshot({ path: shot });
       shots = [shot];

@@ -45,7 +45,9 @@ export function App() {
     return <SignInPage key={path} mode={path === "/signin" ? "sign-in" : "sign-up"} next={safeNext} />;
   }
   if (!me.data) {
-    return <Redirect to={`/signin?next=${encodeURIComponent(path + (query.size ? `?${query}` : ""))}`} />;
+    // The fragment too: an invitation link carries its token there (#token=…).
+    const here = path + (query.size ? `?${query}` : "") + window.location.hash;
+    return <Redirect to={`/signin?next=${encodeURIComponent(here)}`} />;
   }
   return (
     <Shell me={me.data}>
@@ -57,7 +59,7 @@ export function App() {
 function Page({ path, query, me }: { path: string; query: URLSearchParams; me: UserJson }) {
   if (path === "/") return <Redirect to="/projects" />;
   if (path === "/projects") return <ProjectsPage />;
-  if (path === "/invitations/accept") return <AcceptInvitation token={query.get("token") ?? ""} />;
+  if (path === "/invitations/accept") return <AcceptInvitation token={invitationToken(query)} />;
   const project = match("/projects/:projectId", path);
   if (project?.projectId) return <ProjectPage key={project.projectId} projectId={project.projectId} />;
   const canvas = match("/projects/:projectId/canvases/:canvasId", path);
@@ -118,6 +120,11 @@ function Shell({ me, children }: { me: UserJson; children: React.ReactNode }) {
       <AppShell.Main>{children}</AppShell.Main>
     </AppShell>
   );
+}
+
+/** The token of an invitation link: `/invitations/accept#token=…` (or `?token=…`). */
+function invitationToken(query: URLSearchParams): string {
+  return new URLSearchParams(window.location.hash.slice(1)).get("token") ?? query.get("token") ?? "";
 }
 
 /** Accepting is asked once per token, however often the page renders. */

@@ -16,6 +16,8 @@
 // Scenario (c), two-step sign-in and sign-out: Dave (registered over REST, authenticator enrolled
 //   and confirmed with a code computed here, RFC 6238) signs in with his password, is asked for
 //   the second factor, passes with a recovery code, signs out, and is sent to sign-in again.
+// Scenario (d), an invitation link: Alice invites Erin by email from the members panel; Erin, new
+//   to Easel, opens the link (its #token), signs up on the way and lands in the project as a member.
 // Every wait is on a condition, never on time. --shots saves screenshots of (a) there. Prints one
 // JSON line; on failure a FAIL line (with the step it was at) and exit 1, 3 on the watchdog.
 
@@ -250,8 +252,28 @@ async function presenceOf(page) {
     await d.page.goto(`${base}/projects`);
     await d.page.waitForURL(/\/signin\?next=%2Fprojects/, WAIT);
 
+    watchdog.step('Alice invites Erin by email');
+    const erin = { name: 'Erin Invited', email: `erin-${suffix}@example.com`, password: 'correct horse battery 5' };
+    await a.page.goto(`${base}/projects/${projectId}`);
+    await a.page.getByRole('textbox', { name: 'Email', exact: true }).fill(erin.email);
+    await a.page.getByRole('button', { name: 'Invite by email' }).click();
+    const link = await a.page.locator('code').filter({ hasText: '#token=' }).textContent(WAIT);
+    const invitation = link.slice(link.indexOf('#token=') + '#token='.length);
+    watchdog.step('Erin opens the link, signs up on the way, and lands in the project');
+    const e = await newPage(browser);
+    await e.page.goto(`${base}/invitations/accept#token=${invitation}`);
+    await e.page.waitForURL(/\/signin\?next=/, WAIT);
+    await e.page.getByRole('link', { name: 'Create an account' }).click();
+    await e.page.getByRole('textbox', { name: 'Your name' }).fill(erin.name);
+    await e.page.getByRole('textbox', { name: 'Email' }).fill(erin.email);
+    await e.page.getByRole('textbox', { name: 'Password' }).fill(erin.password);
+    await e.page.getByRole('button', { name: 'Sign up' }).click();
+    await e.page.waitForURL(new RegExp(`/projects/${projectId}$`), WAIT);
+    await e.page.getByText(`Revenue ${suffix}`, { exact: true }).first().waitFor(WAIT);
+
     watchdog.stop();
     c.succeed({
+      invitationAccepted: true,
       twoStepSignIn: true,
       ok: true,
       project: projectId,

@@ -173,7 +173,8 @@ final class ProjectDatabase {
       if (kept.size() == settings.maxRows()) keeping = false;
     }
     run.checkStopped();
-    return new QueryWorker.Result(columns, kept, count, count > kept.size(), run.queryId());
+    return new QueryWorker.Result(
+        columns, kept, count, count > kept.size(), run.queryId(), run.queryId());
   }
 
   private static JsonNode cell(ResultSet rows, int column) throws SQLException {

@@ -45,12 +45,19 @@ public final class Queries {
       String userId,
       String sql,
       List<JsonNode> parameters,
-      List<DatasetTable> tables) {
+      List<DatasetTable> tables,
+      List<ResultTable> resultTables) {
     return worker(projectId)
         .ask(
             replyTo ->
                 new QueryWorker.Execute(
-                    queryId, userId, sql, List.copyOf(parameters), List.copyOf(tables), replyTo),
+                    queryId,
+                    userId,
+                    sql,
+                    List.copyOf(parameters),
+                    List.copyOf(tables),
+                    List.copyOf(resultTables),
+                    replyTo),
             answerWithin());
   }
 

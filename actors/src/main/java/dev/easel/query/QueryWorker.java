@@ -65,6 +65,7 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
       String sql,
       List<JsonNode> parameters,
       List<DatasetTable> tables,
+      List<ResultTable> resultTables,
       ActorRef<Outcome> replyTo)
       implements Command {}
 
@@ -109,7 +110,12 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
    * were left out.
    */
   public record Result(
-      List<Column> columns, JsonNode rows, long rowCount, boolean truncated, String queryId)
+      List<Column> columns,
+      JsonNode rows,
+      long rowCount,
+      boolean truncated,
+      String queryId,
+      String resultId)
       implements Outcome {}
 
   /** No result: why ({@link QueryFailure}). */

@@ -62,7 +62,7 @@ class QueryWorkerTest {
   private static QueryWorker.Execute execute(
       String queryId, String sql, TestProbe<QueryWorker.Outcome> replies) {
     return new QueryWorker.Execute(
-        queryId, "ann", sql, List.of(), List.of(orders), replies.getRef());
+        queryId, "ann", sql, List.of(), List.of(orders), List.of(), replies.getRef());
   }
 
   @Test
@@ -77,6 +77,7 @@ class QueryWorkerTest {
             "SELECT sum(id) + ? AS total FROM orders",
             List.of(JsonNodeFactory.instance.numberNode(10)),
             List.of(orders),
+            List.of(),
             replies.getRef()));
 
     QueryWorker.Result result = replies.expectMessageClass(QueryWorker.Result.class);
@@ -141,7 +142,8 @@ class QueryWorkerTest {
     TestProbe<QueryWorker.CancelResult> cancels = testKit.createTestProbe();
     first.tell(execute("busy", ENDLESS, busy));
     second.tell(
-        new QueryWorker.Execute("queued", "ann", ENDLESS, List.of(), List.of(), waiting.getRef()));
+        new QueryWorker.Execute(
+            "queued", "ann", ENDLESS, List.of(), List.of(), List.of(), waiting.getRef()));
 
     second.tell(new QueryWorker.Cancel("queued", "ann", cancels.getRef()));
     assertThat(cancels.receiveMessage().cancelled()).isTrue();
@@ -199,6 +201,7 @@ class QueryWorkerTest {
                     JsonNodeFactory.instance.textNode("x"),
                     JsonNodeFactory.instance.nullNode()),
                 List.of(orders),
+                List.of(),
                 outcomes.getRef()),
             new QueryWorker.Cancel("q1", "ann", cancels.getRef()),
             QueryWorker.Finished.of(
@@ -214,7 +217,8 @@ class QueryWorkerTest {
                     .add(JsonNodeFactory.instance.arrayNode().add("1")),
                 1,
                 false,
-                "q1"),
+                "q1",
+                "r1"),
             new QueryWorker.Failed(QueryFailure.Kind.NOT_ALLOWED, "SQL_NOT_ALLOWED", "COPY is not"),
             new QueryWorker.Column("n", "BIGINT"),
             new QueryWorker.CancelResult(true),

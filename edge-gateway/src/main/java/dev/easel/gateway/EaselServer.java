@@ -24,6 +24,9 @@ import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
+import dev.easel.canvas.DocumentKind;
+import dev.easel.canvas.DocumentStore;
+import dev.easel.cells.CellRuns;
 import dev.easel.dataset.DatasetFiles;
 import dev.easel.dataset.DatasetImporter;
 import dev.easel.dataset.Datasets;
@@ -178,7 +181,7 @@ public final class EaselServer implements AutoCloseable {
             limits,
             canvasId -> canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId));
     CanvasServiceImpl canvasService =
-        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
+        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers, new CellRuns(system));
     Path dataDir = Path.of(system.settings().config().getString("easel.data-dir"));
     Config datasetSettings = system.settings().config().getConfig("easel.datasets");
     DatasetFiles datasetFiles = DatasetFiles.of(system.settings().config());
@@ -269,8 +272,11 @@ public final class EaselServer implements AutoCloseable {
                 ShareDbSocket.service(
                     new ShareDbSocket(
                         mapper,
-                        canvases,
-                        feeds,
+                        Map.of(
+                            DocumentKind.CANVAS,
+                            new DocumentStore(canvases, feeds),
+                            DocumentKind.RUNS,
+                            DocumentStore.of(system, DocumentKind.RUNS)),
                         projects,
                         callers,
                         config.getDuration("socket-recheck-interval")),

@@ -92,7 +92,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
                         userId,
                         request.getSql(),
                         parameters,
-                        found)),
+                        found,
+                        List.of())),
         response,
         QueryServiceImpl::answer);
   }

@@ -92,7 +92,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
                         userId,
                         request.getSql(),
                         parameters,
-                        found)),
+                        found,
+                        List.of())),
         response,
         QueryServiceImpl::answer);
   }
@@ -124,7 +125,7 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
             ExecuteQueryResponse.newBuilder()
                 .setRowCount(result.rowCount())
                 .setTruncated(result.truncated())
-                .setResultId(result.queryId());
+                .setResultId(result.resultId());
         for (QueryWorker.Column column : result.columns()) {
           answer.addColumns(QueryColumn.newBuilder().setName(column.name()).setType(column.type()));
         }
@@ -143,6 +144,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
           case TIMEOUT -> Code.DEADLINE_EXCEEDED;
           case CANCELLED -> Code.CANCELLED;
           case OUT_OF_MEMORY -> Code.RESOURCE_EXHAUSTED;
+          case EXPIRED -> Code.FAILED_PRECONDITION;
+          case NOT_FOUND -> Code.NOT_FOUND;
           case UNAVAILABLE -> Code.UNAVAILABLE;
         };
     String field =

@@ -203,6 +203,8 @@ public final class EaselServer implements AutoCloseable {
             callers,
             limits,
             allowedOrigins);
+    QueryServiceImpl queryService =
+        new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables);
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
@@ -223,8 +225,7 @@ public final class EaselServer implements AutoCloseable {
                         .getDuration("easel.projects.activity-watch-interval")))
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
-            .addService(
-                new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables))
+            .addService(queryService)
             .addService(new DatasetServiceImpl(uploads, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
@@ -261,7 +262,9 @@ public final class EaselServer implements AutoCloseable {
                     OpStreamRoute.METHOD,
                     HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build(),
                     DatasetUploads.METHOD,
-                    DatasetUploadRoute.RULE)));
+                    DatasetUploadRoute.RULE,
+                    ResultExportRoute.METHOD,
+                    ResultExportRoute.RULE)));
     ServerBuilder builder =
         listen(Server.builder(), config)
             .service(
@@ -308,6 +311,9 @@ public final class EaselServer implements AutoCloseable {
             .post("/v1/auth/browser/logout")
             .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
             .build(browserSessions.logout())
+            .route()
+            .get("regex:" + ResultExportRoute.PATH_PATTERN)
+            .build(new ResultExportRoute(policy, queryService))
             .route()
             .get(OpStreamRoute.PATH)
             .build(

@@ -62,6 +62,9 @@ public final class ResultStore {
 
   private long totalBytes;
 
+  /** The time of the latest use: each use gets a later one, so no two uses tie. */
+  private long latestUse;
+
   /** One result's files, their size, its last use and how many read it now. */
   private static final class Entry {
     final String projectId;
@@ -218,7 +221,8 @@ public final class ResultStore {
   }
 
   private void use(Entry entry) {
-    entry.lastUse = Math.max(clock.millis(), entry.lastUse + 1);
+    latestUse = Math.max(clock.millis(), latestUse + 1);
+    entry.lastUse = latestUse;
     try {
       Files.setLastModifiedTime(
           root.resolve(entry.projectId).resolve(entry.resultId + PARQUET),
@@ -291,7 +295,10 @@ public final class ResultStore {
     Entry entry =
         entries.computeIfAbsent(key(projectId, resultId), k -> new Entry(projectId, resultId));
     grow(entry, attributes.size());
-    if (suffix.equals(PARQUET)) entry.lastUse = attributes.lastModifiedTime().toMillis();
+    if (suffix.equals(PARQUET)) {
+      entry.lastUse = attributes.lastModifiedTime().toMillis();
+      latestUse = Math.max(latestUse, entry.lastUse);
+    }
   }
 
   private static String key(String projectId, String resultId) {

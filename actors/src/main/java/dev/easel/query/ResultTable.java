@@ -3,7 +3,8 @@ package dev.easel.query;
 import dev.easel.CborSerializable;
 
 /**
- * A table one query can name: an earlier query's result ({@code resultId}) under {@code name}, such
- * as the result of a SQL cell another cell reads.
+ * An earlier result that one query reads as a table: {@code name} is, for that query only, a view
+ * over the Parquet file of result {@code resultId} of the same project (made on the query's own
+ * connection, so it shadows a dataset of the same name and no other query sees it).
  */
 public record ResultTable(String name, String resultId) implements CborSerializable {}

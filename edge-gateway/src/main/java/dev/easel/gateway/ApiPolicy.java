@@ -152,6 +152,9 @@ final class ApiPolicy implements AsyncServerInterceptor {
           // Queries are read-only (the project's query database is locked down): any member.
           Map.entry("easel.v1.QueryService/ExecuteQuery", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry("easel.v1.QueryService/CancelQuery", Rule.role(ProjectPolicy.Action.QUERY)),
+          Map.entry("easel.v1.QueryService/GetQueryResult", Rule.role(ProjectPolicy.Action.QUERY)),
+          Map.entry(
+              "easel.v1.QueryService/ExportQueryResult", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry(
               "easel.v1.DatasetService/UploadDataset",
               Rule.role(ProjectPolicy.Action.DATASET_WRITE)),

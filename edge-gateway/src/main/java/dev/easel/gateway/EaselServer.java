@@ -206,6 +206,8 @@ public final class EaselServer implements AutoCloseable {
             callers,
             limits,
             allowedOrigins);
+    QueryServiceImpl queryService =
+        new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables);
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
@@ -226,8 +228,7 @@ public final class EaselServer implements AutoCloseable {
                         .getDuration("easel.projects.activity-watch-interval")))
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
-            .addService(
-                new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables))
+            .addService(queryService)
             .addService(new DatasetServiceImpl(uploads, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
@@ -264,7 +265,9 @@ public final class EaselServer implements AutoCloseable {
                     OpStreamRoute.METHOD,
                     HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build(),
                     DatasetUploads.METHOD,
-                    DatasetUploadRoute.RULE)));
+                    DatasetUploadRoute.RULE,
+                    ResultExportRoute.METHOD,
+                    ResultExportRoute.RULE)));
     ServerBuilder builder =
         listen(Server.builder(), config)
             .service(
@@ -314,6 +317,9 @@ public final class EaselServer implements AutoCloseable {
             .post("/v1/auth/browser/logout")
             .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
             .build(browserSessions.logout())
+            .route()
+            .get("regex:" + ResultExportRoute.PATH_PATTERN)
+            .build(new ResultExportRoute(policy, queryService))
             .route()
             .get(OpStreamRoute.PATH)
             .build(

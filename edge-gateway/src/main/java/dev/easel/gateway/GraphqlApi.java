@@ -155,6 +155,7 @@ final class GraphqlApi {
         "Query.organizationProjects",
         Call.message(OrganizationServiceGrpc.getListOrganizationProjectsMethod()));
     fields.put("Query.executeQuery", Call.message(QueryServiceGrpc.getExecuteQueryMethod()));
+    fields.put("Query.queryResult", Call.message(QueryServiceGrpc.getGetQueryResultMethod()));
     fields.put("Query.dataset", Call.message(DatasetServiceGrpc.getGetDatasetMethod()));
     fields.put(
         "Query.datasetPreview", Call.message(DatasetServiceGrpc.getGetDatasetPreviewMethod()));

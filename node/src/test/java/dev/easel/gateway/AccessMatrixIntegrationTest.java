@@ -41,12 +41,14 @@ import dev.easel.api.v1.DeleteProjectRequest;
 import dev.easel.api.v1.DisableTotpRequest;
 import dev.easel.api.v1.EnrollTotpRequest;
 import dev.easel.api.v1.ExecuteQueryRequest;
+import dev.easel.api.v1.ExportQueryResultRequest;
 import dev.easel.api.v1.GetCanvasRequest;
 import dev.easel.api.v1.GetDatasetPreviewRequest;
 import dev.easel.api.v1.GetDatasetRequest;
 import dev.easel.api.v1.GetMeRequest;
 import dev.easel.api.v1.GetOrganizationRequest;
 import dev.easel.api.v1.GetProjectRequest;
+import dev.easel.api.v1.GetQueryResultRequest;
 import dev.easel.api.v1.ListApiKeysRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
 import dev.easel.api.v1.ListDatasetsRequest;
@@ -437,6 +439,21 @@ class AccessMatrixIntegrationTest {
                   ExecuteQueryRequest.newBuilder()
                       .setProjectId(r.project())
                       .setSql("SELECT 42 AS answer")
+                      .build()),
+          shared(
+              "easel.v1.QueryService/GetQueryResult",
+              r ->
+                  GetQueryResultRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setResultId(r.sceneResult())
+                      .build()),
+          shared(
+              "easel.v1.QueryService/ExportQueryResult",
+              r ->
+                  ExportQueryResultRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setResultId(r.sceneResult())
+                      .setFormat("csv")
                       .build()),
           shared(
               "easel.v1.QueryService/CancelQuery",
@@ -1020,6 +1037,32 @@ class AccessMatrixIntegrationTest {
     /** A new sign-in of the acting person. */
     TokenPair signIn() {
       return login(acting());
+    }
+
+    /** The result of a query the owner ran in the scene's project. */
+    String sceneResult() throws Exception {
+      Credential owner = credentials.get(Who.OWNER);
+      var response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + port
+                              + "/v1/projects/"
+                              + project()
+                              + "/queries:execute"))
+                  .header(owner.header(), owner.value())
+                  .header("content-type", "application/json")
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"sql\": \"SELECT 42 AS answer\"}"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(response.body())
+          .path("resultId")
+          .asText();
     }
 
     long canvasVersion() {

@@ -4,10 +4,12 @@
 // `canvas-runs`, same id, written by Easel) is followed live on the same connection.
 //
 //   node cell-runs.js --url ws://127.0.0.1:8080/ws --token EDITOR --viewer-token VIEWER --canvas ID
+//     [--project ID]
 //
 // The canvas must exist, in a project whose dataset `orders` holds ids 1..5 with amounts
 // 10, 20, 30, 40, 50. The script adds an input cell and two SQL cells reading each other, then
-// changes the input, types into a cell, adds a cycle and a broken cell, and checks each time that
+// changes the input, types into a cell, adds a cycle and a broken cell, uploads a new version of
+// the dataset (with --project, the canvas's project), and checks each time that
 // the run-state document reaches what the change implies (auto-run, in dependency order). The
 // viewer reads the run state and may not write it; nor may the editor. Prints one JSON line:
 // {ok, states: {cellId: [every state seen]}, runs: the final run-state document}; exit 1 with a
@@ -20,6 +22,7 @@ const args = c.parseArgs(process.argv.slice(2), {
   token: '',
   'viewer-token': '',
   canvas: '',
+  project: '',
   seconds: 120,
 });
 c.startWatchdog(args.seconds);
@@ -72,6 +75,10 @@ function refused(doc, op) {
   const runs = conn.get(RUNS, args.canvas);
   runs.on('error', (e) => c.fatal(`run-state doc emitted error: ${e.code} ${e.message}`));
   await c.subscribe(runs);
+  // A run that never reaches what a step waits for ends with the watchdog: show where it stood.
+  process.on('exit', (code) => {
+    if (code !== 0) process.stderr.write(`run-state document at exit: ${JSON.stringify(runs.data)}\n`);
+  });
 
   // Every state each cell goes through, as the ops arrive.
   const states = {};
@@ -133,7 +140,19 @@ function refused(doc, op) {
   await c.submitOp(canvas, [{ p: ['cells', 'unbound'], od: canvas.data.cells.unbound }]);
   data = await whenRuns(runs, 'unbound has no run state', (d) => !d.cells.unbound);
 
-  // 6. Nobody writes the run state but Easel: not the editor, not a viewer, who may read it.
+  // 6. A new version of the dataset: the cells reading it, and theirs, run again on their own.
+  if (args.project) {
+    const base = args.url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+    const put = await fetch(`${base}/v1/projects/${args.project}/datasets/orders`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv', ...c.authHeaders(args.token) },
+      body: 'id,amount\n1,10\n2,20\n3,30\n4,45\n5,50\n',
+    });
+    if (put.status !== 201) c.fatal(`upload: HTTP ${put.status} ${await put.text()}`);
+    data = await whenRuns(runs, 'total sees the new version', (d) => done(d, 'total', 1) && String(cell(d, 'total').preview[0][1]) === '45');
+  }
+
+  // 7. Nobody writes the run state but Easel: not the editor, not a viewer, who may read it.
   const editorWrite = await refused(runs, [{ p: ['cells', 'total', 'state'], od: 'done', oi: 'failed' }]);
   let viewer = null;
   if (args['viewer-token']) {

@@ -99,7 +99,11 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
 
   /** The answer to {@link RunCell}: the cell's run state, or why it could not run at all. */
   public record CellRun(String cellId, JsonNode state, Refusal refusal)
-      implements CborSerializable {}
+      implements CborSerializable {
+    public CellRun {
+      state = CanvasOp.absentIfNull(state);
+    }
+  }
 
   /** Why a {@link RunCell} was not run: no such canvas or cell, or not a SQL cell. */
   public enum Refusal {
@@ -120,9 +124,25 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       String failure)
       implements Command {}
 
-  record QueryDone(String runId, QueryWorker.Outcome outcome, String failure) implements Command {}
+  /**
+   * A cell's query ended: with a result, a failure of the query, or no answer ({@code failure}).
+   */
+  record QueryDone(
+      String runId, QueryWorker.Result result, QueryWorker.Failed failed, String failure)
+      implements Command {
+    static QueryDone of(String runId, QueryWorker.Outcome outcome, Throwable failure) {
+      if (failure != null) return new QueryDone(runId, null, null, String.valueOf(failure));
+      return switch (outcome) {
+        case QueryWorker.Result result -> new QueryDone(runId, result, null, null);
+        case QueryWorker.Failed failed -> new QueryDone(runId, null, failed, null);
+      };
+    }
+  }
 
   record RunsWriteFailed(String why) implements Command {}
+
+  /** The project's datasets changed: cells that read them may be stale. */
+  record DatasetsChanged() implements Command {}
 
   /** A run-state write landed. */
   record RunsWritten() implements Command {}
@@ -186,6 +206,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   private final Services services;
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
+  private final ActorRef<DatasetCatalogEntity.TablesChanged> datasetsChanged;
   private final String writerSrc = "runner-" + UUID.randomUUID();
   private long writerSeq;
 
@@ -217,6 +238,9 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
 
   private Running running;
 
+  /** Cells retried once in this plan because a result they read had expired. */
+  private final Set<String> expiredRetried = new java.util.HashSet<>();
+
   /** Explicit runs waiting for their cell to finish. */
   private final List<RunCell> waiting = new ArrayList<>();
 
@@ -234,6 +258,8 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     this.services = services;
     this.stash = stash;
     this.timers = timers;
+    this.datasetsChanged =
+        ctx.messageAdapter(DatasetCatalogEntity.TablesChanged.class, c -> new DatasetsChanged());
     load();
   }
 
@@ -263,6 +289,12 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
         .onMessage(QueryDone.class, this::onQueryDone)
         .onMessage(RunsWriteFailed.class, this::onRunsWriteFailed)
         .onMessage(RunsWritten.class, written -> this)
+        .onMessage(
+            DatasetsChanged.class,
+            changed -> {
+              settleSoon(services.settings().autoRunDelay());
+              return this;
+            })
         .build();
   }
 
@@ -379,10 +411,10 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     }
     CompletableFuture<Map<String, SqlReferences.Result>> readings =
         services.parser().parse(sources);
+    var catalog = services.sharding().entityRefFor(DatasetCatalogEntity.KEY, projectId);
+    catalog.tell(new DatasetCatalogEntity.Watch(datasetsChanged));
     CompletableFuture<List<DatasetTable>> tables =
-        services
-            .sharding()
-            .entityRefFor(DatasetCatalogEntity.KEY, projectId)
+        catalog
             .<DatasetCatalogEntity.Tables>ask(
                 DatasetCatalogEntity.GetDatasets::new, services.askTimeout())
             .thenApply(DatasetCatalogEntity.Tables::tables)
@@ -602,7 +634,10 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       }
       start(id);
     }
-    if (running == null) answerAllWaiting();
+    if (running == null) {
+      expiredRetried.clear();
+      answerAllWaiting();
+    }
   }
 
   private boolean explicitlyWaited(String id) {
@@ -655,12 +690,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
                 parameters,
                 analysis.tables(),
                 results);
-    getContext()
-        .pipeToSelf(
-            outcome,
-            (answer, failure) ->
-                new QueryDone(
-                    runId, answer, failure == null ? null : String.valueOf(failure.getMessage())));
+    getContext().pipeToSelf(outcome, (answer, failure) -> QueryDone.of(runId, answer, failure));
   }
 
   private Behavior<Command> onQueryDone(QueryDone done) {
@@ -674,7 +704,8 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       state.remove(List.of("queuedAt", "error"));
       state.put("finishedAt", now.toString());
       state.put("durationMs", Duration.between(finished.startedAt(), now).toMillis());
-      if (done.outcome() instanceof QueryWorker.Result result) {
+      if (done.result() != null) {
+        QueryWorker.Result result = done.result();
         state.put("state", "done");
         state.put("ran", finished.fingerprint());
         state.put("resultId", result.resultId());
@@ -690,10 +721,25 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
           preview.add(row);
         }
         state.put("truncated", result.rowCount() > preview.size());
+      } else if (done.failed() != null
+          && QueryFailure.RESULT_EXPIRED.equals(done.failed().reason())
+          && expiredRetried.add(id)) {
+        // A result it reads was evicted from the cache: make what it reads again, then retry.
+        for (String input : analysis.graph().upstream(id)) {
+          ObjectNode stale = stateOf(input);
+          stale.put("state", "stale");
+          stale.remove("ran");
+          write(input, stale);
+        }
+        addToPlan(id);
+        orderPlan();
+        next();
+        return this;
       } else {
         state.put("state", "failed");
         state.remove(List.of("ran", "resultId", "rowCount", "columns", "preview", "truncated"));
-        if (done.outcome() instanceof QueryWorker.Failed failed) {
+        if (done.failed() != null) {
+          QueryWorker.Failed failed = done.failed();
           ObjectNode error = error(failed.message());
           error.put("reason", failed.reason());
           state.set("error", error);

@@ -270,8 +270,9 @@ final class ShareDbSession {
         };
     boolean writes = action.equals("op") || action.equals(DELETING_OP);
     if (writes && doc(request).kind() == DocumentKind.RUNS) {
+      // Not ERR_OP_SUBMIT_REJECTED: the sharedb client takes that for a silent rollback.
       throw new BadRequest(
-          "ERR_OP_SUBMIT_REJECTED",
+          "ERR_PERMISSION_DENIED",
           RUNS_COLLECTION
               + " documents are written by Easel alone: run a cell with"
               + " POST /v1/canvases/{canvasId}/cells/{cellId}:run");

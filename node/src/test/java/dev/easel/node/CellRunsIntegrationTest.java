@@ -75,7 +75,9 @@ class CellRunsIntegrationTest {
             "--viewer-token",
             viewer,
             "--canvas",
-            canvas);
+            canvas,
+            "--project",
+            project);
     assertThat(script.exitCode()).as(script.toString()).isZero();
     JsonNode verdict = JSON.readTree(script.lastLine());
 
@@ -84,15 +86,15 @@ class CellRunsIntegrationTest {
     assertThat(totalStates).contains("queued", "running", "done");
     assertThat(totalStates.indexOf("running")).isGreaterThan(totalStates.indexOf("queued"));
     assertThat(states(verdict, "big")).contains("stale");
-    assertThat(verdict.path("editorWrite").asText()).isEqualTo("ERR_OP_SUBMIT_REJECTED");
+    assertThat(verdict.path("editorWrite").asText()).isEqualTo("ERR_PERMISSION_DENIED");
     assertThat(verdict.path("viewer").path("reads").asText()).isEqualTo("done");
-    assertThat(verdict.path("viewer").path("write").asText()).isEqualTo("ERR_OP_SUBMIT_REJECTED");
+    assertThat(verdict.path("viewer").path("write").asText()).isEqualTo("ERR_PERMISSION_DENIED");
 
     JsonNode total = verdict.path("runs").path("cells").path("total");
     assertThat(total.path("state").asText()).isEqualTo("done");
     assertThat(total.path("columns").toString())
         .isEqualTo("[{\"name\":\"n\",\"type\":\"BIGINT\"},{\"name\":\"s\",\"type\":\"HUGEINT\"}]");
-    assertThat(total.path("preview").toString()).isEqualTo("[[\"1\",\"40\"]]");
+    assertThat(total.path("preview").toString()).isEqualTo("[[\"1\",\"45\"]]");
     assertThat(verdict.path("runs").path("cells").path("broken").path("error").path("line").asInt())
         .isEqualTo(2);
 
@@ -102,7 +104,7 @@ class CellRunsIntegrationTest {
     JsonNode answer = JSON.readTree(run.body());
     assertThat(answer.path("state").asText()).isEqualTo("done");
     assertThat(answer.path("rowCount").asText()).isEqualTo("1");
-    assertThat(answer.path("preview").toString()).isEqualTo("[[\"1\",\"40\"]]");
+    assertThat(answer.path("preview").toString()).isEqualTo("[[\"1\",\"45\"]]");
     assertThat(answer.path("resultId").asText()).isNotEmpty();
 
     // A viewer may run a cell (as they may query), and see a failed one fail.
@@ -131,7 +133,7 @@ class CellRunsIntegrationTest {
     HttpResponse<String> again = runCell(owner, "total");
     assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
     assertThat(JSON.readTree(again.body()).path("preview").toString())
-        .isEqualTo("[[\"1\",\"40\"]]");
+        .isEqualTo("[[\"1\",\"45\"]]");
   }
 
   private static List<String> states(JsonNode verdict, String cellId) {

@@ -32,17 +32,19 @@ import org.slf4j.LoggerFactory;
 /**
  * One project's DuckDB database, {@code <data dir>/query/<projectId>.duckdb}: a cache that holds
  * one view per dataset table over its Parquet file, and nothing else. It can be deleted at any
- * time; the views are made again from the catalog's tables on the next query.
+ * time; the views are made again from the catalog's tables on the next query. Query results are
+ * Parquet files of the node's {@link ResultStore}, written by this database and read back from it.
  *
  * <p>The database is opened locked down, with its settings given at open time and then locked:
  * {@code enable_external_access = false} with {@code allowed_directories} the project's own dataset
- * folder (no other file, no URL, no {@code ATTACH} of a file), no extension installed or loaded
- * ({@code autoinstall_known_extensions}, {@code autoload_known_extensions} off, and loading
- * external extensions is refused with external access off), {@code memory_limit}, {@code threads}
- * and {@code max_temp_directory_size} from {@link QuerySettings}, then {@code lock_configuration =
- * true}, so that no {@code SET} or {@code RESET} can change any of it. User SQL passes {@link
- * StatementGate} first (one SELECT). Each query runs on its own connection to the database so that
- * interrupting it touches no other query.
+ * folder and its results folder (no other file, no URL, no {@code ATTACH} of a file), no extension
+ * installed or loaded ({@code autoinstall_known_extensions}, {@code autoload_known_extensions} off,
+ * and loading external extensions is refused with external access off), {@code memory_limit},
+ * {@code threads} and {@code max_temp_directory_size} from {@link QuerySettings}, then {@code
+ * lock_configuration = true}, so that no {@code SET} or {@code RESET} can change any of it. User
+ * SQL passes {@link StatementGate} first (one SELECT), so it cannot {@code COPY}: only Easel writes
+ * result files. Each query runs on its own connection to the database so that interrupting it
+ * touches no other query, and so that the temporary views of its result tables are its own.
  *
  * <p>Thread-safe: the views and the opening and closing are guarded by this object; queries run
  * concurrently. The database stays open while a query holds a connection, and closes when it was
@@ -52,13 +54,12 @@ final class ProjectDatabase {
   private static final Logger log = LoggerFactory.getLogger(ProjectDatabase.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Rows read between two looks at whether the query was stopped. */
-  private static final int CHECK_EVERY = 1024;
-
   private final String projectId;
   private final Path file;
   private final Path datasetDirectory;
   private final QuerySettings settings;
+  private final ResultStore results;
+  private final Path resultDirectory;
 
   private DuckDBConnection database;
 
@@ -68,23 +69,409 @@ final class ProjectDatabase {
   private int connections;
   private boolean released;
 
-  ProjectDatabase(String projectId, Path file, Path datasetDirectory, QuerySettings settings) {
+  ProjectDatabase(
+      String projectId,
+      Path file,
+      Path datasetDirectory,
+      QuerySettings settings,
+      ResultStore results) {
     this.projectId = projectId;
     this.file = file.toAbsolutePath().normalize();
     this.datasetDirectory = datasetDirectory.toAbsolutePath().normalize();
     this.settings = settings;
+    this.results = results;
+    this.resultDirectory = results.projectDirectory(projectId);
   }
 
   /**
    * Runs one query over {@code tables} (the project's dataset tables, made views first where they
-   * changed) and keeps the first rows of its result.
+   * changed) and {@code resultTables} (earlier results, views of this query only) and answers with
+   * its result: the Parquet file of its {@link ResultKey key} in the {@link ResultStore}, written
+   * by DuckDB ({@code COPY (query) TO ... (FORMAT parquet)}, the parameters bound) unless it is
+   * there already, and then read back for the columns, the row count and the first rows.
    *
-   * @throws QueryFailure the SQL was refused or failed, or {@code run} was stopped
+   * @throws QueryFailure the SQL was refused or failed, a result table's result is gone, or {@code
+   *     run} was stopped
    */
   QueryWorker.Result run(
-      QueryRun run, List<DatasetTable> tables, String sql, List<JsonNode> parameters)
+      QueryRun run,
+      List<DatasetTable> tables,
+      List<ResultTable> resultTables,
+      String sql,
+      List<JsonNode> parameters)
       throws QueryFailure {
-    return execute(run, tables, sql, parameters, true, rows -> read(run, rows));
+    run.checkStopped();
+    Connection connection = connect();
+    List<ResultStore.Lease> held = new ArrayList<>();
+    try {
+      sync(tables);
+      run.checkStopped();
+      StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
+      checkParameters(admitted.parameters(), parameters.size());
+      viewResults(connection, resultTables, held);
+      String resultId = ResultKey.of(admitted.statement(), parameters, tables, resultTables);
+      ResultStore.Lease result = results.open(projectId, resultId);
+      if (result == null) result = materialise(run, connection, sql, parameters, resultId);
+      held.add(result);
+      run.checkStopped();
+      return preview(connection, result, run.queryId());
+    } catch (SQLException e) {
+      run.checkStopped();
+      throw failure(e);
+    } catch (IOException e) {
+      run.checkStopped();
+      throw new QueryFailure(
+          QueryFailure.Kind.UNAVAILABLE,
+          "RESULT_NOT_STORED",
+          "The result could not be stored: " + e.getMessage());
+    } finally {
+      held.forEach(ResultStore.Lease::close);
+      disconnect(connection);
+    }
+  }
+
+  /**
+   * Makes each result table a temporary view of {@code connection} over its result's file, held (in
+   * {@code held}) until the query is done.
+   *
+   * @throws QueryFailure RESULT_EXPIRED for a result that is no longer kept
+   */
+  private void viewResults(
+      Connection connection, List<ResultTable> resultTables, List<ResultStore.Lease> held)
+      throws SQLException, QueryFailure {
+    if (resultTables.isEmpty()) return;
+    java.util.Set<String> names = new java.util.HashSet<>();
+    try (Statement ddl = connection.createStatement()) {
+      for (ResultTable table : resultTables) {
+        String name = table.name();
+        if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {
+          throw new QueryFailure(
+              QueryFailure.Kind.INVALID, "QUERY_TABLES_INVALID", "a result table needs a name");
+        }
+        if (!names.add(name.toLowerCase(java.util.Locale.ROOT))) {
+          throw new QueryFailure(
+              QueryFailure.Kind.INVALID,
+              "QUERY_TABLES_INVALID",
+              "Two result tables are both named " + name);
+        }
+        ResultStore.Lease lease = results.open(projectId, table.resultId());
+        if (lease == null) {
+          throw new QueryFailure(
+              QueryFailure.Kind.EXPIRED,
+              QueryFailure.RESULT_EXPIRED,
+              "The result of table "
+                  + name
+                  + " ("
+                  + table.resultId()
+                  + ") is no longer kept; run its query again");
+        }
+        held.add(lease);
+        ddl.execute(
+            "CREATE TEMP VIEW "
+                + identifier(name)
+                + " AS "
+                + resultSelect(connection, lease.file()));
+      }
+    }
+  }
+
+  /**
+   * Writes the result of {@code sql} to its Parquet file with DuckDB's {@code COPY}: the query (one
+   * SELECT, checked by {@link StatementGate}) inside {@code COPY (...)}, its parameters bound.
+   * Parquet has no 128-bit integers (DuckDB would write HUGEINT and UHUGEINT columns as DOUBLE,
+   * losing digits), so such columns are written as their decimal text; the columns' DuckDB names
+   * and types are kept in the file's key-value metadata ({@value #COLUMNS_KEY}), shown from there,
+   * and a query that reads the result as a table gets those columns back as their own type.
+   */
+  private ResultStore.Lease materialise(
+      QueryRun run, Connection connection, String sql, List<JsonNode> parameters, String resultId)
+      throws SQLException, QueryFailure, IOException {
+    String body = withoutTrailingSemicolons(sql);
+    List<QueryWorker.Column> columns = describe(run, connection, body, parameters);
+    List<String> casts = new ArrayList<>();
+    for (QueryWorker.Column column : columns) {
+      if (isWideInteger(column)) {
+        String name = identifier(column.name());
+        casts.add("CAST(" + name + " AS VARCHAR) AS " + name);
+      }
+    }
+    String select =
+        casts.isEmpty()
+            ? body
+            : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + body + "\n)";
+    Path part = results.partFile(projectId, resultId);
+    String copy =
+        "COPY ("
+            + select
+            + "\n) TO "
+            + literal(part.toString())
+            + " (FORMAT parquet, KV_METADATA {"
+            + literal(COLUMNS_KEY)
+            + ": "
+            + literal(JSON.writeValueAsString(columns))
+            + "})";
+    try (PreparedStatement statement = connection.prepareStatement(copy)) {
+      QueryValues.bind(statement, parameters);
+      run.running(statement);
+      try {
+        statement.execute();
+      } finally {
+        run.finished();
+      }
+      run.checkStopped();
+      return results.keep(projectId, resultId, part);
+    } finally {
+      Files.deleteIfExists(part);
+    }
+  }
+
+  private static boolean isWideInteger(QueryWorker.Column column) {
+    return column.type().equals("HUGEINT") || column.type().equals("UHUGEINT");
+  }
+
+  /**
+   * What a result file is read as: its rows, with the 128-bit integer columns it stores as text
+   * cast back to their type.
+   */
+  private static String resultSelect(Connection connection, Path parquet) throws SQLException {
+    List<QueryWorker.Column> columns;
+    try (PreparedStatement empty =
+            connection.prepareStatement("SELECT * FROM read_parquet(?) LIMIT 0");
+        ResultSet rows = bind(empty, parquet).executeQuery()) {
+      columns = storedColumns(connection, parquet, columns(rows.getMetaData()));
+    }
+    List<String> casts = new ArrayList<>();
+    for (QueryWorker.Column column : columns) {
+      if (isWideInteger(column)) {
+        String name = identifier(column.name());
+        casts.add("CAST(" + name + " AS " + column.type() + ") AS " + name);
+      }
+    }
+    String file = "read_parquet(" + literal(parquet.toString()) + ")";
+    return casts.isEmpty()
+        ? "SELECT * FROM " + file
+        : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM " + file;
+  }
+
+  private static PreparedStatement bind(PreparedStatement statement, Path parquet)
+      throws SQLException {
+    statement.setString(1, parquet.toString());
+    return statement;
+  }
+
+  /** The key of the file metadata that holds a result's columns as DuckDB names them. */
+  static final String COLUMNS_KEY = "easel.columns";
+
+  /**
+   * The columns of the query {@code body} with {@code parameters}, as DuckDB types them: the query
+   * limited to no rows ({@code SELECT * FROM (body) LIMIT 0}, which passes the gate too) is run.
+   */
+  private static List<QueryWorker.Column> describe(
+      QueryRun run, Connection connection, String body, List<JsonNode> parameters)
+      throws SQLException, QueryFailure {
+    String empty = "SELECT * FROM (" + body + "\n) LIMIT 0";
+    StatementGate.admit(connection, empty);
+    try (PreparedStatement statement = connection.prepareStatement(empty)) {
+      QueryValues.bind(statement, parameters);
+      run.running(statement);
+      try (ResultSet rows = statement.executeQuery()) {
+        return columns(rows.getMetaData());
+      } finally {
+        run.finished();
+      }
+    }
+  }
+
+  private static List<QueryWorker.Column> columns(ResultSetMetaData meta) throws SQLException {
+    List<QueryWorker.Column> columns = new ArrayList<>(meta.getColumnCount());
+    for (int i = 1; i <= meta.getColumnCount(); i++) {
+      columns.add(new QueryWorker.Column(meta.getColumnLabel(i), meta.getColumnTypeName(i)));
+    }
+    return columns;
+  }
+
+  /**
+   * The columns of a result file as its query gave them (from the file's metadata), or as the file
+   * has them ({@code read}) when it holds none.
+   */
+  private static List<QueryWorker.Column> storedColumns(
+      Connection connection, Path parquet, List<QueryWorker.Column> read) throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT decode(value) FROM parquet_kv_metadata(?) WHERE decode(key) = ?")) {
+      select.setString(1, parquet.toString());
+      select.setString(2, COLUMNS_KEY);
+      try (ResultSet rows = select.executeQuery()) {
+        if (!rows.next()) return read;
+        List<QueryWorker.Column> stored =
+            List.of(JSON.readValue(rows.getString(1), QueryWorker.Column[].class));
+        return stored.size() == read.size() ? stored : read;
+      }
+    } catch (IOException e) {
+      return read;
+    }
+  }
+
+  /** The query without the semicolons (and blanks) that may end it. */
+  static String withoutTrailingSemicolons(String sql) {
+    String body = sql.strip();
+    while (body.endsWith(";")) body = body.substring(0, body.length() - 1).strip();
+    return body;
+  }
+
+  /** The answer for a stored result: its columns, row count and first rows. */
+  private QueryWorker.Result preview(
+      Connection connection, ResultStore.Lease result, String queryId) throws SQLException {
+    Rows first = rows(connection, result.file(), 0, settings.maxRows(), false);
+    long count = rowCount(connection, result.file());
+    return new QueryWorker.Result(
+        first.columns(),
+        first.rows(),
+        count,
+        count > first.rows().size(),
+        queryId,
+        result.resultId());
+  }
+
+  /**
+   * A page of a stored result: at most {@code size} rows (and {@code easel.query.max-result-size}
+   * of JSON, but at least one row) from row {@code offset} on, in the file's order, which never
+   * changes.
+   *
+   * @throws QueryFailure RESULT_NOT_FOUND, or an offset past the end
+   */
+  QueryWorker.Page page(String resultId, long offset, int size) throws QueryFailure {
+    Connection connection = connect();
+    try (ResultStore.Lease result = openResult(resultId)) {
+      long count = rowCount(connection, result.file());
+      if (offset < 0 || offset > count) {
+        throw new QueryFailure(
+            QueryFailure.Kind.INVALID,
+            "INVALID_PAGE_TOKEN",
+            "The page token points past the end of result " + resultId);
+      }
+      Rows page = rows(connection, result.file(), offset, size, true);
+      long next = offset + page.rows().size();
+      return new QueryWorker.Page(page.columns(), page.rows(), count, next < count ? next : -1);
+    } catch (SQLException e) {
+      throw failure(e);
+    } finally {
+      disconnect(connection);
+    }
+  }
+
+  /**
+   * The result's file in {@code format} ({@code parquet}, or {@code csv}, which DuckDB writes once
+   * from the Parquet file, with a header line, and which is then kept beside it), held until the
+   * returned file is closed.
+   *
+   * @throws QueryFailure RESULT_NOT_FOUND
+   */
+  ResultFile export(String resultId, String format) throws QueryFailure {
+    ResultStore.Lease result = openResult(resultId);
+    boolean kept = false;
+    try {
+      Path path = result.file();
+      if (format.equals("csv")) {
+        path = results.companion(result, ResultStore.CSV);
+        if (path == null) path = writeCsv(result);
+      }
+      ResultFile file = new ResultFile(result, path, Files.size(path));
+      kept = true;
+      return file;
+    } catch (IOException e) {
+      throw new QueryFailure(
+          QueryFailure.Kind.UNAVAILABLE,
+          "RESULT_UNREADABLE",
+          "Result " + resultId + " could not be read: " + e.getMessage());
+    } finally {
+      if (!kept) result.close();
+    }
+  }
+
+  private Path writeCsv(ResultStore.Lease result) throws QueryFailure, IOException {
+    Path part = results.partFile(projectId, result.resultId());
+    Connection connection = connect();
+    try (PreparedStatement copy =
+        connection.prepareStatement(
+            "COPY (SELECT * FROM read_parquet(?)) TO "
+                + literal(part.toString())
+                + " (FORMAT csv, HEADER)")) {
+      copy.setString(1, result.file().toString());
+      copy.execute();
+      return results.keepCompanion(result, ResultStore.CSV, part);
+    } catch (SQLException e) {
+      throw failure(e);
+    } finally {
+      Files.deleteIfExists(part);
+      disconnect(connection);
+    }
+  }
+
+  /** A stored result's file, held (not deleted) until closed. */
+  record ResultFile(ResultStore.Lease lease, Path path, long size) implements AutoCloseable {
+    @Override
+    public void close() {
+      lease.close();
+    }
+  }
+
+  private ResultStore.Lease openResult(String resultId) throws QueryFailure {
+    ResultStore.Lease result = results.open(projectId, resultId);
+    if (result == null) {
+      throw new QueryFailure(
+          QueryFailure.Kind.NOT_FOUND,
+          QueryFailure.RESULT_NOT_FOUND,
+          "There is no result "
+              + resultId
+              + " in this project (results not used for a while are deleted from the cache:"
+              + " run the query again)");
+    }
+    return result;
+  }
+
+  /** Rows of a Parquet file and its columns. */
+  private record Rows(List<QueryWorker.Column> columns, ArrayNode rows) {}
+
+  /**
+   * The rows of a Parquet file from {@code offset}: at most {@code limit}, and no more than {@code
+   * easel.query.max-result-size} of JSON ({@code atLeastOne}: but one row even if it is larger).
+   */
+  private Rows rows(Connection connection, Path parquet, long offset, int limit, boolean atLeastOne)
+      throws SQLException {
+    try (PreparedStatement select =
+        connection.prepareStatement("SELECT * FROM read_parquet(?) LIMIT ? OFFSET ?")) {
+      select.setString(1, parquet.toString());
+      select.setLong(2, limit);
+      select.setLong(3, offset);
+      try (ResultSet rows = select.executeQuery()) {
+        List<QueryWorker.Column> columns =
+            storedColumns(connection, parquet, columns(rows.getMetaData()));
+        int width = columns.size();
+        ArrayNode kept = JsonNodeFactory.instance.arrayNode();
+        long bytes = 0;
+        while (rows.next()) {
+          ArrayNode row = JsonNodeFactory.instance.arrayNode(width);
+          for (int i = 1; i <= width; i++) row.add(cell(rows, i));
+          bytes += size(row);
+          if (bytes > settings.maxResultBytes() && !(atLeastOne && kept.isEmpty())) break;
+          kept.add(row);
+        }
+        return new Rows(columns, kept);
+      }
+    }
+  }
+
+  /** The number of rows of a Parquet file, from its metadata. */
+  private static long rowCount(Connection connection, Path parquet) throws SQLException {
+    try (PreparedStatement count =
+        connection.prepareStatement("SELECT sum(num_rows) FROM parquet_file_metadata(?)")) {
+      count.setString(1, parquet.toString());
+      try (ResultSet rows = count.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
   }
 
   /** Reads a query's result while its statement is open. */
@@ -110,7 +497,9 @@ final class ProjectDatabase {
     try {
       sync(tables);
       run.checkStopped();
-      if (gated) checkParameters(StatementGate.admit(connection, sql), parameters.size());
+      if (gated) {
+        checkParameters(StatementGate.admit(connection, sql).parameters(), parameters.size());
+      }
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
         QueryValues.bind(statement, parameters);
         run.running(statement);
@@ -146,34 +535,6 @@ final class ProjectDatabase {
               + (given == 1 ? " was" : " were")
               + " given");
     }
-  }
-
-  private QueryWorker.Result read(QueryRun run, ResultSet rows) throws SQLException, QueryFailure {
-    ResultSetMetaData meta = rows.getMetaData();
-    int width = meta.getColumnCount();
-    List<QueryWorker.Column> columns = new ArrayList<>(width);
-    for (int i = 1; i <= width; i++) {
-      columns.add(new QueryWorker.Column(meta.getColumnLabel(i), meta.getColumnTypeName(i)));
-    }
-    ArrayNode kept = JsonNodeFactory.instance.arrayNode();
-    long count = 0;
-    long bytes = 0;
-    boolean keeping = settings.maxRows() > 0;
-    while (rows.next()) {
-      if (++count % CHECK_EVERY == 0) run.checkStopped();
-      if (!keeping) continue;
-      ArrayNode row = JsonNodeFactory.instance.arrayNode(width);
-      for (int i = 1; i <= width; i++) row.add(cell(rows, i));
-      bytes += size(row);
-      if (bytes > settings.maxResultBytes()) {
-        keeping = false;
-        continue;
-      }
-      kept.add(row);
-      if (kept.size() == settings.maxRows()) keeping = false;
-    }
-    run.checkStopped();
-    return new QueryWorker.Result(columns, kept, count, count > kept.size(), run.queryId());
   }
 
   private static JsonNode cell(ResultSet rows, int column) throws SQLException {
@@ -231,7 +592,7 @@ final class ProjectDatabase {
     Connection connection = connect();
     try {
       sync(tables);
-      int parameters = StatementGate.admit(connection, sql);
+      int parameters = StatementGate.admit(connection, sql).parameters();
       String empty = "SELECT * FROM (" + sql.strip().replaceAll(";+$", "") + "\n) LIMIT 0";
       StatementGate.admit(connection, empty);
       try (PreparedStatement statement = connection.prepareStatement(empty)) {
@@ -359,7 +720,8 @@ final class ProjectDatabase {
     Properties config = new Properties();
     config.setProperty("enable_external_access", "false");
     config.setProperty(
-        "allowed_directories", "['" + (datasetDirectory + "/").replace("'", "''") + "']");
+        "allowed_directories",
+        "[" + literal(datasetDirectory + "/") + ", " + literal(resultDirectory + "/") + "]");
     config.setProperty("autoinstall_known_extensions", "false");
     config.setProperty("autoload_known_extensions", "false");
     config.setProperty("memory_limit", settings.memoryLimit());

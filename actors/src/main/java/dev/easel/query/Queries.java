@@ -38,20 +38,58 @@ public final class Queries {
     return timeout.plus(askTimeout);
   }
 
-  /** Runs one SELECT of {@code userId} over the project's {@code tables}. */
+  /**
+   * Runs one SELECT of {@code userId} over the project's {@code tables} and, for this query, {@code
+   * resultTables} (earlier results by name).
+   */
   public CompletionStage<QueryWorker.Outcome> execute(
       String projectId,
       String queryId,
       String userId,
       String sql,
       List<JsonNode> parameters,
-      List<DatasetTable> tables) {
+      List<DatasetTable> tables,
+      List<ResultTable> resultTables) {
     return worker(projectId)
         .ask(
             replyTo ->
                 new QueryWorker.Execute(
-                    queryId, userId, sql, List.copyOf(parameters), List.copyOf(tables), replyTo),
+                    queryId,
+                    userId,
+                    sql,
+                    List.copyOf(parameters),
+                    List.copyOf(tables),
+                    List.copyOf(resultTables),
+                    replyTo),
             answerWithin());
+  }
+
+  /**
+   * A page of the project's stored result {@code resultId}: {@code size} rows from {@code offset}.
+   */
+  public CompletionStage<QueryWorker.PageOutcome> page(
+      String projectId, String resultId, long offset, int size) {
+    return worker(projectId)
+        .ask(replyTo -> new QueryWorker.ReadPage(resultId, offset, size, replyTo), answerWithin());
+  }
+
+  /** Opens the project's stored result {@code resultId} for export as {@code format}. */
+  public CompletionStage<QueryWorker.ExportOutcome> openExport(
+      String projectId, String resultId, String format) {
+    return worker(projectId)
+        .ask(replyTo -> new QueryWorker.OpenExport(resultId, format, replyTo), answerWithin());
+  }
+
+  /** The next bytes of an open export, from {@code offset}. */
+  public CompletionStage<QueryWorker.ExportOutcome> readExport(
+      String projectId, String exportId, long offset) {
+    return worker(projectId)
+        .ask(replyTo -> new QueryWorker.ReadExport(exportId, offset, replyTo), askTimeout);
+  }
+
+  /** Lets an export's file go (the download ended or was abandoned). */
+  public void closeExport(String projectId, String exportId) {
+    worker(projectId).tell(new QueryWorker.CloseExport(exportId));
   }
 
   /** Cancels query {@code queryId} of {@code userId}; whether it was waiting or running. */

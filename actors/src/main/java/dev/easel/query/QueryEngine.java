@@ -15,25 +15,40 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * What the query workers of one node share: the settings, the {@link QueryPool} their queries run
- * on, and each project's {@link ProjectDatabase} under {@code <data dir>/query/}. A project's
- * database object outlives the worker that used it (a worker that passivates and the next one for
- * the same project use the same object), so it is never open twice.
+ * on, each project's {@link ProjectDatabase} under {@code <data dir>/query/}, the {@link
+ * ResultStore} of results under {@code <data dir>/results/} and the exports being downloaded. A
+ * project's database object outlives the worker that used it (a worker that passivates and the next
+ * one for the same project use the same object), so it is never open twice.
  */
 public final class QueryEngine implements AutoCloseable {
   private final QuerySettings settings;
   private final QueryPool pool;
   private final DatasetFiles datasets;
   private final Path directory;
+  private final ResultStore results;
+  private final ResultExports exports = new ResultExports();
   private final ConcurrentHashMap<String, ProjectDatabase> databases = new ConcurrentHashMap<>();
 
   /**
-   * @param directory where the projects' DuckDB files are kept ({@code <data dir>/query})
+   * @param dataDirectory the node's data directory: the projects' DuckDB files are kept under
+   *     {@code query/}, the results under {@code results/}
    */
-  public QueryEngine(QuerySettings settings, DatasetFiles datasets, Path directory) {
+  public QueryEngine(QuerySettings settings, DatasetFiles datasets, Path dataDirectory) {
     this.settings = settings;
-    this.pool = new QueryPool(settings.poolThreads());
     this.datasets = datasets;
-    this.directory = directory.toAbsolutePath().normalize();
+    Path data = dataDirectory.toAbsolutePath().normalize();
+    this.directory = data.resolve("query");
+    this.results = new ResultStore(data.resolve("results"), settings.resultCacheSize());
+    this.pool = new QueryPool(settings.poolThreads());
+  }
+
+  /** The node's stored results. */
+  public ResultStore results() {
+    return results;
+  }
+
+  ResultExports exports() {
+    return exports;
   }
 
   public QuerySettings settings() {
@@ -54,7 +69,9 @@ public final class QueryEngine implements AutoCloseable {
   ProjectDatabase database(String projectId) {
     return databases.computeIfAbsent(
         projectId,
-        id -> new ProjectDatabase(id, databaseFile(id), datasets.projectDirectory(id), settings));
+        id ->
+            new ProjectDatabase(
+                id, databaseFile(id), datasets.projectDirectory(id), settings, results));
   }
 
   /**
@@ -193,10 +210,11 @@ public final class QueryEngine implements AutoCloseable {
     void check() throws QueryFailure;
   }
 
-  /** Stops the pool and closes every database. */
+  /** Stops the pool, closes the exports and every database. */
   @Override
   public void close() {
     pool.close();
+    exports.close();
     databases.values().forEach(ProjectDatabase::release);
   }
 }

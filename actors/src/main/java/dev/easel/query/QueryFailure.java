@@ -19,6 +19,12 @@ public final class QueryFailure extends Exception {
   /** The reason of a query id already taken by a running query of the project. */
   public static final String QUERY_ID_IN_USE = "QUERY_ID_IN_USE";
 
+  /** The reason of a result table whose result is no longer kept: run its query again. */
+  public static final String RESULT_EXPIRED = "RESULT_EXPIRED";
+
+  /** The reason of a result id the project has no result for (never made, or evicted). */
+  public static final String RESULT_NOT_FOUND = "RESULT_NOT_FOUND";
+
   /** What kind of failure, so the edge can map it to a status. */
   public enum Kind {
     /** The SQL or its parameters are wrong: a syntax error, an unknown table, a bad cast. */
@@ -33,6 +39,10 @@ public final class QueryFailure extends Exception {
     CANCELLED,
     /** It needed more memory than the project's database may use. */
     OUT_OF_MEMORY,
+    /** A result the query reads as a table is no longer kept ({@link #RESULT_EXPIRED}). */
+    EXPIRED,
+    /** There is no such result ({@link #RESULT_NOT_FOUND}). */
+    NOT_FOUND,
     /** The project's database could not be used; asking again may work. */
     UNAVAILABLE
   }

@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * The {@code easel.query} settings: each query's time limit, what one project's DuckDB database may
  * use (memory, threads, spill space), how many queries run at once on a node, how much of a result
- * is kept, and when an idle worker closes its database.
+ * is returned as a preview, when an idle worker closes its database, and how many bytes of stored
+ * results a node keeps.
  */
 public record QuerySettings(
     Duration timeout,
@@ -16,7 +17,8 @@ public record QuerySettings(
     int poolThreads,
     int maxRows,
     long maxResultBytes,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    long resultCacheSize) {
 
   public QuerySettings {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -38,6 +40,10 @@ public record QuerySettings(
       throw new IllegalArgumentException(
           "easel.query.idle-timeout (EASEL_QUERY_IDLE_TIMEOUT) must be > 0");
     }
+    if (resultCacheSize < 1) {
+      throw new IllegalArgumentException(
+          "easel.query.result-cache-size (EASEL_QUERY_RESULT_CACHE_SIZE) must be more than 0");
+    }
     requireSize("memory-limit", "EASEL_QUERY_MEMORY_LIMIT", memoryLimit);
     requireSize("temp-limit", "EASEL_QUERY_TEMP_LIMIT", tempLimit);
   }
@@ -53,7 +59,8 @@ public record QuerySettings(
         poolThreads == 0 ? Runtime.getRuntime().availableProcessors() : poolThreads,
         query.getInt("max-rows"),
         query.getMemorySize("max-result-size").toBytes(),
-        query.getDuration("idle-timeout"));
+        query.getDuration("idle-timeout"),
+        query.getMemorySize("result-cache-size").toBytes());
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.easel.CborSerializable;
 import dev.easel.dataset.DatasetFiles;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * passivates, closing the database.
  *
  * <p>Each {@link Execute} carries the project's dataset tables, which the database's views are made
- * to match before the query runs; the worker keeps no catalog of its own.
+ * to match before the query runs; the worker keeps no catalog of its own. Results are stored as
+ * Parquet files ({@link ResultStore}), one per {@link ResultKey key}: a query whose result is there
+ * already is answered from it. The worker also serves pages ({@link ReadPage}) and exports ({@link
+ * OpenExport}) of the project's stored results, so that they are read on the node that holds them.
  */
 public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   public static final EntityTypeKey<Command> KEY =
@@ -56,8 +60,9 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
 
   /**
    * Runs {@code sql} (one SELECT) with positional {@code parameters} over the project's {@code
-   * tables}, for {@code userId}, under the caller's {@code queryId} (unique among the project's
-   * running queries; it names the query to {@link Cancel} and the result).
+   * tables} and, for this query only, {@code resultTables} (earlier results by name), for {@code
+   * userId}, under the caller's {@code queryId} (unique among the project's running queries; it
+   * names the query to {@link Cancel}). A query whose result is stored already is not run again.
    */
   public record Execute(
       String queryId,
@@ -65,8 +70,31 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
       String sql,
       List<JsonNode> parameters,
       List<DatasetTable> tables,
+      List<ResultTable> resultTables,
       ActorRef<Outcome> replyTo)
       implements Command {}
+
+  /**
+   * Reads a page of the project's stored result {@code resultId}: at most {@code size} rows from
+   * row {@code offset} on.
+   */
+  public record ReadPage(String resultId, long offset, int size, ActorRef<PageOutcome> replyTo)
+      implements Command {}
+
+  /**
+   * Opens the project's stored result {@code resultId} for export in {@code format} ({@code
+   * parquet} or {@code csv}): the file is held until {@link CloseExport}, or until it has not been
+   * read for {@link ResultExports#IDLE_TIMEOUT}.
+   */
+  public record OpenExport(String resultId, String format, ActorRef<ExportOutcome> replyTo)
+      implements Command {}
+
+  /** Reads the next bytes of an open export, from byte {@code offset} on. */
+  public record ReadExport(String exportId, long offset, ActorRef<ExportOutcome> replyTo)
+      implements Command {}
+
+  /** The export is done (or abandoned): its file need not be held any more. */
+  public record CloseExport(String exportId) implements Command {}
 
   /** Stops query {@code queryId} if it is waiting or running and {@code userId} started it. */
   public record Cancel(String queryId, String userId, ActorRef<CancelResult> replyTo)
@@ -103,17 +131,58 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   /** The answer to {@link Execute}. */
   public sealed interface Outcome extends CborSerializable {}
 
+  /** The answer to {@link ReadPage}. */
+  public sealed interface PageOutcome extends CborSerializable {}
+
+  /** The answers to {@link OpenExport} and {@link ReadExport}. */
+  public sealed interface ExportOutcome extends CborSerializable {}
+
   /**
    * A result: its columns, the first rows kept ({@code rows}, a JSON array of arrays, values as
-   * {@link QueryValues} writes them), how many rows the query returned in all, and whether rows
-   * were left out.
+   * {@link QueryValues} writes them), how many rows the query returned in all, whether rows were
+   * left out, the run's {@code queryId}, and {@code resultId}, the stored result's id ({@link
+   * ResultKey}): the same query over the same inputs has the same one.
    */
   public record Result(
-      List<Column> columns, JsonNode rows, long rowCount, boolean truncated, String queryId)
+      List<Column> columns,
+      JsonNode rows,
+      long rowCount,
+      boolean truncated,
+      String queryId,
+      String resultId)
       implements Outcome {}
 
-  /** No result: why ({@link QueryFailure}). */
-  public record Failed(QueryFailure.Kind kind, String reason, String message) implements Outcome {
+  /**
+   * A page of a stored result: the columns, the rows, how many the result has in all, and the
+   * offset of the next page (-1 after the last).
+   */
+  public record Page(List<Column> columns, JsonNode rows, long rowCount, long nextOffset)
+      implements PageOutcome {}
+
+  /** An export opened: its id and how many bytes the file has. */
+  public record ExportOpened(String exportId, long size) implements ExportOutcome {}
+
+  /** The next bytes of an export; none at its end. */
+  public record ExportChunk(byte[] bytes) implements ExportOutcome {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof ExportChunk chunk && Arrays.equals(bytes, chunk.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(bytes);
+    }
+
+    @Override
+    public String toString() {
+      return "ExportChunk[" + bytes.length + " bytes]";
+    }
+  }
+
+  /** No result, page or export: why ({@link QueryFailure}). */
+  public record Failed(QueryFailure.Kind kind, String reason, String message)
+      implements Outcome, PageOutcome, ExportOutcome {
     static Failed of(QueryFailure failure) {
       return new Failed(failure.kind(), failure.reason(), failure.getMessage());
     }
@@ -171,7 +240,7 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
         new QueryEngine(
             QuerySettings.load(config.getConfig("easel.query")),
             DatasetFiles.of(config),
-            Path.of(config.getString("easel.data-dir"), "query"));
+            Path.of(config.getString("easel.data-dir")));
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -214,6 +283,10 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
     return newReceiveBuilder()
         .onMessage(Execute.class, this::onExecute)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(ReadPage.class, this::onReadPage)
+        .onMessage(OpenExport.class, this::onOpenExport)
+        .onMessage(ReadExport.class, this::onReadExport)
+        .onMessage(CloseExport.class, this::onCloseExport)
         .onMessage(Finished.class, this::onFinished)
         .onMessage(TimedOut.class, this::onTimedOut)
         .onMessage(Reinterrupt.class, this::onReinterrupt)
@@ -242,7 +315,13 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
         () -> {
           Outcome outcome;
           try {
-            outcome = database.run(run, execute.tables(), execute.sql(), execute.parameters());
+            outcome =
+                database.run(
+                    run,
+                    execute.tables(),
+                    execute.resultTables(),
+                    execute.sql(),
+                    execute.parameters());
           } catch (QueryFailure failure) {
             outcome = Failed.of(failure);
           } catch (RuntimeException e) {
@@ -257,6 +336,67 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
         timeoutKey(queryId), new TimedOut(queryId), engine.settings().timeout());
     engine.pool().submit(projectId, task);
     return this;
+  }
+
+  private Behavior<Command> onReadPage(ReadPage read) {
+    active = true;
+    engine
+        .pool()
+        .submit(
+            projectId,
+            () -> {
+              PageOutcome outcome;
+              try {
+                outcome = database.page(read.resultId(), read.offset(), read.size());
+              } catch (QueryFailure failure) {
+                outcome = Failed.of(failure);
+              } catch (RuntimeException e) {
+                log.error(
+                    "a page of result {} of project {} failed", read.resultId(), projectId, e);
+                outcome = unreadable(e);
+              }
+              read.replyTo().tell(outcome);
+            });
+    return this;
+  }
+
+  private Behavior<Command> onOpenExport(OpenExport open) {
+    active = true;
+    engine
+        .pool()
+        .submit(
+            projectId,
+            () -> {
+              ExportOutcome outcome;
+              try {
+                outcome =
+                    engine.exports().open(projectId, database, open.resultId(), open.format());
+              } catch (QueryFailure failure) {
+                outcome = Failed.of(failure);
+              } catch (RuntimeException e) {
+                log.error(
+                    "export of result {} of project {} failed", open.resultId(), projectId, e);
+                outcome = unreadable(e);
+              }
+              open.replyTo().tell(outcome);
+            });
+    return this;
+  }
+
+  private Behavior<Command> onReadExport(ReadExport read) {
+    active = true;
+    engine.exports().read(projectId, read.exportId(), read.offset(), read.replyTo());
+    return this;
+  }
+
+  private Behavior<Command> onCloseExport(CloseExport close) {
+    engine.exports().close(projectId, close.exportId());
+    return this;
+  }
+
+  private static Failed unreadable(RuntimeException e) {
+    return new Failed(
+        QueryFailure.Kind.UNAVAILABLE, "RESULT_UNREADABLE", "The result could not be read: " + e);
   }
 
   private Behavior<Command> onCancel(Cancel cancel) {

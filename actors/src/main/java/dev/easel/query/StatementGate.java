@@ -27,13 +27,16 @@ final class StatementGate {
 
   private StatementGate() {}
 
+  /** A statement let through: DuckDB's tree of it, and how many positional parameters it takes. */
+  record Admitted(JsonNode statement, int parameters) {}
+
   /**
-   * Checks {@code sql} on {@code connection} (which parses it, runs nothing) and returns how many
-   * positional parameters it takes.
+   * Checks {@code sql} on {@code connection} (which parses it, runs nothing) and returns its tree
+   * and how many positional parameters it takes.
    *
    * @throws QueryFailure naming what was refused
    */
-  static int admit(Connection connection, String sql) throws QueryFailure, SQLException {
+  static Admitted admit(Connection connection, String sql) throws QueryFailure, SQLException {
     JsonNode parsed = SqlSyntax.tree(connection, sql);
     if (parsed.path("error").asBoolean(false)) {
       if ("parser".equals(parsed.path("error_type").asText())) {
@@ -63,7 +66,7 @@ final class StatementGate {
     for (JsonNode entry : statements.get(0).path("named_param_map")) {
       count = Math.max(count, position(entry.path("key").asText()));
     }
-    return count;
+    return new Admitted(statements.get(0), count);
   }
 
   /**

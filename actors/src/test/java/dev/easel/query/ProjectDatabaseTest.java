@@ -60,7 +60,12 @@ class ProjectDatabaseTest {
   }
 
   private ProjectDatabase open(QuerySettings settings) {
-    return new ProjectDatabase("p1", databaseFile, files.projectDirectory("p1"), settings);
+    return new ProjectDatabase(
+        "p1",
+        databaseFile,
+        files.projectDirectory("p1"),
+        settings,
+        new ResultStore(dataDir.resolve("results"), 1L << 30));
   }
 
   @AfterEach
@@ -69,7 +74,8 @@ class ProjectDatabaseTest {
   }
 
   private QueryWorker.Result run(String sql, JsonNode... parameters) throws QueryFailure {
-    return database.run(new QueryRun("q", "ann"), List.of(orders), sql, List.of(parameters));
+    return database.run(
+        new QueryRun("q", "ann"), List.of(orders), List.of(), sql, List.of(parameters));
   }
 
   @Test
@@ -244,7 +250,15 @@ class ProjectDatabaseTest {
     database =
         open(
             new QuerySettings(
-                Duration.ofSeconds(60), "256MB", 1, "1GB", 1, 1000, 10_000, Duration.ofMinutes(1)));
+                Duration.ofSeconds(60),
+                "256MB",
+                1,
+                "1GB",
+                1,
+                1000,
+                10_000,
+                Duration.ofMinutes(1),
+                1L << 30));
 
     QueryWorker.Result result = run("SELECT repeat('x', 1000) AS big FROM range(50)");
 
@@ -297,17 +311,23 @@ class ProjectDatabaseTest {
 
     assertThat(
             database
-                .run(run, List.of(second, people), "SELECT id FROM orders", List.of())
+                .run(run, List.of(second, people), List.of(), "SELECT id FROM orders", List.of())
                 .rows()
                 .toString())
         .isEqualTo("[[99]]");
     assertThat(
             database
-                .run(run, List.of(people), "SELECT name FROM \"People \"\"VIP\"\"\"", List.of())
+                .run(
+                    run,
+                    List.of(people),
+                    List.of(),
+                    "SELECT name FROM \"People \"\"VIP\"\"\"",
+                    List.of())
                 .rows()
                 .toString())
         .isEqualTo("[[\"ann\"]]");
-    assertThatThrownBy(() -> database.run(run, List.of(people), "FROM orders", List.of()))
+    assertThatThrownBy(
+            () -> database.run(run, List.of(people), List.of(), "FROM orders", List.of()))
         .hasMessageContaining("Table with name orders does not exist");
   }
 
@@ -315,7 +335,9 @@ class ProjectDatabaseTest {
   void tablesOutsideTheProjectAreRefused() {
     DatasetTable foreign = new DatasetTable("salaries", "salaries", 1, secret.path());
     assertThatThrownBy(
-            () -> database.run(new QueryRun("q", "ann"), List.of(foreign), "SELECT 1", List.of()))
+            () ->
+                database.run(
+                    new QueryRun("q", "ann"), List.of(foreign), List.of(), "SELECT 1", List.of()))
         .isInstanceOfSatisfying(
             QueryFailure.class, f -> assertThat(f.reason()).isEqualTo("QUERY_TABLES_INVALID"))
         .hasMessageContaining("not a file of the project's datasets");
@@ -359,6 +381,7 @@ class ProjectDatabaseTest {
                   database.run(
                       run,
                       List.of(orders),
+                      List.of(),
                       "SELECT count(*) FROM range(1000000000) a, range(1000000) b WHERE a.range + b.range = -1",
                       List.of()))
           .isSameAs(timeout);

@@ -19,7 +19,7 @@ final class QueryFixtures {
   /** Settings for tests: a 60 s timeout, small limits, {@code maxRows} rows kept. */
   static QuerySettings settings(Duration timeout, int maxRows) {
     return new QuerySettings(
-        timeout, "256MB", 1, "1GB", 2, maxRows, 1024 * 1024, Duration.ofMinutes(10));
+        timeout, "256MB", 1, "1GB", 2, maxRows, 1024 * 1024, Duration.ofMinutes(10), 1L << 30);
   }
 
   /**

@@ -55,14 +55,14 @@ class QueryWorkerTest {
   }
 
   private ActorRef<QueryWorker.Command> worker(String projectId, QuerySettings settings) {
-    engine = engine != null ? engine : new QueryEngine(settings, files, dataDir.resolve("query"));
+    engine = engine != null ? engine : new QueryEngine(settings, files, dataDir);
     return testKit.spawn(QueryWorker.create(projectId, engine, null));
   }
 
   private static QueryWorker.Execute execute(
       String queryId, String sql, TestProbe<QueryWorker.Outcome> replies) {
     return new QueryWorker.Execute(
-        queryId, "ann", sql, List.of(), List.of(orders), replies.getRef());
+        queryId, "ann", sql, List.of(), List.of(orders), List.of(), replies.getRef());
   }
 
   @Test
@@ -77,6 +77,7 @@ class QueryWorkerTest {
             "SELECT sum(id) + ? AS total FROM orders",
             List.of(JsonNodeFactory.instance.numberNode(10)),
             List.of(orders),
+            List.of(),
             replies.getRef()));
 
     QueryWorker.Result result = replies.expectMessageClass(QueryWorker.Result.class);
@@ -133,7 +134,15 @@ class QueryWorkerTest {
   void aQueryCancelledWhileWaitingNeverRuns() {
     QuerySettings oneThread =
         new QuerySettings(
-            Duration.ofSeconds(600), "256MB", 1, "1GB", 1, 100, 1 << 20, Duration.ofMinutes(10));
+            Duration.ofSeconds(600),
+            "256MB",
+            1,
+            "1GB",
+            1,
+            100,
+            1 << 20,
+            Duration.ofMinutes(10),
+            1L << 30);
     var first = worker("p1", oneThread);
     var second = worker("p2", oneThread);
     TestProbe<QueryWorker.Outcome> busy = testKit.createTestProbe();
@@ -141,7 +150,8 @@ class QueryWorkerTest {
     TestProbe<QueryWorker.CancelResult> cancels = testKit.createTestProbe();
     first.tell(execute("busy", ENDLESS, busy));
     second.tell(
-        new QueryWorker.Execute("queued", "ann", ENDLESS, List.of(), List.of(), waiting.getRef()));
+        new QueryWorker.Execute(
+            "queued", "ann", ENDLESS, List.of(), List.of(), List.of(), waiting.getRef()));
 
     second.tell(new QueryWorker.Cancel("queued", "ann", cancels.getRef()));
     assertThat(cancels.receiveMessage().cancelled()).isTrue();
@@ -159,7 +169,15 @@ class QueryWorkerTest {
   void anIdleWorkerClosesItsDatabaseAndStops() {
     QuerySettings quickIdle =
         new QuerySettings(
-            Duration.ofSeconds(60), "256MB", 1, "1GB", 1, 100, 1 << 20, Duration.ofMillis(200));
+            Duration.ofSeconds(60),
+            "256MB",
+            1,
+            "1GB",
+            1,
+            100,
+            1 << 20,
+            Duration.ofMillis(200),
+            1L << 30);
     var worker = worker("p1", quickIdle);
     TestProbe<QueryWorker.Outcome> replies = testKit.createTestProbe();
     worker.tell(execute("q", "SELECT 1", replies));
@@ -188,6 +206,8 @@ class QueryWorkerTest {
   void everyMessageRoundTripsThroughCbor() {
     TestProbe<QueryWorker.Outcome> outcomes = testKit.createTestProbe();
     TestProbe<QueryWorker.CancelResult> cancels = testKit.createTestProbe();
+    TestProbe<QueryWorker.PageOutcome> pages = testKit.createTestProbe();
+    TestProbe<QueryWorker.ExportOutcome> exports = testKit.createTestProbe();
     List<CborSerializable> samples =
         List.of(
             new QueryWorker.Execute(
@@ -199,8 +219,22 @@ class QueryWorkerTest {
                     JsonNodeFactory.instance.textNode("x"),
                     JsonNodeFactory.instance.nullNode()),
                 List.of(orders),
+                List.of(new ResultTable("earlier", "0123456789abcdef0123456789abcdef")),
                 outcomes.getRef()),
             new QueryWorker.Cancel("q1", "ann", cancels.getRef()),
+            new QueryWorker.ReadPage("0123456789abcdef0123456789abcdef", 1000, 500, pages.getRef()),
+            new QueryWorker.OpenExport("0123456789abcdef0123456789abcdef", "csv", exports.getRef()),
+            new QueryWorker.ReadExport("e1", 131072, exports.getRef()),
+            new QueryWorker.CloseExport("e1"),
+            new QueryWorker.Page(
+                List.of(new QueryWorker.Column("n", "BIGINT")),
+                JsonNodeFactory.instance
+                    .arrayNode()
+                    .add(JsonNodeFactory.instance.arrayNode().add("1")),
+                1001,
+                -1),
+            new QueryWorker.ExportOpened("e1", 12345),
+            new QueryWorker.ExportChunk(new byte[] {1, 2, 3}),
             QueryWorker.Finished.of(
                 "q1", new QueryWorker.Failed(QueryFailure.Kind.CANCELLED, "QUERY_CANCELLED", "x")),
             new QueryWorker.TimedOut("q1"),
@@ -214,7 +248,8 @@ class QueryWorkerTest {
                     .add(JsonNodeFactory.instance.arrayNode().add("1")),
                 1,
                 false,
-                "q1"),
+                "q1",
+                "0123456789abcdef0123456789abcdef"),
             new QueryWorker.Failed(QueryFailure.Kind.NOT_ALLOWED, "SQL_NOT_ALLOWED", "COPY is not"),
             new QueryWorker.Column("n", "BIGINT"),
             new QueryWorker.CancelResult(true),
@@ -226,6 +261,10 @@ class QueryWorkerTest {
     assertThat(sampled)
         .containsAll(
             EntityTestKits.messageTypes(
-                List.of(QueryWorker.Command.class, QueryWorker.Outcome.class)));
+                List.of(
+                    QueryWorker.Command.class,
+                    QueryWorker.Outcome.class,
+                    QueryWorker.PageOutcome.class,
+                    QueryWorker.ExportOutcome.class)));
   }
 }

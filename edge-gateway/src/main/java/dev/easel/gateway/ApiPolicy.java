@@ -112,6 +112,7 @@ final class ApiPolicy implements AsyncServerInterceptor {
           Map.entry(
               "easel.v1.CanvasService/StreamOps", Rule.role(ProjectPolicy.Action.CANVAS_READ)),
           Map.entry("easel.v1.CanvasService/ListCanvases", Rule.listing()),
+          Map.entry("easel.v1.CanvasService/RunCell", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry(
               "easel.v1.ProjectService/RenameProject", Rule.role(ProjectPolicy.Action.RENAME)),
           Map.entry(
@@ -151,6 +152,9 @@ final class ApiPolicy implements AsyncServerInterceptor {
           // Queries are read-only (the project's query database is locked down): any member.
           Map.entry("easel.v1.QueryService/ExecuteQuery", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry("easel.v1.QueryService/CancelQuery", Rule.role(ProjectPolicy.Action.QUERY)),
+          Map.entry("easel.v1.QueryService/GetQueryResult", Rule.role(ProjectPolicy.Action.QUERY)),
+          Map.entry(
+              "easel.v1.QueryService/ExportQueryResult", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry(
               "easel.v1.DatasetService/UploadDataset",
               Rule.role(ProjectPolicy.Action.DATASET_WRITE)),

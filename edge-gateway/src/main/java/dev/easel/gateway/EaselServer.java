@@ -24,6 +24,9 @@ import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
+import dev.easel.canvas.DocumentKind;
+import dev.easel.canvas.DocumentStore;
+import dev.easel.cells.CellRuns;
 import dev.easel.dataset.DatasetFiles;
 import dev.easel.dataset.DatasetImporter;
 import dev.easel.dataset.Datasets;
@@ -179,7 +182,7 @@ public final class EaselServer implements AutoCloseable {
             limits,
             canvasId -> canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId));
     CanvasServiceImpl canvasService =
-        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
+        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers, new CellRuns(system));
     Path dataDir = Path.of(system.settings().config().getString("easel.data-dir"));
     Config datasetSettings = system.settings().config().getConfig("easel.datasets");
     DatasetFiles datasetFiles = DatasetFiles.of(system.settings().config());
@@ -204,6 +207,8 @@ public final class EaselServer implements AutoCloseable {
             callers,
             limits,
             allowedOrigins);
+    QueryServiceImpl queryService =
+        new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables);
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
@@ -224,8 +229,7 @@ public final class EaselServer implements AutoCloseable {
                         .getDuration("easel.projects.activity-watch-interval")))
             .addService(new OrganizationServiceImpl(organizations, callers))
             .addService(new ApiKeyServiceImpl(apiKeys, projects, callers))
-            .addService(
-                new QueryServiceImpl(new Queries(system), projects, callers, datasets::tables))
+            .addService(queryService)
             .addService(new DatasetServiceImpl(uploads, callers))
             .addService(ProtoReflectionServiceV1.newInstance())
             .addService(grpcHealth.getHealthService())
@@ -262,7 +266,9 @@ public final class EaselServer implements AutoCloseable {
                     OpStreamRoute.METHOD,
                     HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build(),
                     DatasetUploads.METHOD,
-                    DatasetUploadRoute.RULE)));
+                    DatasetUploadRoute.RULE,
+                    ResultExportRoute.METHOD,
+                    ResultExportRoute.RULE)));
     ServerBuilder builder =
         listen(Server.builder(), config)
             .service(
@@ -270,8 +276,11 @@ public final class EaselServer implements AutoCloseable {
                 ShareDbSocket.service(
                     new ShareDbSocket(
                         mapper,
-                        canvases,
-                        feeds,
+                        Map.of(
+                            DocumentKind.CANVAS,
+                            new DocumentStore(canvases, feeds),
+                            DocumentKind.RUNS,
+                            DocumentStore.of(system, DocumentKind.RUNS)),
                         projects,
                         callers,
                         config.getDuration("socket-recheck-interval")),
@@ -312,6 +321,9 @@ public final class EaselServer implements AutoCloseable {
             .post("/v1/auth/browser/logout")
             .maxRequestLength(BrowserSessions.MAX_BODY_BYTES)
             .build(browserSessions.logout())
+            .route()
+            .get("regex:" + ResultExportRoute.PATH_PATTERN)
+            .build(new ResultExportRoute(policy, queryService))
             .route()
             .get(OpStreamRoute.PATH)
             .build(

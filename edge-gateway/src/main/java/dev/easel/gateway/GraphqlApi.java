@@ -155,6 +155,7 @@ final class GraphqlApi {
         "Query.organizationProjects",
         Call.message(OrganizationServiceGrpc.getListOrganizationProjectsMethod()));
     fields.put("Query.executeQuery", Call.message(QueryServiceGrpc.getExecuteQueryMethod()));
+    fields.put("Query.queryResult", Call.message(QueryServiceGrpc.getGetQueryResultMethod()));
     fields.put("Query.dataset", Call.message(DatasetServiceGrpc.getGetDatasetMethod()));
     fields.put(
         "Query.datasetPreview", Call.message(DatasetServiceGrpc.getGetDatasetPreviewMethod()));
@@ -204,6 +205,7 @@ final class GraphqlApi {
         Call.message(ProjectServiceGrpc.getCreateProjectCanvasMethod()));
     fields.put("Mutation.createCanvas", Call.message(CanvasServiceGrpc.getCreateCanvasMethod()));
     fields.put("Mutation.submitOp", Call.message(CanvasServiceGrpc.getSubmitOpMethod()));
+    fields.put("Mutation.runCell", Call.message(CanvasServiceGrpc.getRunCellMethod()));
     fields.put("Mutation.createApiKey", Call.message(ApiKeyServiceGrpc.getCreateApiKeyMethod()));
     fields.put("Mutation.revokeApiKey", Call.done(ApiKeyServiceGrpc.getRevokeApiKeyMethod()));
     fields.put("Mutation.updateMe", Call.message(UserServiceGrpc.getUpdateMeMethod()));

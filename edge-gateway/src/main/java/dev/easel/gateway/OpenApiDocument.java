@@ -289,7 +289,16 @@ final class OpenApiDocument {
         rule.getResponseBody().isEmpty()
             ? ref(method.getOutputType())
             : fieldSchema(fieldAt(method.getOutputType(), rule.getResponseBody()));
-    if (method.isServerStreaming()) {
+    if (method.isServerStreaming()
+        && method.getOutputType().getFullName().equals("google.api.HttpBody")) {
+      ok.put(
+          "description",
+          "The file, streamed (Content-Length and Content-Disposition: attachment), in the type"
+              + " of the format asked for.");
+      for (String type : new java.util.TreeSet<>(ResultDownload.CONTENT_TYPES.values())) {
+        content.putObject(type).putObject("schema").put("type", "string").put("format", "binary");
+      }
+    } else if (method.isServerStreaming()) {
       ok.put(
           "description",
           "A stream that lasts as long as the client reads it: one "

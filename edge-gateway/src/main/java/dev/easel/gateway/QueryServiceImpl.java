@@ -1,6 +1,8 @@
 package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.api.HttpBody;
+import com.google.protobuf.ByteString;
 import com.google.rpc.Code;
 import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -8,6 +10,9 @@ import dev.easel.api.v1.CancelQueryRequest;
 import dev.easel.api.v1.CancelQueryResponse;
 import dev.easel.api.v1.ExecuteQueryRequest;
 import dev.easel.api.v1.ExecuteQueryResponse;
+import dev.easel.api.v1.ExportQueryResultRequest;
+import dev.easel.api.v1.GetQueryResultRequest;
+import dev.easel.api.v1.GetQueryResultResponse;
 import dev.easel.api.v1.QueryColumn;
 import dev.easel.api.v1.QueryServiceGrpc;
 import dev.easel.project.ProjectPolicy;
@@ -16,21 +21,26 @@ import dev.easel.query.DatasetTable;
 import dev.easel.query.Queries;
 import dev.easel.query.QueryFailure;
 import dev.easel.query.QueryWorker;
+import dev.easel.query.ResultStore;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * {@code easel.v1.QueryService}: ad-hoc SQL over a project's data. Each call checks that the caller
- * may query the project ({@link ProjectPolicy.Action#QUERY}: any member), looks up the project's
- * dataset tables, and asks the project's {@link QueryWorker}; the sandbox, limits and refusals are
- * the worker's. A call the client abandons (a closed connection, a cancelled gRPC call) cancels its
- * query.
+ * {@code easel.v1.QueryService}: ad-hoc SQL over a project's data, and its stored results. Each
+ * call checks that the caller may query the project ({@link ProjectPolicy.Action#QUERY}: any
+ * member), looks up the project's dataset tables, and asks the project's {@link QueryWorker}; the
+ * sandbox, limits and refusals are the worker's. A call the client abandons (a closed connection, a
+ * cancelled gRPC call) cancels its query. Pages and exports of results are read by the worker too,
+ * on the node that holds them.
  */
 final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
   /** How much longer than a query may take the request itself may last. */
@@ -92,7 +102,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
                         userId,
                         request.getSql(),
                         parameters,
-                        found)),
+                        found,
+                        List.of())),
         response,
         QueryServiceImpl::answer);
   }
@@ -116,6 +127,146 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
         cancelled -> CancelQueryResponse.newBuilder().setCancelled(cancelled).build());
   }
 
+  /** Rows per page when the request names no page size, and the most a page may have. */
+  static final int DEFAULT_PAGE_SIZE = 1000;
+
+  static final int MAX_PAGE_SIZE = 10_000;
+
+  @Override
+  public void getQueryResult(
+      GetQueryResultRequest request, StreamObserver<GetQueryResultResponse> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    int size = request.getPageSize() <= 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
+    long offset;
+    try {
+      checkResultId(request.getResultId());
+      if (size > MAX_PAGE_SIZE) {
+        throw ApiErrors.invalid("pageSize", "pageSize must be at most " + MAX_PAGE_SIZE);
+      }
+      offset = ResultPages.offset(request.getResultId(), request.getPageToken());
+    } catch (StatusRuntimeException refusal) {
+      response.onError(refusal);
+      return;
+    }
+    Replies.reply(
+        projects
+            .authorize(userId, request.getProjectId(), ProjectPolicy.Action.QUERY)
+            .thenCompose(
+                allowed ->
+                    queries.page(request.getProjectId(), request.getResultId(), offset, size)),
+        response,
+        outcome ->
+            switch (outcome) {
+              case QueryWorker.Failed failed -> throw refusal(failed);
+              case QueryWorker.Page page -> {
+                GetQueryResultResponse.Builder answer =
+                    GetQueryResultResponse.newBuilder().setRowCount(page.rowCount());
+                for (QueryWorker.Column column : page.columns()) {
+                  answer.addColumns(
+                      QueryColumn.newBuilder().setName(column.name()).setType(column.type()));
+                }
+                for (JsonNode row : page.rows()) answer.addRows(ProtoValues.list(row));
+                if (page.nextOffset() >= 0) {
+                  answer.setNextPageToken(
+                      ResultPages.token(request.getResultId(), page.nextOffset()));
+                }
+                yield answer.build();
+              }
+            });
+  }
+
+  private static void checkResultId(String resultId) {
+    if (!ResultStore.RESULT_ID.matcher(resultId).matches()) {
+      throw ApiErrors.invalid(
+          "resultId", "resultId must be the 32 hex digits of an ExecuteQuery answer's resultId");
+    }
+  }
+
+  @Override
+  public void exportQueryResult(
+      ExportQueryResultRequest request, StreamObserver<HttpBody> response) {
+    String userId = callers.signedInUser(response);
+    if (userId == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    // A download lasts as long as it keeps reading.
+    if (ctx != null) ctx.clearRequestTimeout();
+    ServerCallStreamObserver<HttpBody> call = (ServerCallStreamObserver<HttpBody>) response;
+    AtomicReference<ResultDownload> opened = new AtomicReference<>();
+    call.setOnReadyHandler(
+        () -> {
+          ResultDownload download = opened.get();
+          if (download != null && call.isReady()) download.request();
+        });
+    call.setOnCancelHandler(
+        () -> {
+          ResultDownload download = opened.get();
+          if (download != null) download.close();
+        });
+    open(request, userId)
+        .whenComplete(
+            (download, failure) -> {
+              if (failure != null) {
+                call.onError(ApiErrors.from(failure));
+                return;
+              }
+              AtomicBoolean first = new AtomicBoolean(true);
+              download.onChunk(
+                  bytes -> {
+                    if (bytes.length == 0) {
+                      call.onCompleted();
+                      return;
+                    }
+                    HttpBody.Builder chunk =
+                        HttpBody.newBuilder().setData(ByteString.copyFrom(bytes));
+                    if (first.getAndSet(false)) chunk.setContentType(download.contentType());
+                    call.onNext(chunk.build());
+                    if (call.isReady()) download.request();
+                  },
+                  failed -> call.onError(ApiErrors.from(failed)));
+              opened.set(download);
+              if (call.isCancelled()) download.close();
+              else download.request();
+            });
+  }
+
+  /**
+   * Opens a download of a stored result for {@code userId}: the request checked, the caller's
+   * access ({@link ProjectPolicy.Action#QUERY}), then the project's worker opens the file.
+   */
+  CompletionStage<ResultDownload> open(ExportQueryResultRequest request, String userId) {
+    String format = request.getFormat();
+    try {
+      checkResultId(request.getResultId());
+      if (!ResultDownload.CONTENT_TYPES.containsKey(format)) {
+        throw ApiErrors.invalid(
+            "format",
+            "format must be parquet or csv" + (format.isEmpty() ? "" : ", not " + format));
+      }
+    } catch (StatusRuntimeException refusal) {
+      return CompletableFuture.failedFuture(refusal);
+    }
+    return projects
+        .authorize(userId, request.getProjectId(), ProjectPolicy.Action.QUERY)
+        .thenCompose(
+            allowed -> queries.openExport(request.getProjectId(), request.getResultId(), format))
+        .thenApply(
+            outcome ->
+                switch (outcome) {
+                  case QueryWorker.Failed failed -> throw refusal(failed);
+                  case QueryWorker.ExportOpened export ->
+                      new ResultDownload(
+                          queries,
+                          request.getProjectId(),
+                          request.getResultId(),
+                          format,
+                          export.exportId(),
+                          export.size());
+                  case QueryWorker.ExportChunk chunk ->
+                      throw new IllegalStateException("an export answered a chunk when opened");
+                });
+  }
+
   private static ExecuteQueryResponse answer(QueryWorker.Outcome outcome) {
     return switch (outcome) {
       case QueryWorker.Failed failed -> throw refusal(failed);
@@ -124,7 +275,7 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
             ExecuteQueryResponse.newBuilder()
                 .setRowCount(result.rowCount())
                 .setTruncated(result.truncated())
-                .setResultId(result.queryId());
+                .setResultId(result.resultId());
         for (QueryWorker.Column column : result.columns()) {
           answer.addColumns(QueryColumn.newBuilder().setName(column.name()).setType(column.type()));
         }
@@ -143,6 +294,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
           case TIMEOUT -> Code.DEADLINE_EXCEEDED;
           case CANCELLED -> Code.CANCELLED;
           case OUT_OF_MEMORY -> Code.RESOURCE_EXHAUSTED;
+          case EXPIRED -> Code.FAILED_PRECONDITION;
+          case NOT_FOUND -> Code.NOT_FOUND;
           case UNAVAILABLE -> Code.UNAVAILABLE;
         };
     String field =
@@ -150,6 +303,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
           case QueryFailure.SQL_ERROR, QueryFailure.SQL_NOT_ALLOWED -> "sql";
           case QueryFailure.INVALID_PARAMETERS -> "parameters";
           case QueryFailure.QUERY_ID_IN_USE -> "queryId";
+          case "INVALID_PAGE_TOKEN" -> "pageToken";
+          case QueryFailure.RESULT_NOT_FOUND -> "resultId";
           default -> null;
         };
     return ApiErrors.status(code, failed.reason(), failed.message(), field);

@@ -354,6 +354,23 @@ class EnvoyConfigTest {
     }
   }
 
+  @Test
+  void resultExportsReachTheGatewaysPlainHttpWithoutATimeout() {
+    Request export =
+        Request.of(
+            "GET", "/v1/projects/p_1/results/0123456789abcdef0123456789abcdef:export?format=csv");
+    Route route = EnvoyRoutes.firstMatch(mainHost(), export).orElseThrow();
+    assertThat(route.getName()).isEqualTo("result_exports");
+    assertThat(route.getRoute().getCluster()).isEqualTo(httpCluster().getName());
+    assertThat(Durations.toNanos(route.getRoute().getTimeout()))
+        .as("a download takes as long as it keeps reading")
+        .isZero();
+    assertThat(route.getRoute().hasIdleTimeout()).isTrue();
+    // The pages of the same result stay REST, transcoded.
+    Request page = Request.of("GET", "/v1/projects/p_1/results/0123456789abcdef0123456789abcdef");
+    assertThat(EnvoyRoutes.firstMatch(mainHost(), page).orElseThrow().getName()).isEqualTo("rest");
+  }
+
   // ---------------------------------------------------------------- access tokens
 
   @Test

@@ -50,7 +50,9 @@ class OpenApiDocumentTest {
           OpStreamRoute.METHOD,
           HttpRule.newBuilder().setGet(OpStreamRoute.PATH).build(),
           DatasetUploads.METHOD,
-          DatasetUploadRoute.RULE);
+          DatasetUploadRoute.RULE,
+          ResultExportRoute.METHOD,
+          ResultExportRoute.RULE);
 
   static List<Descriptors.ServiceDescriptor> services() {
     List<Descriptors.ServiceDescriptor> services = new ArrayList<>();

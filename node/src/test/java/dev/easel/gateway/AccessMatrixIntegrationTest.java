@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import dev.easel.api.v1.AcceptInvitationRequest;
@@ -39,12 +41,14 @@ import dev.easel.api.v1.DeleteProjectRequest;
 import dev.easel.api.v1.DisableTotpRequest;
 import dev.easel.api.v1.EnrollTotpRequest;
 import dev.easel.api.v1.ExecuteQueryRequest;
+import dev.easel.api.v1.ExportQueryResultRequest;
 import dev.easel.api.v1.GetCanvasRequest;
 import dev.easel.api.v1.GetDatasetPreviewRequest;
 import dev.easel.api.v1.GetDatasetRequest;
 import dev.easel.api.v1.GetMeRequest;
 import dev.easel.api.v1.GetOrganizationRequest;
 import dev.easel.api.v1.GetProjectRequest;
+import dev.easel.api.v1.GetQueryResultRequest;
 import dev.easel.api.v1.ListApiKeysRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
 import dev.easel.api.v1.ListDatasetsRequest;
@@ -74,6 +78,7 @@ import dev.easel.api.v1.RenameDatasetRequest;
 import dev.easel.api.v1.RenameProjectRequest;
 import dev.easel.api.v1.RevokeApiKeyRequest;
 import dev.easel.api.v1.RevokeInvitationRequest;
+import dev.easel.api.v1.RunCellRequest;
 import dev.easel.api.v1.StreamOpsRequest;
 import dev.easel.api.v1.SubmitOpRequest;
 import dev.easel.api.v1.TokenPair;
@@ -436,6 +441,21 @@ class AccessMatrixIntegrationTest {
                       .setSql("SELECT 42 AS answer")
                       .build()),
           shared(
+              "easel.v1.QueryService/GetQueryResult",
+              r ->
+                  GetQueryResultRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setResultId(r.sceneResult())
+                      .build()),
+          shared(
+              "easel.v1.QueryService/ExportQueryResult",
+              r ->
+                  ExportQueryResultRequest.newBuilder()
+                      .setProjectId(r.project())
+                      .setResultId(r.sceneResult())
+                      .setFormat("csv")
+                      .build()),
+          shared(
               "easel.v1.QueryService/CancelQuery",
               r ->
                   CancelQueryRequest.newBuilder()
@@ -514,6 +534,9 @@ class AccessMatrixIntegrationTest {
               r -> StreamOpsRequest.newBuilder().setCanvasId(r.canvas()).build()),
           shared(
               "easel.v1.CanvasService/ListCanvases", r -> ListCanvasesRequest.getDefaultInstance()),
+          shared(
+              "easel.v1.CanvasService/RunCell",
+              r -> RunCellRequest.newBuilder().setCanvasId(r.canvas()).setCellId("answer").build()),
           // DatasetService: the scene's dataset.
           changes(
               "easel.v1.DatasetService/UploadDataset",
@@ -568,6 +591,23 @@ class AccessMatrixIntegrationTest {
         .setCurrentPassword(person.password)
         .setNewPassword(next)
         .build();
+  }
+
+  /** The scene canvas's SQL cell, {@code answer}. */
+  static final ListValue ANSWER_CELL = answerCell();
+
+  private static ListValue answerCell() {
+    ListValue.Builder op = ListValue.newBuilder();
+    try {
+      JsonFormat.parser()
+          .merge(
+              "[{\"p\": [\"cells\", \"answer\"], \"oi\": {\"kind\": \"sql\","
+                  + " \"name\": \"answer\", \"source\": \"SELECT 42 AS answer\"}}]",
+              op);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+    return op.build();
   }
 
   /** A json0 op that inserts a letter at the start of the canvas's title. */
@@ -812,6 +852,18 @@ class AccessMatrixIntegrationTest {
                     .setTitle("Canvas")
                     .build())
             .getCanvasId();
+    people
+        .get(Who.OWNER)
+        .stubs
+        .canvases()
+        .submitOp(
+            SubmitOpRequest.newBuilder()
+                .setCanvasId(canvas)
+                .setVersion(1)
+                .setOp(ANSWER_CELL)
+                .setSrc("matrix-scene")
+                .setSeq(1)
+                .build());
     String invitation =
         projects
             .createInvitation(
@@ -985,6 +1037,32 @@ class AccessMatrixIntegrationTest {
     /** A new sign-in of the acting person. */
     TokenPair signIn() {
       return login(acting());
+    }
+
+    /** The result of a query the owner ran in the scene's project. */
+    String sceneResult() throws Exception {
+      Credential owner = credentials.get(Who.OWNER);
+      var response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + port
+                              + "/v1/projects/"
+                              + project()
+                              + "/queries:execute"))
+                  .header(owner.header(), owner.value())
+                  .header("content-type", "application/json")
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          "{\"sql\": \"SELECT 42 AS answer\"}"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(response.body())
+          .path("resultId")
+          .asText();
     }
 
     long canvasVersion() {

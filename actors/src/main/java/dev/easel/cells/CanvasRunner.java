@@ -228,6 +228,10 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
 
   private long generation;
   private boolean analysing;
+
+  /** The cells as they were when the analysis under way began. */
+  private Map<String, CellSource> settledCells = Map.of();
+
   private boolean settleAgain;
 
   /** Who made the latest change: auto-runs run on their behalf. */
@@ -405,8 +409,10 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     }
     analysing = true;
     long at = ++generation;
+    // The analysis is of the cells as they are now, whatever changes while they are read.
+    settledCells = cells();
     List<String> sources = new ArrayList<>();
-    for (CellSource cell : cells().values()) {
+    for (CellSource cell : settledCells.values()) {
       if (cell.kind().equals("sql")) sources.add(cell.source());
     }
     CompletableFuture<Map<String, SqlReferences.Result>> readings =
@@ -482,7 +488,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       settleSoon(Duration.ZERO);
     }
     if (doc == null) return this;
-    analysis = Analysis.of(cells(), analysed.readings(), analysed.tables());
+    analysis = Analysis.of(settledCells, analysed.readings(), analysed.tables());
     refreshStates();
     if (autoRun()) {
       for (String id : analysis.graph().runOrder()) {
@@ -491,8 +497,21 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
         }
       }
     }
+    Map<String, CellSource> now = cells();
     for (RunCell run : List.copyOf(waiting)) {
-      if (!plan.contains(run.cellId()) && !isRunning(run.cellId())) addToPlan(run.cellId());
+      CellSource cell = now.get(run.cellId());
+      if (cell == null || !cell.kind().equals("sql")) {
+        // removed (or made another kind) since it was asked for
+        waiting.remove(run);
+        run.replyTo()
+            .tell(
+                new CellRun(
+                    run.cellId(),
+                    null,
+                    cell == null ? Refusal.CELL_NOT_FOUND : Refusal.NOT_A_SQL_CELL));
+      } else if (!plan.contains(run.cellId()) && !isRunning(run.cellId())) {
+        addToPlan(run.cellId());
+      }
     }
     orderPlan();
     next();
@@ -768,6 +787,8 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
 
   private void answerWaiting(String cellId) {
     if (plan.contains(cellId) || isRunning(cellId)) return;
+    // A cell added after the cells were last read waits for the next reading.
+    if (!analysis.sqlCells().contains(cellId) || !states.containsKey(cellId)) return;
     waiting.removeIf(
         run -> {
           if (!run.cellId().equals(cellId)) return false;

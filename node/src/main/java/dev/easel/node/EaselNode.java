@@ -17,6 +17,7 @@ import dev.easel.persistence.JournalSchema;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
+import dev.easel.query.DeletedProjects;
 import dev.easel.query.QueryEngine;
 import dev.easel.query.QueryWorker;
 import java.nio.file.Files;
@@ -120,6 +121,8 @@ public final class EaselNode implements AutoCloseable {
         // Query nodes host the workers; gateway nodes reach them through a sharding proxy.
         engine = QueryWorker.init(system);
       }
+      // A deleted project's query database goes from every node that has one.
+      if (engine != null) DeletedProjects.get(system).discardIn(engine);
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {
         CoordinatedShutdown.get(system)

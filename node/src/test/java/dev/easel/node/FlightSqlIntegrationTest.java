@@ -311,60 +311,72 @@ class FlightSqlIntegrationTest {
               FlightClient.builder(
                       allocator, Location.forGrpcInsecure("127.0.0.1", node.flightPort()))
                   .build();
-          FlightSqlClient sql = new FlightSqlClient(client);
-          FlightSqlClient.PreparedStatement below =
-              sql.prepare("SELECT n FROM range(10) t(n) WHERE n < $1 ORDER BY n", auth)) {
-        assertThat(below.getParameterSchema().getFields())
-            .extracting(Field::getName, field -> field.getType().toString())
-            .containsExactly(tuple("$1", "Int(64, true)"));
-        try (VectorSchemaRoot values =
-            VectorSchemaRoot.create(below.getParameterSchema(), allocator)) {
-          ((BigIntVector) values.getVector(0)).setSafe(0, 3);
-          values.setRowCount(1);
-          below.setParameters(values);
-          assertThat(longs(sql, below.execute(auth), auth)).containsExactly(0L, 1L, 2L);
-        }
+          FlightSqlClient sql = new FlightSqlClient(client)) {
+        // Closed with the credential: closing is a call too.
+        FlightSqlClient.PreparedStatement below =
+            sql.prepare("SELECT n FROM range(10) t(n) WHERE n < $1 ORDER BY n", auth);
+        try {
+          assertThat(below.getParameterSchema().getFields())
+              .extracting(Field::getName, field -> field.getType().toString())
+              .containsExactly(tuple("$1", "Int(64, true)"));
+          try (VectorSchemaRoot values =
+              VectorSchemaRoot.create(below.getParameterSchema(), allocator)) {
+            ((BigIntVector) values.getVector(0)).setSafe(0, 3);
+            values.setRowCount(1);
+            below.setParameters(values);
+            assertThat(longs(sql, below.execute(auth), auth)).containsExactly(0L, 1L, 2L);
+          }
 
-        // Too many values, a value of the wrong kind, and none at all: INVALID_ARGUMENT.
-        Schema two =
-            new Schema(
-                List.of(
-                    Field.nullable("$1", new ArrowType.Int(64, true)),
-                    Field.nullable("$2", new ArrowType.Int(64, true))));
-        try (VectorSchemaRoot values = VectorSchemaRoot.create(two, allocator)) {
-          ((BigIntVector) values.getVector(0)).setSafe(0, 3);
-          ((BigIntVector) values.getVector(1)).setSafe(0, 4);
-          values.setRowCount(1);
-          below.setParameters(values);
-          assertThatThrownBy(() -> below.execute(auth))
+          // Too many values, a value of the wrong kind, and none at all: INVALID_ARGUMENT.
+          Schema two =
+              new Schema(
+                  List.of(
+                      Field.nullable("$1", new ArrowType.Int(64, true)),
+                      Field.nullable("$2", new ArrowType.Int(64, true))));
+          try (VectorSchemaRoot values = VectorSchemaRoot.create(two, allocator)) {
+            ((BigIntVector) values.getVector(0)).setSafe(0, 3);
+            ((BigIntVector) values.getVector(1)).setSafe(0, 4);
+            values.setRowCount(1);
+            below.setParameters(values);
+            assertThatThrownBy(() -> below.execute(auth))
+                .isInstanceOfSatisfying(
+                    FlightRuntimeException.class,
+                    e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+                .hasMessageContaining(
+                    "The query takes 1 parameter and the parameter batch holds 2");
+          }
+          Schema date = new Schema(List.of(Field.nullable("$1", new ArrowType.Date(DateUnit.DAY))));
+          try (VectorSchemaRoot values = VectorSchemaRoot.create(date, allocator)) {
+            ((DateDayVector) values.getVector(0)).setSafe(0, 20_000);
+            values.setRowCount(1);
+            below.setParameters(values);
+            assertThatThrownBy(() -> below.execute(auth))
+                .isInstanceOfSatisfying(
+                    FlightRuntimeException.class,
+                    e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+                .hasMessageContaining(
+                    "Parameter 1 is of Arrow type Date(DAY) but the query takes Int(64, true)");
+          }
+          FlightSqlClient.PreparedStatement unbound =
+              sql.prepare("SELECT n FROM range(10) t(n) WHERE n < ?", auth);
+          try {
+            assertThatThrownBy(() -> unbound.execute(auth))
+                .isInstanceOfSatisfying(
+                    FlightRuntimeException.class,
+                    e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+                .hasMessageContaining("takes 1 parameter(s) and none were bound");
+          } finally {
+            unbound.close(auth);
+          }
+          assertThatThrownBy(() -> sql.execute("SELECT ? + 1", auth))
               .isInstanceOfSatisfying(
                   FlightRuntimeException.class,
                   e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
-              .hasMessageContaining("The query takes 1 parameter and the parameter batch holds 2");
+              .hasMessageContaining("prepare it and bind them");
+
+        } finally {
+          below.close(auth);
         }
-        Schema date = new Schema(List.of(Field.nullable("$1", new ArrowType.Date(DateUnit.DAY))));
-        try (VectorSchemaRoot values = VectorSchemaRoot.create(date, allocator)) {
-          ((DateDayVector) values.getVector(0)).setSafe(0, 20_000);
-          values.setRowCount(1);
-          below.setParameters(values);
-          assertThatThrownBy(() -> below.execute(auth))
-              .isInstanceOfSatisfying(
-                  FlightRuntimeException.class,
-                  e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
-              .hasMessageContaining(
-                  "Parameter 1 is of Arrow type Date(DAY) but the query takes Int(64, true)");
-        }
-        below.clearParameters();
-        assertThatThrownBy(() -> below.execute(auth))
-            .isInstanceOfSatisfying(
-                FlightRuntimeException.class,
-                e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
-            .hasMessageContaining("takes 1 parameter(s) and none were bound");
-        assertThatThrownBy(() -> sql.execute("SELECT ? + 1", auth))
-            .isInstanceOfSatisfying(
-                FlightRuntimeException.class,
-                e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
-            .hasMessageContaining("prepare it and bind them");
 
         // GetTables with include_schema: each table's Arrow schema as an IPC message.
         FlightInfo tables = sql.getTables(null, null, "sales", List.of("VIEW"), true, auth);

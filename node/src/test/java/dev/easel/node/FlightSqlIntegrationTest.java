@@ -50,6 +50,8 @@ import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,20 +73,12 @@ class FlightSqlIntegrationTest {
   @Test
   void jdbcDriverReadsTypedResultsListsTablesAndIsRefusedWhereItShouldBe() throws Exception {
     try (EaselNode node = TestNodes.start(dataDir)) {
-      ApiKeyIntegrationTest.Api api = new ApiKeyIntegrationTest.Api(node.httpPort());
-      String owner = api.signUp("flight@example.org").path("accessToken").asText();
-      String project = api.project(owner, "Flight");
-      String key = api.key(owner, "bi tool", project, "read").path("secret").asText();
+      Reader reader = Reader.signUp(node, "flight@example.org", "Flight");
+      String owner = reader.owner();
+      String project = reader.project();
+      String key = reader.key();
       int port = node.flightPort();
-      assertThat(
-              Http.uploadCsv(
-                      node.httpPort(),
-                      owner,
-                      project,
-                      "sales",
-                      "region,amount\nnorth,1.5\nsouth,4\nnorth,2\n")
-                  .statusCode())
-          .isEqualTo(201);
+      reader.upload(node, "sales", "region,amount\nnorth,1.5\nsouth,4\nnorth,2\n");
 
       try (Connection connection = DriverManager.getConnection(url(port, key, ""));
           Statement statement = connection.createStatement();
@@ -155,7 +149,7 @@ class FlightSqlIntegrationTest {
         assertThat(rows.getLong(1)).isEqualTo(42);
       }
       // As everywhere in the API, a project a caller is no member of is not found.
-      String stranger = api.signUp("stranger@example.org").path("accessToken").asText();
+      String stranger = Http.signUp(node.httpPort(), "stranger@example.org");
       assertThatThrownBy(
               () ->
                   DriverManager.getConnection(url(port, stranger, "&project=" + project))
@@ -180,10 +174,7 @@ class FlightSqlIntegrationTest {
   void flightSqlClientStreamsALargeResultInManyBatches() throws Exception {
     try (EaselNode node = TestNodes.start(dataDir);
         BufferAllocator allocator = new RootAllocator()) {
-      ApiKeyIntegrationTest.Api api = new ApiKeyIntegrationTest.Api(node.httpPort());
-      String owner = api.signUp("stream@example.org").path("accessToken").asText();
-      String project = api.project(owner, "Stream");
-      String key = api.key(owner, "loader", project, "read").path("secret").asText();
+      String key = Reader.signUp(node, "stream@example.org", "Stream").key();
       HeaderCallOption auth = bearer(key);
       try (FlightClient client =
               FlightClient.builder(
@@ -215,20 +206,13 @@ class FlightSqlIntegrationTest {
   void preparedStatementsBindParametersAndTheCatalogDescribesEachTable() throws Exception {
     try (EaselNode node = TestNodes.start(dataDir);
         BufferAllocator allocator = new RootAllocator()) {
-      ApiKeyIntegrationTest.Api api = new ApiKeyIntegrationTest.Api(node.httpPort());
-      String owner = api.signUp("bind@example.org").path("accessToken").asText();
-      String project = api.project(owner, "Bind");
-      String key = api.key(owner, "bi tool", project, "read").path("secret").asText();
-      assertThat(
-              Http.uploadCsv(
-                      node.httpPort(),
-                      owner,
-                      project,
-                      "sales",
-                      "region,amount,day,units\nnorth,1.5,2026-01-02,3\nsouth,4,2026-02-01,1\n"
-                          + "north,2,2026-03-01,5\n")
-                  .statusCode())
-          .isEqualTo(201);
+      Reader reader = Reader.signUp(node, "bind@example.org", "Bind");
+      String key = reader.key();
+      reader.upload(
+          node,
+          "sales",
+          "region,amount,day,units\nnorth,1.5,2026-01-02,3\nsouth,4,2026-02-01,1\n"
+              + "north,2,2026-03-01,5\n");
 
       try (Connection connection = DriverManager.getConnection(url(node.flightPort(), key, ""));
           PreparedStatement sales =
@@ -338,10 +322,7 @@ class FlightSqlIntegrationTest {
             ((BigIntVector) values.getVector(1)).setSafe(0, 4);
             values.setRowCount(1);
             below.setParameters(values);
-            assertThatThrownBy(() -> below.execute(auth))
-                .isInstanceOfSatisfying(
-                    FlightRuntimeException.class,
-                    e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+            assertInvalidArgument(() -> below.execute(auth))
                 .hasMessageContaining(
                     "The query takes 1 parameter and the parameter batch holds 2");
           }
@@ -350,28 +331,19 @@ class FlightSqlIntegrationTest {
             ((DateDayVector) values.getVector(0)).setSafe(0, 20_000);
             values.setRowCount(1);
             below.setParameters(values);
-            assertThatThrownBy(() -> below.execute(auth))
-                .isInstanceOfSatisfying(
-                    FlightRuntimeException.class,
-                    e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+            assertInvalidArgument(() -> below.execute(auth))
                 .hasMessageContaining(
                     "Parameter 1 is of Arrow type Date(DAY) but the query takes Int(64, true)");
           }
           FlightSqlClient.PreparedStatement unbound =
               sql.prepare("SELECT n FROM range(10) t(n) WHERE n < ?", auth);
           try {
-            assertThatThrownBy(() -> unbound.execute(auth))
-                .isInstanceOfSatisfying(
-                    FlightRuntimeException.class,
-                    e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+            assertInvalidArgument(() -> unbound.execute(auth))
                 .hasMessageContaining("takes 1 parameter(s) and none were bound");
           } finally {
             unbound.close(auth);
           }
-          assertThatThrownBy(() -> sql.execute("SELECT ? + 1", auth))
-              .isInstanceOfSatisfying(
-                  FlightRuntimeException.class,
-                  e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+          assertInvalidArgument(() -> sql.execute("SELECT ? + 1", auth))
               .hasMessageContaining("prepare it and bind them");
 
         } finally {
@@ -421,10 +393,7 @@ class FlightSqlIntegrationTest {
                     "easel.flight.tls.key", key.toString(),
                     "easel.flight.advertised-host", "localhost"));
         BufferAllocator allocator = new RootAllocator()) {
-      ApiKeyIntegrationTest.Api api = new ApiKeyIntegrationTest.Api(node.httpPort());
-      String owner = api.signUp("tls@example.org").path("accessToken").asText();
-      String project = api.project(owner, "Tls");
-      String apiKey = api.key(owner, "bi tool", project, "read").path("secret").asText();
+      String apiKey = Reader.signUp(node, "tls@example.org", "Tls").key();
       int port = node.flightPort();
 
       try (Connection connection =
@@ -467,6 +436,32 @@ class FlightSqlIntegrationTest {
         }
       }
     }
+  }
+
+  /** An owner's access token, their new project, and an API key of it with scope {@code read}. */
+  private record Reader(String owner, String project, String key) {
+    static Reader signUp(EaselNode node, String email, String projectName) throws Exception {
+      ApiKeyIntegrationTest.Api api = new ApiKeyIntegrationTest.Api(node.httpPort());
+      String owner = api.signUp(email).path("accessToken").asText();
+      String project = api.project(owner, projectName);
+      String key = api.key(owner, "bi tool", project, "read").path("secret").asText();
+      return new Reader(owner, project, key);
+    }
+
+    /** Uploads {@code csv} as dataset {@code name} of the project. */
+    void upload(EaselNode node, String name, String csv) throws Exception {
+      assertThat(Http.uploadCsv(node.httpPort(), owner, project, name, csv).statusCode())
+          .isEqualTo(201);
+    }
+  }
+
+  /** Asserts that {@code call} is refused INVALID_ARGUMENT, for its message to be checked. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertInvalidArgument(
+      ThrowingCallable call) {
+    return assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            FlightRuntimeException.class,
+            e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT));
   }
 
   /** The credential of every Flight call: {@code Authorization: Bearer <key>}. */

@@ -37,6 +37,14 @@ class MailerTest {
   static final String PASSWORD = "smtp password 41c9";
   static final Instant NOW = Instant.parse("2026-03-02T10:15:30Z");
 
+  /** How long GreenMail may take to start its servers (its default is 2 s). */
+  static final long STARTUP_MS = 60_000;
+
+  static ServerSetup patient(ServerSetup setup) {
+    setup.setServerStartupTimeout(STARTUP_MS);
+    return setup;
+  }
+
   GreenMail smtp;
   ListAppender<ILoggingEvent> logs;
 
@@ -45,7 +53,9 @@ class MailerTest {
     smtp =
         new GreenMail(
                 new ServerSetup[] {
-                  ServerSetupTest.SMTP.dynamicPort(), ServerSetupTest.SMTPS.dynamicPort()
+                  // A generous start-up wait: a busy 2-core machine can take seconds to bind.
+                  patient(ServerSetupTest.SMTP.dynamicPort()),
+                  patient(ServerSetupTest.SMTPS.dynamicPort())
                 })
             .withConfiguration(GreenMailConfiguration.aConfig().withUser("easel", PASSWORD));
     smtp.start();

@@ -36,10 +36,17 @@ class InvitationMailIntegrationTest {
   static final Pattern TOKEN = Pattern.compile("#token=([A-Za-z0-9_.-]+)");
   @TempDir Path dataDir;
 
+  /** SMTP on a free port, with a generous start-up wait (GreenMail's default is 2 s). */
+  static com.icegreen.greenmail.util.ServerSetup patientSmtp() {
+    var setup = ServerSetupTest.SMTP.dynamicPort();
+    setup.setServerStartupTimeout(60_000);
+    return setup;
+  }
+
   @Test
   void theInviteeIsMailedALinkThatMakesThemAMember() throws Exception {
     GreenMail smtp =
-        new GreenMail(ServerSetupTest.SMTP.dynamicPort())
+        new GreenMail(patientSmtp())
             .withConfiguration(GreenMailConfiguration.aConfig().withUser("easel", SMTP_PASSWORD));
     smtp.start();
     try (EaselNode node = TestNodes.start(dataDir, mailTo(smtp.getSmtp().getPort()))) {

@@ -256,6 +256,11 @@ async function presenceOf(page) {
     };
     await until('the cell runs by itself: done, 1 row, 42 in its preview', ranAnswer);
     const answerHeader = (await answerNode.locator('[data-preview] th').allTextContents())[0];
+    if (args.shots) {
+      const shot = path.join(args.shots, 'canvas-sql-cell-run.png');
+      await a.page.screenshot({ path: shot });
+      shots.push(shot);
+    }
     watchdog.step('Alice runs the cell with Shift+Enter');
     await editorOf(a.page, answerId).click();
     const answered = a.page.waitForResponse((r) => r.url().endsWith(`/cells/${answerId}:run`), WAIT);

@@ -14,6 +14,8 @@ import type { CanvasData, Kind } from "./cells";
 import { LiveCanvas } from "./liveCanvas";
 import type { Here, LiveState } from "./liveCanvas";
 import { colorOf } from "./presenceColors";
+import { runCell } from "./runs";
+import type { RunsData } from "./runs";
 
 const nodeTypes = { cell: CellNode };
 
@@ -65,6 +67,7 @@ function Board({
 }) {
   const doc = live.doc;
   const [data, setData] = useState<CanvasData>(() => doc.data);
+  const [runs, setRuns] = useState<RunsData>(() => live.runs.data ?? {});
   const [state, setState] = useState<LiveState>(live.state);
   const [present, setPresent] = useState<Record<string, Here>>({});
   const [failure, setFailure] = useState<unknown>(null);
@@ -82,6 +85,12 @@ function Board({
     doc.on("op", changed);
     doc.on("load", changed);
     doc.on("error", refused);
+    // The run state follows the server's ops; the document appears (create) with the first SQL cell.
+    const ran = () => setRuns({ ...(live.runs.data ?? {}) });
+    live.runs.on("op", ran);
+    live.runs.on("create", ran);
+    live.runs.on("load", ran);
+    ran();
     const stopState = live.onState(setState);
     const received = (id: string, value: Here | null) =>
       setPresent((all) => {
@@ -96,6 +105,9 @@ function Board({
       doc.off("op", changed);
       doc.off("load", changed);
       doc.off("error", refused);
+      live.runs.off("op", ran);
+      live.runs.off("create", ran);
+      live.runs.off("load", ran);
       stopState();
       live.presence.off("receive", received);
     };
@@ -121,6 +133,8 @@ function Board({
     },
     [doc, submit],
   );
+
+  const onRun = useCallback((cellId: string) => runCell(live.canvasId, cellId), [live]);
 
   // The board's nodes follow the document, except where this browser is dragging or resizing.
   useEffect(() => {
@@ -149,11 +163,13 @@ function Board({
             others: others.filter((o) => o.cellId === cellId),
             onFocus,
             onDelete,
+            run: runs.cells?.[cellId],
+            onRun,
           },
         };
       });
     });
-  }, [data, present, doc, readOnly, onFocus, onDelete]);
+  }, [data, runs, present, doc, readOnly, onFocus, onDelete, onRun]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CellNodeType>[]) => {

@@ -63,3 +63,28 @@ describe("CellEditor", () => {
     await until(() => view.state.doc.toString() === "SELECT 10");
   });
 });
+
+describe("CellEditor and runs", () => {
+  it("runs on Shift+Enter and marks where the run failed", async () => {
+    const { mine } = await twoClients("SELECT 1\nFRM t");
+    let runs = 0;
+    const onRun = () => {
+      runs++;
+    };
+    const error = { message: 'Parser Error: syntax error at or near "FRM"', line: 2, column: 1, position: 9 };
+    const { container, rerender } = render(
+      <CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} onRun={onRun} error={error} />,
+    );
+    const view = viewIn(container);
+    const marked = () => Array.from(container.querySelectorAll(".cm-run-error")).map((el) => el.textContent);
+    expect(marked()).toEqual(["FRM"]);
+    expect(container.querySelector(".cm-run-error")?.getAttribute("title")).toBe(error.message);
+
+    view.contentDOM.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", shiftKey: true, bubbles: true, cancelable: true }));
+    expect(runs).toBe(1);
+    expect(view.state.doc.toString()).toBe("SELECT 1\nFRM t");
+
+    rerender(<CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} onRun={onRun} />);
+    expect(marked()).toEqual([]);
+  });
+});

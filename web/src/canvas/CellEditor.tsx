@@ -1,11 +1,14 @@
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { sql } from "@codemirror/lang-sql";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { Annotation, EditorState } from "@codemirror/state";
-import { EditorView, keymap, lineNumbers } from "@codemirror/view";
+import { Annotation, EditorState, StateEffect, StateField } from "@codemirror/state";
+import { Decoration, EditorView, WidgetType, keymap, lineNumbers } from "@codemirror/view";
+import type { DecorationSet } from "@codemirror/view";
 import { useEffect, useRef } from "react";
 import type { Doc } from "sharedb/lib/sharedb";
 import type { CanvasData, Kind } from "./cells";
+import { errorRange } from "./runs";
+import type { RunError } from "./runs";
 import { changesToJson0, json0ToChanges } from "./textOps";
 import type { Json0Component } from "./textOps";
 
@@ -13,6 +16,45 @@ import type { Json0Component } from "./textOps";
 const fromDocument = Annotation.define<boolean>();
 /** The `source` of this editor's ops on the sharedb doc (its 'op' events name it). */
 const EDITOR = { editor: true };
+
+/** Sets (or clears, with null) the place of the cell's run error in the editor. */
+const setErrorMark = StateEffect.define<{ from: number; to: number; message: string } | null>();
+/** The run error's place, marked with a wavy underline; it moves with the edits made since. */
+const errorMark = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    let next = marks.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (!effect.is(setErrorMark)) continue;
+      const at = effect.value;
+      next =
+        at === null
+          ? Decoration.none
+          : at.to > at.from
+            ? Decoration.set(Decoration.mark({ class: "cm-run-error", attributes: { title: at.message } }).range(at.from, at.to))
+            : Decoration.set(Decoration.widget({ widget: new ErrorPoint(at.message), side: 1 }).range(at.from));
+    }
+    return next;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+/** Marks an error at the end of a line, where there is no character to underline. */
+class ErrorPoint extends WidgetType {
+  constructor(readonly message: string) {
+    super();
+  }
+  override eq(other: ErrorPoint): boolean {
+    return other.message === this.message;
+  }
+  toDOM(): HTMLElement {
+    const point = document.createElement("span");
+    point.className = "cm-run-error-point";
+    point.title = this.message;
+    point.textContent = "\u25B4";
+    return point;
+  }
+}
 
 function sourceOf(doc: Doc<CanvasData>, cellId: string): string {
   const source = doc.data?.cells?.[cellId]?.source;
@@ -23,6 +65,7 @@ function sourceOf(doc: Doc<CanvasData>, cellId: string): string {
  * A cell's source in CodeMirror, bound to the canvas document: every edit is submitted as json0
  * string components on ["cells", cellId, "source"]; remote ops on that string are applied as
  * CodeMirror changes, which map the local selection, so the caret stays where it was in the text.
+ * Shift+Enter calls `onRun` (when given); `error`, the cell's failed run, is marked where it points.
  */
 export function CellEditor({
   doc,
@@ -30,16 +73,23 @@ export function CellEditor({
   kind,
   readOnly,
   onFocus,
+  onRun,
+  error,
 }: {
   doc: Doc<CanvasData>;
   cellId: string;
   kind: Kind;
   readOnly: boolean;
   onFocus: (focused: boolean) => void;
+  onRun?: (() => void) | undefined;
+  error?: RunError | undefined;
 }) {
   const parent = useRef<HTMLDivElement>(null);
+  const editor = useRef<EditorView | null>(null);
   const focus = useRef(onFocus);
   focus.current = onFocus;
+  const run = useRef(onRun);
+  run.current = onRun;
 
   useEffect(() => {
     const host = parent.current;
@@ -52,7 +102,19 @@ export function CellEditor({
         extensions: [
           lineNumbers(),
           history(),
-          keymap.of([...defaultKeymap, ...historyKeymap]),
+          keymap.of([
+            {
+              key: "Shift-Enter",
+              run: () => {
+                if (!run.current) return false;
+                run.current();
+                return true;
+              },
+            },
+            ...defaultKeymap,
+            ...historyKeymap,
+          ]),
+          errorMark,
           syntaxHighlighting(defaultHighlightStyle),
           kind === "sql" ? sql() : [],
           EditorView.lineWrapping,
@@ -91,12 +153,22 @@ export function CellEditor({
     };
     doc.on("op", onOp);
     doc.on("load", resync);
+    editor.current = view;
     return () => {
       doc.off("op", onOp);
       doc.off("load", resync);
+      editor.current = null;
       view.destroy();
     };
   }, [doc, cellId, kind, readOnly]);
+
+  // The run error's place, set again when the error changes or the editor was made anew.
+  useEffect(() => {
+    const view = editor.current;
+    if (!view) return;
+    const range = errorRange(view.state.doc.toString(), error);
+    view.dispatch({ effects: setErrorMark.of(range && error ? { ...range, message: error.message } : null) });
+  }, [error, doc, cellId, kind, readOnly]);
 
   return <div ref={parent} className="cell-editor nodrag nowheel" data-cell-editor={cellId} />;
 }

@@ -1,12 +1,16 @@
-import { ActionIcon, Badge, Group, Text, Tooltip } from "@mantine/core";
+import { ActionIcon, Badge, Button, Group, Text, Tooltip } from "@mantine/core";
 import { NodeResizer } from "@xyflow/react";
 import type { Node, NodeProps } from "@xyflow/react";
+import { useCallback, useEffect, useState } from "react";
 import type { Doc } from "sharedb/lib/sharedb";
+import { ApiError } from "../api/http";
 import { CellEditor } from "./CellEditor";
 import { GRID } from "./cells";
 import type { CanvasData, Cell } from "./cells";
 import type { Here } from "./liveCanvas";
 import { colorVar } from "./presenceColors";
+import { cellText, runBadge } from "./runs";
+import type { CellRun } from "./runs";
 
 export type CellNodeData = {
   cellId: string;
@@ -17,15 +21,50 @@ export type CellNodeData = {
   others: Here[];
   onFocus: (cellId: string, focused: boolean) => void;
   onDelete: (cellId: string) => void;
+  /** The SQL cell's run state (canvas-runs), when it has one. */
+  run?: CellRun | undefined;
+  /** Asks the server to run the cell now (RunCell). */
+  onRun: (cellId: string) => Promise<unknown>;
 };
 export type CellNodeType = Node<CellNodeData, "cell">;
 
 const KIND_COLORS: Record<string, string> = { sql: "blue", markdown: "grape", chart: "teal", input: "orange", ai: "pink" };
 
-/** One cell on the board: its kind and name (the handle to drag it by), and its source. */
+/** The current time, renewed every second while `ticking`. */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+/** A refused RunCell, said for people. */
+function refusal(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError && error.status === 403) return `Not allowed to run this cell: ${message}`;
+  return `Could not run the cell: ${message}`;
+}
+
+/**
+ * One cell on the board: its kind and name (the handle to drag it by), and its source; a SQL cell
+ * also its run state (badge), a Run button (Shift+Enter in the editor too), and below the editor
+ * its result's first rows or why it failed.
+ */
 export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
-  const { cellId, cell, doc, readOnly, others } = data;
+  const { cellId, cell, doc, readOnly, others, run, onRun } = data;
   const ring = others[0] && colorVar(others[0].color);
+  const sql = cell.kind === "sql";
+  const now = useNow(run?.state === "running");
+  const badge = sql ? runBadge(run, now) : null;
+  const [refused, setRefused] = useState<string | null>(null);
+  const runNow = useCallback(() => {
+    setRefused(null);
+    onRun(cellId).catch((error: unknown) => setRefused(refusal(error)));
+  }, [cellId, onRun]);
   return (
     <div
       className="cell"
@@ -39,6 +78,18 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
           <Text size="xs" fw={600} truncate>{cell.name ?? cellId}</Text>
         </Group>
         <Group gap={4} wrap="nowrap">
+          {badge && (
+            <Badge size="xs" variant="light" color={badge.color} data-run-state={run?.state}>
+              {badge.label}
+            </Badge>
+          )}
+          {sql && (
+            <Tooltip label="Run (Shift+Enter)">
+              <Button size="compact-xs" variant="subtle" onClick={runNow} aria-label={`Run ${cell.name ?? cellId}`}>
+                Run
+              </Button>
+            </Tooltip>
+          )}
           {others.map((here) => (
             <Tooltip key={here.userId + here.color} label={`${here.name} is editing`}>
               <span className="cell-presence" style={{ background: colorVar(here.color) }} />
@@ -51,7 +102,62 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
           )}
         </Group>
       </Group>
-      <CellEditor doc={doc} cellId={cellId} kind={cell.kind} readOnly={readOnly} onFocus={(focused) => data.onFocus(cellId, focused)} />
+      <CellEditor
+        doc={doc}
+        cellId={cellId}
+        kind={cell.kind}
+        readOnly={readOnly}
+        onFocus={(focused) => data.onFocus(cellId, focused)}
+        onRun={sql ? runNow : undefined}
+        error={run?.state === "failed" ? run.error : undefined}
+      />
+      {refused && (
+        <Text className="cell-run-error nodrag" size="xs" c="red" role="alert">
+          {refused}
+        </Text>
+      )}
+      {sql && run?.state === "failed" && run.error && (
+        <Text className="cell-run-error nodrag" size="xs" c="red" data-run-error>
+          {run.error.message}
+        </Text>
+      )}
+      {sql && run?.columns && run.preview && <Preview run={run} />}
+    </div>
+  );
+}
+
+/** The first rows of a cell's result, under a header of column names and types. */
+function Preview({ run }: { run: CellRun }) {
+  const columns = run.columns ?? [];
+  const preview = run.preview ?? [];
+  const more = (run.rowCount ?? preview.length) - preview.length;
+  return (
+    <div className="cell-preview nodrag nowheel" data-preview>
+      <table>
+        <thead>
+          <tr>
+            {columns.map((column, i) => (
+              <th key={i}>
+                {column.name} <span className="cell-preview-type">{column.type}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {preview.map((row, r) => (
+            <tr key={r}>
+              {columns.map((_, i) => (
+                <td key={i}>{cellText(row[i])}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {more > 0 && (
+        <Text size="xs" c="dimmed" px={6}>
+          {more.toLocaleString("en-US")} more rows not shown
+        </Text>
+      )}
     </div>
   );
 }

@@ -1,11 +1,14 @@
 // One open canvas: the sharedb client (unmodified) on Easel's /ws socket, subscribed to the canvas's
-// document (collection "canvases", id = canvas id) and to its presence. The socket authenticates
+// document (collection "canvases", id = canvas id), to its presence and to its run state (collection
+// "canvas-runs", same id, written by the server only; it does not exist before the first SQL cell). The socket authenticates
 // with the session's easel_access cookie; when it drops (the network, or the access token's end)
 // the session is refreshed and a new socket bound, and sharedb resends what was not acknowledged.
 import { Connection, types } from "sharedb/lib/client";
 import type { Doc, LocalPresence, Presence, Socket } from "sharedb/lib/sharedb";
 import { refreshSession } from "../api/http";
 import type { CanvasData } from "./cells";
+import { RUNS_COLLECTION } from "./runs";
+import type { RunsData } from "./runs";
 
 export const COLLECTION = "canvases";
 
@@ -31,6 +34,8 @@ function openSocket(url: string): Socket {
 export class LiveCanvas {
   readonly connection: Connection;
   readonly doc: Doc<CanvasData>;
+  /** The run state of the canvas's SQL cells; its `type` is null until the server creates it. */
+  readonly runs: Doc<RunsData>;
   readonly presence: Presence<Here | null>;
   private readonly local: LocalPresence<Here | null>;
   private readonly stateListeners = new Set<(state: LiveState) => void>();
@@ -54,15 +59,16 @@ export class LiveCanvas {
       }
     });
     this.doc = this.connection.get(COLLECTION, canvasId) as Doc<CanvasData>;
+    this.runs = this.connection.get(RUNS_COLLECTION, canvasId) as Doc<RunsData>;
     this.presence = this.connection.getDocPresence(COLLECTION, canvasId) as Presence<Here | null>;
     this.local = this.presence.create();
   }
 
-  /** Loads the document and starts following it and its presence. */
+  /** Loads the document and its run state and starts following them and the presence. */
   open(): Promise<void> {
-    const subscribed = new Promise<void>((resolve, reject) =>
-      this.doc.subscribe((error) => (error ? reject(error) : resolve())),
-    );
+    const subscribe = (doc: Doc<unknown>) =>
+      new Promise<void>((resolve, reject) => doc.subscribe((error) => (error ? reject(error) : resolve())));
+    const subscribed = Promise.all([subscribe(this.doc), subscribe(this.runs)]);
     this.presence.subscribe();
     return subscribed.then(() => {
       if (!this.doc.type) throw new Error(`canvas ${this.canvasId} does not exist`);
@@ -84,6 +90,7 @@ export class LiveCanvas {
     clearTimeout(this.timer);
     this.presence.unsubscribe();
     this.doc.destroy();
+    this.runs.destroy();
     this.connection.close();
   }
 

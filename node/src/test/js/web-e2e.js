@@ -13,6 +13,11 @@
 //   what she types changes nothing, and once Alice's next edit reaches Carol (so anything Carol's
 //   page had sent would have been sequenced before it), neither the server's document nor Alice's
 //   editor holds Carol's text.
+// Scenario (e), a SQL cell runs by itself: Alice adds a SQL cell and types `SELECT 42 AS answer`; the
+//   server runs it once the cell rests (auto-run) and writes the run state into the canvas's
+//   canvas-runs document, which the page follows: the cell's badge says done and 1 row, and its
+//   preview table has the column `answer` (INTEGER) and the value 42. Then she presses Shift+Enter
+//   in the editor (RunCell): no refusal shows and the cell is still done.
 // Scenario (c), two-step sign-in and sign-out: Dave (registered over REST, authenticator enrolled
 //   and confirmed with a code computed here, RFC 6238) signs in with his password, is asked for
 //   the second factor, passes with a recovery code, signs out, and is sent to sign-in again.
@@ -229,6 +234,45 @@ async function presenceOf(page) {
     if (final !== `${both};`) c.fatal(`the server's source is ${JSON.stringify(final)}, expected ${JSON.stringify(`${both};`)}`);
     if ((await editorText(a.page, cellId)).includes('carol')) c.fatal('Carol\'s typing reached Alice');
 
+    watchdog.step('Alice adds a SQL cell and types SELECT 42 AS answer');
+    const existing = await a.page.locator('.react-flow__node').evaluateAll((els) => els.map((el) => el.getAttribute('data-id')));
+    await a.page.getByRole('button', { name: '+ SQL' }).click();
+    let answerId = null;
+    await until('the new SQL cell is on the board', async () => {
+      const ids = await a.page.locator('.react-flow__node').evaluateAll((els) => els.map((el) => el.getAttribute('data-id')));
+      answerId = ids.find((id) => !existing.includes(id)) || null;
+      return answerId !== null;
+    });
+    await a.page.locator('.react-flow__controls-fitview').click();
+    await editorOf(a.page, answerId).click();
+    await a.page.keyboard.type('SELECT 42 AS answer');
+    const answerNode = nodeOf(a.page, answerId);
+    const ranAnswer = async () => {
+      const badge = answerNode.locator('[data-run-state="done"]');
+      if ((await badge.count()) === 0 || !(await badge.textContent()).includes('1 row')) return false;
+      const header = await answerNode.locator('[data-preview] th').allTextContents();
+      const values = await answerNode.locator('[data-preview] td').allTextContents();
+      return header.length === 1 && header[0].startsWith('answer') && values.length === 1 && values[0] === '42';
+    };
+    await until('the cell runs by itself: done, 1 row, 42 in its preview', ranAnswer);
+    const answerHeader = (await answerNode.locator('[data-preview] th').allTextContents())[0];
+    if (args.shots) {
+      const shot = path.join(args.shots, 'canvas-sql-cell-run.png');
+      await a.page.screenshot({ path: shot });
+      shots.push(shot);
+    }
+    watchdog.step('Alice runs the cell with Shift+Enter');
+    await editorOf(a.page, answerId).click();
+    const answered = a.page.waitForResponse((r) => r.url().endsWith(`/cells/${answerId}:run`), WAIT);
+    await a.page.keyboard.press('Shift+Enter');
+    const runResponse = await answered;
+    if (!runResponse.ok()) c.fatal(`RunCell answered HTTP ${runResponse.status()}: ${await runResponse.text()}`);
+    await until('the cell is done again', ranAnswer);
+    if ((await answerNode.locator('[role="alert"]').count()) > 0) {
+      c.fatal(`RunCell was refused: ${await answerNode.locator('[role="alert"]').textContent()}`);
+    }
+    if ((await editorText(a.page, answerId)) !== 'SELECT 42 AS answer') c.fatal('Shift+Enter changed the cell\'s text');
+
     watchdog.step('Dave: register, enroll and confirm an authenticator over REST');
     const dave = { name: 'Dave Secure', email: `dave-${suffix}@example.com`, password: 'correct horse battery 4' };
     await auth.register(base, dave.email, dave.password, dave.name);
@@ -283,6 +327,7 @@ async function presenceOf(page) {
       layoutBefore: before,
       layoutAfter: after,
       viewerEditable: editable,
+      answerHeader,
       screenshots: shots,
     });
   } finally {

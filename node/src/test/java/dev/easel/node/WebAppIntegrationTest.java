@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The web app as browsers get it from a real node: served at {@code /} beside (never instead of)
  * the API, and used end to end by Debian's Chromium driven by {@code playwright-core}
  * (src/test/js/web-e2e.js): two people editing and dragging on one canvas with each other's
- * presence, a viewer who cannot type, two-step sign-in and sign-out, and an invitation link. Needs
- * the app in the classpath (a build without {@code -DskipTypeScript}); installs Chromium with
- * apt-get when the machine has none.
+ * presence, a viewer who cannot type, a SQL cell the server runs by itself whose result shows on
+ * the cell, two-step sign-in and sign-out, and an invitation link. Needs the app in the classpath
+ * (a build without {@code -DskipTypeScript}); installs Chromium with apt-get when the machine has
+ * none.
  */
 class WebAppIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -118,6 +119,8 @@ class WebAppIntegrationTest {
     assertThat(verdict.path("layoutAfter").path("x").asInt())
         .isGreaterThan(verdict.path("layoutBefore").path("x").asInt());
     assertThat(SCREENSHOTS.resolve("canvas-two-collaborators.png")).isNotEmptyFile();
+    assertThat(verdict.path("answerHeader").asText()).startsWith("answer");
+    assertThat(SCREENSHOTS.resolve("canvas-sql-cell-run.png")).isNotEmptyFile();
     assertThat(verdict.path("twoStepSignIn").asBoolean()).isTrue();
     assertThat(verdict.path("invitationAccepted").asBoolean()).isTrue();
   }

@@ -17,10 +17,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
@@ -108,10 +111,13 @@ final class ProjectDatabase {
       run.checkStopped();
       StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
       checkParameters(admitted.parameters(), parameters.size());
-      viewResults(connection, resultTables, held);
       String resultId = ResultKey.of(admitted.statement(), parameters, tables, resultTables);
       ResultStore.Lease result = results.open(projectId, resultId);
-      if (result == null) result = materialise(run, connection, sql, parameters, resultId);
+      if (result == null) {
+        // Only a query that runs needs its result tables (a stored answer does not).
+        viewResults(connection, resultTables, held);
+        result = materialise(run, connection, sql, parameters, resultId);
+      }
       held.add(result);
       run.checkStopped();
       return preview(connection, result, run.queryId());
@@ -140,7 +146,7 @@ final class ProjectDatabase {
       Connection connection, List<ResultTable> resultTables, List<ResultStore.Lease> held)
       throws SQLException, QueryFailure {
     if (resultTables.isEmpty()) return;
-    java.util.Set<String> names = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
     try (Statement ddl = connection.createStatement()) {
       for (ResultTable table : resultTables) {
         String name = table.name();
@@ -148,7 +154,7 @@ final class ProjectDatabase {
           throw new QueryFailure(
               QueryFailure.Kind.INVALID, "QUERY_TABLES_INVALID", "a result table needs a name");
         }
-        if (!names.add(name.toLowerCase(java.util.Locale.ROOT))) {
+        if (!names.add(name.toLowerCase(Locale.ROOT))) {
           throw new QueryFailure(
               QueryFailure.Kind.INVALID,
               "QUERY_TABLES_INVALID",

@@ -52,7 +52,11 @@ public final class CanvasEntity
     extends EventSourcedBehaviorWithEnforcedReplies<
         CanvasEntity.Command, CanvasEntity.Event, CanvasEntity.State> {
 
-  public static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "Canvas");
+  /** The canvases ({@link DocumentKind#CANVAS}). */
+  public static final EntityTypeKey<Command> KEY = DocumentKind.CANVAS.key();
+
+  /** The run-state documents of canvases ({@link DocumentKind#RUNS}). */
+  public static final EntityTypeKey<Command> RUNS_KEY = DocumentKind.RUNS.key();
 
   /** The ShareDB type names that mean json0. */
   public static final Set<String> JSON0_TYPES = Set.of("json0", "http://sharejs.org/types/JSONv0");
@@ -244,14 +248,28 @@ public final class CanvasEntity
     void changed(String projectId, String canvasId, String author, Instant at, ChangeKind kind);
   }
 
+  /**
+   * Hears every change of a canvas in project {@code projectId} once it is written, in version
+   * order: how the canvas's cell runner follows its cells.
+   */
+  @FunctionalInterface
+  public interface ChangeListener {
+    void written(String projectId, String canvasId, CanvasOp op);
+
+    /** Hears nothing. */
+    ChangeListener NONE = (projectId, canvasId, op) -> {};
+  }
+
   // ---- wiring ---------------------------------------------------------------------------------
 
+  private final DocumentKind kind;
   private final String canvasId;
   private final ActorContext<Command> context;
   private final Settings settings;
   private final CanvasHistory history;
   private final Set<ActorRef<Feed>> feeds = new HashSet<>();
   private final EditListener editListener;
+  private final ChangeListener changeListener;
 
   /** Decided changes, already in the document, not yet written: the next write. */
   private final List<Event> batch = new ArrayList<>();
@@ -263,10 +281,11 @@ public final class CanvasEntity
   private final Map<String, Instant> editsReported = new HashMap<>();
 
   /**
-   * Starts sharding for canvases on nodes with the {@code core} role; edits are reported to the
-   * canvas's {@link ProjectEntity}.
+   * Starts sharding for canvases and their run-state documents on nodes with the {@code core} role;
+   * edits are reported to the canvas's {@link ProjectEntity}, and every written change of a canvas
+   * to {@code changes} (its cell runner).
    */
-  public static void init(ActorSystem<?> system) {
+  public static void init(ActorSystem<?> system, ChangeListener changes) {
     Settings settings = Settings.from(system.settings().config());
     ClusterSharding sharding = ClusterSharding.get(system);
     EditListener toProject =
@@ -280,25 +299,52 @@ public final class CanvasEntity
             project.tell(new ProjectEntity.RecordCanvasEdit(canvasId, author, at));
           }
         };
-    Entities.shardOnCore(system, KEY, id -> create(id, settings, toProject));
+    Entities.shardOnCore(
+        system, KEY, id -> create(DocumentKind.CANVAS, id, settings, toProject, changes));
+    Entities.shardOnCore(
+        system,
+        RUNS_KEY,
+        id ->
+            create(
+                DocumentKind.RUNS,
+                id,
+                settings,
+                (projectId, canvasId, author, at, kind) -> {},
+                ChangeListener.NONE));
+  }
+
+  /** A canvas whose edits go to {@code editListener}. */
+  public static Behavior<Command> create(
+      String canvasId, Settings settings, EditListener editListener) {
+    return create(DocumentKind.CANVAS, canvasId, settings, editListener, ChangeListener.NONE);
   }
 
   public static Behavior<Command> create(
-      String canvasId, Settings settings, EditListener editListener) {
-    return Behaviors.setup(context -> new CanvasEntity(canvasId, context, settings, editListener));
+      DocumentKind kind,
+      String canvasId,
+      Settings settings,
+      EditListener editListener,
+      ChangeListener changeListener) {
+    return Behaviors.setup(
+        context ->
+            new CanvasEntity(kind, canvasId, context, settings, editListener, changeListener));
   }
 
   private CanvasEntity(
+      DocumentKind kind,
       String canvasId,
       ActorContext<Command> context,
       Settings settings,
-      EditListener editListener) {
-    super(PersistenceId.of(KEY.name(), canvasId), Entities.restartWithBackoff());
+      EditListener editListener,
+      ChangeListener changeListener) {
+    super(PersistenceId.of(kind.key().name(), canvasId), Entities.restartWithBackoff());
+    this.kind = kind;
     this.canvasId = canvasId;
     this.context = context;
     this.settings = settings;
     this.editListener = editListener;
-    this.history = new CanvasHistory(context.getSystem(), settings.readJournal());
+    this.changeListener = changeListener;
+    this.history = new CanvasHistory(context.getSystem(), settings.readJournal(), kind);
   }
 
   @Override
@@ -313,7 +359,7 @@ public final class CanvasEntity
 
   @Override
   public Set<String> tagsFor(Event event) {
-    return Entities.tag("canvas", canvasId);
+    return kind == DocumentKind.CANVAS ? Entities.tag("canvas", canvasId) : Set.of();
   }
 
   @Override
@@ -475,7 +521,7 @@ public final class CanvasEntity
         if (state.exists()) {
           return reject(submit, CanvasError.ERR_DOC_ALREADY_CREATED, "Document already exists");
         }
-        String problem = CanvasSchema.check(Json0.fromJson(body));
+        String problem = kind.check(Json0.fromJson(body));
         if (problem != null) return reject(submit, CanvasError.ERR_CANVAS_INVALID, problem);
         event =
             new CanvasCreated(
@@ -499,7 +545,7 @@ public final class CanvasEntity
         } catch (Json0Exception e) {
           return reject(submit, CanvasError.ERR_OT_OP_NOT_APPLIED, e.getMessage());
         }
-        String problem = CanvasSchema.check(applied.root(), touchedPaths(body));
+        String problem = kind.check(applied.root(), touchedPaths(body));
         if (problem != null) {
           state.doc = Json0.apply(applied.root(), applied.undo());
           return reject(submit, CanvasError.ERR_CANVAS_INVALID, problem);
@@ -517,7 +563,10 @@ public final class CanvasEntity
     Applied result = new Applied(at, body, missed);
     afterWrite.add(
         () -> {
-          publish(event.toOp());
+          CanvasOp op = event.toOp();
+          publish(op);
+          String projectId = event instanceof CanvasCreated c ? c.projectId() : state.projectId;
+          if (projectId != null) changeListener.written(projectId, canvasId, op);
           if (event instanceof OpApplied) reportEdit(state, submit.author(), now);
           if (event instanceof CanvasDeleted && state.projectId != null) {
             editListener.changed(

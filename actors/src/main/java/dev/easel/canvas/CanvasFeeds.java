@@ -50,7 +50,7 @@ public final class CanvasFeeds {
       feed.ref =
           system.systemActorOf(
               feedBehavior(canvasId, feed),
-              "canvas-feed-" + (++counter) + "-" + canvasId,
+              canvases.kind().collection() + "-feed-" + (++counter) + "-" + canvasId,
               Props.empty());
     }
     feed.listeners.add(listener);

@@ -19,17 +19,20 @@ import org.apache.pekko.stream.javadsl.Sink;
 public final class CanvasHistory {
   private final ActorSystem<?> system;
   private final CurrentEventsByPersistenceIdQuery journal;
+  private final DocumentKind kind;
 
-  public CanvasHistory(ActorSystem<?> system, String readJournalPluginId) {
+  public CanvasHistory(ActorSystem<?> system, String readJournalPluginId, DocumentKind kind) {
     this.system = system;
+    this.kind = kind;
     this.journal =
         PersistenceQuery.get(system)
             .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
   }
 
-  public static CanvasHistory of(ActorSystem<?> system) {
+  /** The history of documents of {@code kind}. */
+  public static CanvasHistory of(ActorSystem<?> system, DocumentKind kind) {
     return new CanvasHistory(
-        system, system.settings().config().getString("easel.canvas.read-journal"));
+        system, system.settings().config().getString("easel.canvas.read-journal"), kind);
   }
 
   /** The ops applied at versions {@code from} (inclusive) to {@code to} (exclusive), in order. */
@@ -75,7 +78,7 @@ public final class CanvasHistory {
   /** A document at a version; {@code data} is null when the canvas did not exist then. */
   public record DocumentAt(long version, JsonNode data) {}
 
-  static String persistenceId(String canvasId) {
-    return PersistenceId.of(CanvasEntity.KEY.name(), canvasId).id();
+  private String persistenceId(String canvasId) {
+    return PersistenceId.of(kind.key().name(), canvasId).id();
   }
 }

@@ -17,7 +17,7 @@ public record CanvasOp(
   }
 
   /** Jackson reads an absent JSON value back as a JSON null node; both mean "none" here. */
-  static JsonNode absentIfNull(JsonNode json) {
+  public static JsonNode absentIfNull(JsonNode json) {
     return json == null || json.isNull() ? null : json;
   }
 }

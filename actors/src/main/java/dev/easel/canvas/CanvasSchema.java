@@ -11,18 +11,22 @@ import java.util.regex.Pattern;
  *
  * <pre>{ "title": string, "cells": { cellId: { "kind": "sql|chart|markdown|ai|input",
  *   "source": string, "name"?: string, "layout"?: {"x","y","w","h": integers},
- *   "config"?: object } } }</pre>
+ *   "config"?: object } }, "settings"?: { "autoRun"?: boolean } }</pre>
  *
- * Works on the json0 document model ({@code Map}, {@code List}, {@link Text}, {@code Long}, {@code
- * Double}, {@code Boolean}, {@code null}). {@link #check(Object, Iterable)} only looks at the parts
- * an op touched, so a keystroke does not revalidate the whole canvas.
+ * An input cell's {@code config.value} is the value SQL cells bind where they name it as {@code
+ * $name}; {@code settings.autoRun} (default true) says whether stale cells run again by themselves.
+ *
+ * <p>Works on the json0 document model ({@code Map}, {@code List}, {@link Text}, {@code Long},
+ * {@code Double}, {@code Boolean}, {@code null}). {@link #check(Object, Iterable)} only looks at
+ * the parts an op touched, so a keystroke does not revalidate the whole canvas.
  */
 public final class CanvasSchema {
   public static final Set<String> KINDS = Set.of("sql", "chart", "markdown", "ai", "input");
-  static final Set<String> DOC_KEYS = Set.of("title", "cells");
+  static final Set<String> DOC_KEYS = Set.of("title", "cells", "settings");
+  static final Set<String> SETTINGS_KEYS = Set.of("autoRun");
   static final Set<String> CELL_KEYS = Set.of("kind", "name", "source", "layout", "config");
   static final Set<String> LAYOUT_KEYS = Set.of("x", "y", "w", "h");
-  static final Pattern CELL_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  public static final Pattern CELL_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   static final int MAX_TITLE = 1_000;
   static final int MAX_NAME = 200;
   static final int MAX_CELLS = 10_000;
@@ -61,7 +65,11 @@ public final class CanvasSchema {
       if (!DOC_KEYS.contains(String.valueOf(top)) || !root.containsKey(top)) {
         return checkDocument(doc);
       }
-      return "title".equals(top) ? checkTitle(root.get("title")) : checkCells(root.get("cells"));
+      return switch (String.valueOf(top)) {
+        case "title" -> checkTitle(root.get("title"));
+        case "settings" -> checkSettings(root.get("settings"));
+        default -> checkCells(root.get("cells"));
+      };
     }
     if (!(root.get("cells") instanceof Map<?, ?> cells)) return "cells must be an object";
     Object cellId = path.get(1);
@@ -77,7 +85,21 @@ public final class CanvasSchema {
     if (!root.containsKey("title")) return "title is missing";
     if (!root.containsKey("cells")) return "cells is missing";
     String problem = checkTitle(root.get("title"));
+    if (problem == null && root.containsKey("settings")) {
+      problem = checkSettings(root.get("settings"));
+    }
     return problem != null ? problem : checkCells(root.get("cells"));
+  }
+
+  private static String checkSettings(Object settings) {
+    if (!(settings instanceof Map<?, ?> map)) return "settings must be an object";
+    for (var entry : map.entrySet()) {
+      if (!SETTINGS_KEYS.contains(entry.getKey())) {
+        return "settings has unknown field '" + entry.getKey() + "'";
+      }
+      if (!(entry.getValue() instanceof Boolean)) return "settings.autoRun must be true or false";
+    }
+    return null;
   }
 
   private static String checkTitle(Object title) {

@@ -19,11 +19,24 @@ public final class Canvases {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final CanvasHistory history;
+  private final DocumentKind kind;
 
+  /** The canvases. */
   public Canvases(ActorSystem<?> system) {
+    this(system, DocumentKind.CANVAS);
+  }
+
+  /** The documents of {@code kind}: canvases, or their run states. */
+  public Canvases(ActorSystem<?> system, DocumentKind kind) {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
-    this.history = CanvasHistory.of(system);
+    this.history = CanvasHistory.of(system, kind);
+    this.kind = kind;
+  }
+
+  /** The kind of document this reaches. */
+  public DocumentKind kind() {
+    return kind;
   }
 
   /** Null when {@code canvasId} is acceptable, else what is wrong with it. */
@@ -36,7 +49,7 @@ public final class Canvases {
   }
 
   public EntityRef<CanvasEntity.Command> ref(String canvasId) {
-    return sharding.entityRefFor(CanvasEntity.KEY, canvasId);
+    return sharding.entityRefFor(kind.key(), canvasId);
   }
 
   public CompletionStage<CanvasEntity.SubmitResult> submit(

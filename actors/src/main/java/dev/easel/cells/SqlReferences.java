@@ -2,11 +2,14 @@ package dev.easel.cells;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.query.SqlSyntax;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -35,14 +38,58 @@ public final class SqlReferences implements AutoCloseable {
   /** A table the query names, and where (0-based offset in the SQL, or -1 when unknown). */
   public record TableReference(String name, long position) {}
 
+  /**
+   * A parameter the query names ({@code $name}; a positional {@code ?} or {@code $1} has its number
+   * as name), where it starts and how long it is, in bytes of the SQL's UTF-8 text as DuckDB
+   * counts.
+   */
+  public record ParameterReference(String name, int start, int length) {
+    /** Whether it is positional ({@code ?}, {@code $1}) rather than named. */
+    public boolean positional() {
+      return name.isEmpty() || name.chars().allMatch(Character::isDigit);
+    }
+  }
+
   /** What a cell's SQL reads, or why it could not be read. */
   public sealed interface Result {}
 
-  /** The query parsed: the distinct tables it reads, in order of first appearance. */
-  public record Tables(List<TableReference> tables) implements Result {
+  /**
+   * The query parsed: the distinct tables it reads, in order of first appearance, and every
+   * occurrence of a parameter, in order of position.
+   */
+  public record Tables(List<TableReference> tables, List<ParameterReference> parameters)
+      implements Result {
     /** The names alone. */
     public List<String> names() {
       return tables.stream().map(TableReference::name).toList();
+    }
+
+    /** The distinct names of the parameters, in order of first appearance. */
+    public List<String> parameterNames() {
+      return parameters.stream().map(ParameterReference::name).distinct().toList();
+    }
+
+    /**
+     * {@code sql} with each named parameter written as {@code $n}, its position in {@link
+     * #parameterNames} counted from 1, so that it binds positionally; the rest of the text is kept
+     * byte for byte.
+     */
+    public String positional(String sql) {
+      byte[] text = sql.getBytes(StandardCharsets.UTF_8);
+      List<String> names = parameterNames();
+      ByteArrayOutputStream out = new ByteArrayOutputStream(text.length);
+      int at = 0;
+      for (ParameterReference parameter : parameters) {
+        if (parameter.start() < at || parameter.start() + parameter.length() > text.length) {
+          throw new IllegalStateException("parameter positions out of order in " + sql);
+        }
+        out.write(text, at, parameter.start() - at);
+        out.writeBytes(
+            ("$" + (names.indexOf(parameter.name()) + 1)).getBytes(StandardCharsets.UTF_8));
+        at = parameter.start() + parameter.length();
+      }
+      out.write(text, at, text.length - at);
+      return out.toString(StandardCharsets.UTF_8);
     }
   }
 
@@ -91,7 +138,28 @@ public final class SqlReferences implements AutoCloseable {
     }
     List<TableReference> found = new ArrayList<>();
     collect(statements.get(0), Set.of(), found, new HashSet<>());
-    return new Tables(List.copyOf(found));
+    List<ParameterReference> parameters = new ArrayList<>();
+    collectParameters(statements.get(0), parameters);
+    parameters.sort(Comparator.comparingInt(ParameterReference::start));
+    return new Tables(List.copyOf(found), List.copyOf(parameters));
+  }
+
+  /** Every parameter expression of the tree. */
+  private static void collectParameters(JsonNode node, List<ParameterReference> found) {
+    if (node.isArray()) {
+      for (JsonNode child : node) collectParameters(child, found);
+      return;
+    }
+    if (!node.isObject()) return;
+    if ("PARAMETER".equals(node.path("class").asText())) {
+      long start = position(node.path("query_location"));
+      long length = position(node.path("query_location_length"));
+      if (start >= 0 && length > 0) {
+        found.add(
+            new ParameterReference(node.path("identifier").asText(""), (int) start, (int) length));
+      }
+    }
+    for (JsonNode child : node) collectParameters(child, found);
   }
 
   /** Walks the tree, with the names of the common table expressions in scope. */

@@ -109,6 +109,19 @@ public final class DatasetCatalogEntity
   /** Reply with the project's current tables, for its query worker. */
   public record GetDatasets(ActorRef<Tables> replyTo) implements Command {}
 
+  /**
+   * Tell {@code watcher} each time the tables change (a version added, a dataset renamed or
+   * deleted), while this incarnation of the catalog lives: a watcher watches again each time it
+   * reads the tables. The most recent {@link #MAX_WATCHERS} watchers are kept.
+   */
+  public record Watch(ActorRef<TablesChanged> watcher) implements Command {}
+
+  /** The project's tables changed. */
+  public record TablesChanged(String projectId) implements CborSerializable {}
+
+  /** Watchers kept at most; the longest-known go first. */
+  static final int MAX_WATCHERS = 1_000;
+
   // ---- replies --------------------------------------------------------------------------------
 
   /** The outcome of a change. */
@@ -252,6 +265,10 @@ public final class DatasetCatalogEntity
     return Behaviors.setup(context -> new DatasetCatalogEntity(projectId, files));
   }
 
+  /** Who hears of changes to the tables (not persisted: watchers watch again). */
+  private final java.util.LinkedHashSet<ActorRef<TablesChanged>> watchers =
+      new java.util.LinkedHashSet<>();
+
   private DatasetCatalogEntity(String projectId, DatasetFiles files) {
     super(PersistenceId.of(KEY.name(), projectId), Entities.restartWithBackoff());
     this.projectId = projectId;
@@ -285,10 +302,21 @@ public final class DatasetCatalogEntity
       case Get get -> Effect().reply(get.replyTo(), new Lookup(state.named(get.name())));
       case ListDatasets list -> Effect().reply(list.replyTo(), new Catalog(state.byName()));
       case GetDatasets tables -> Effect().reply(tables.replyTo(), tables(state));
+      case Watch watch -> {
+        watchers.remove(watch.watcher());
+        watchers.add(watch.watcher());
+        if (watchers.size() > MAX_WATCHERS) watchers.remove(watchers.iterator().next());
+        yield Effect().noReply();
+      }
       case AddVersion add -> onAddVersion(state, add);
       case Rename rename -> onRename(state, rename);
       case Delete delete -> onDelete(state, delete);
     };
+  }
+
+  private void tablesChanged() {
+    TablesChanged changed = new TablesChanged(projectId);
+    for (ActorRef<TablesChanged> watcher : watchers) watcher.tell(changed);
   }
 
   private Tables tables(State state) {
@@ -352,6 +380,7 @@ public final class DatasetCatalogEntity
                 Instant.now()));
     return Effect()
         .persist(added)
+        .thenRun(next -> tablesChanged())
         .thenReply(add.replyTo(), next -> new Changed(next.datasets().get(datasetId), version));
   }
 
@@ -388,6 +417,7 @@ public final class DatasetCatalogEntity
                 rename.newName(),
                 rename.byUserId(),
                 Instant.now()))
+        .thenRun(next -> tablesChanged())
         .thenReply(
             rename.replyTo(), next -> new Changed(next.datasets().get(dataset.datasetId()), 0));
   }
@@ -401,6 +431,7 @@ public final class DatasetCatalogEntity
         .persist(
             new DatasetDeleted(
                 dataset.datasetId(), dataset.name(), delete.byUserId(), Instant.now()))
+        .thenRun(next -> tablesChanged())
         .thenReply(delete.replyTo(), next -> new Changed(dataset, 0));
   }
 

@@ -98,4 +98,27 @@ class SqlReferencesTest {
     assertThat(tables("SELECT * FROM orders WHERE region = $region AND day > $since").names())
         .containsExactly("orders");
   }
+
+  @Test
+  void namedParametersAreFoundAndWrittenPositionally() {
+    String sql =
+        "SELECT 'café' AS é, $since AS s FROM orders -- $not_a_parameter\n"
+            + "WHERE region = $region AND day > $since AND note <> '$region'";
+    Tables read = tables(sql);
+    assertThat(read.parameterNames()).containsExactly("since", "region");
+    assertThat(read.parameters())
+        .hasSize(3)
+        .noneMatch(SqlReferences.ParameterReference::positional);
+    assertThat(read.positional(sql))
+        .isEqualTo(
+            "SELECT 'café' AS é, $1 AS s FROM orders -- $not_a_parameter\n"
+                + "WHERE region = $2 AND day > $1 AND note <> '$region'");
+  }
+
+  @Test
+  void positionalParametersAreToldApart() {
+    assertThat(tables("SELECT ? + $1").parameters())
+        .allMatch(SqlReferences.ParameterReference::positional);
+    assertThat(tables("SELECT 1").parameters()).isEmpty();
+  }
 }

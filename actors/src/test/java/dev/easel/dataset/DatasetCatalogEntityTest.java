@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -176,6 +177,22 @@ class DatasetCatalogEntityTest {
   }
 
   @Test
+  void watchersHearOfEveryChangeToTheTables() throws IOException {
+    TestProbe<DatasetCatalogEntity.TablesChanged> watcher = testKit.createTestProbe();
+    catalog.runCommand(new DatasetCatalogEntity.Watch(watcher.getRef()));
+    catalog.runCommand(new DatasetCatalogEntity.Watch(watcher.getRef())); // once is enough
+
+    add("sales", "d_1", stage("a"));
+    assertThat(watcher.receiveMessage().projectId()).isEqualTo(projectId);
+    run(r -> new DatasetCatalogEntity.Rename("sales", "revenue", "u_1", r));
+    watcher.receiveMessage();
+    run(r -> new DatasetCatalogEntity.Rename("nope", "other", "u_1", r)); // refused: no change
+    run(r -> new DatasetCatalogEntity.Delete("revenue", "u_1", r));
+    watcher.receiveMessage();
+    watcher.expectNoMessage();
+  }
+
+  @Test
   void theRepliesGoThroughCbor() throws IOException {
     Changed added = (Changed) add("sales", "d_1", stage("a"));
     EntityTestKits.assertRoundTripThroughCbor(
@@ -186,6 +203,9 @@ class DatasetCatalogEntityTest {
             new DatasetCatalogEntity.Lookup(added.dataset()),
             new DatasetCatalogEntity.Lookup(null),
             new DatasetCatalogEntity.Catalog(List.of(added.dataset())),
-            new DatasetCatalogEntity.Tables(tables())));
+            new DatasetCatalogEntity.Tables(tables()),
+            new DatasetCatalogEntity.Watch(
+                testKit.<DatasetCatalogEntity.TablesChanged>createTestProbe().getRef()),
+            new DatasetCatalogEntity.TablesChanged(projectId)));
   }
 }

@@ -112,6 +112,7 @@ final class ApiPolicy implements AsyncServerInterceptor {
           Map.entry(
               "easel.v1.CanvasService/StreamOps", Rule.role(ProjectPolicy.Action.CANVAS_READ)),
           Map.entry("easel.v1.CanvasService/ListCanvases", Rule.listing()),
+          Map.entry("easel.v1.CanvasService/RunCell", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry(
               "easel.v1.ProjectService/RenameProject", Rule.role(ProjectPolicy.Action.RENAME)),
           Map.entry(

@@ -9,14 +9,17 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.easel.api.v1.Canvas;
 import dev.easel.api.v1.CanvasOp;
 import dev.easel.api.v1.CanvasServiceGrpc;
+import dev.easel.api.v1.CellRun;
 import dev.easel.api.v1.CreateCanvasRequest;
 import dev.easel.api.v1.GetCanvasRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
 import dev.easel.api.v1.ListCanvasesResponse;
+import dev.easel.api.v1.RunCellRequest;
 import dev.easel.api.v1.StreamOpsRequest;
 import dev.easel.api.v1.SubmitOpRequest;
 import dev.easel.api.v1.SubmitOpResponse;
@@ -27,6 +30,7 @@ import dev.easel.canvas.CanvasSchema;
 import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
+import dev.easel.cells.CellRuns;
 import dev.easel.ot.Json0;
 import dev.easel.project.OrderedPages;
 import dev.easel.project.ProjectEntity;
@@ -54,6 +58,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
   private final CanvasFeeds feeds;
   private final Projects projects;
   private final Callers callers;
+  private final CellRuns cellRuns;
 
   /**
    * The answer of GetCanvas for the latest version read of each recently read canvas: a version's
@@ -75,7 +80,9 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
       Canvases canvases,
       CanvasFeeds feeds,
       Projects projects,
-      Callers callers) {
+      Callers callers,
+      CellRuns cellRuns) {
+    this.cellRuns = cellRuns;
     this.mapper = mapper;
     this.canvases = canvases;
     this.feeds = feeds;
@@ -178,6 +185,37 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
           }
           return canvas(canvasId, document.version(), document.data(), false);
         });
+  }
+
+  @Override
+  public void runCell(RunCellRequest request, StreamObserver<CellRun> response) {
+    String canvasId = request.getCanvasId();
+    String problem = Canvases.checkId(canvasId);
+    if (problem != null) {
+      response.onError(ApiErrors.invalid("canvasId", problem));
+      return;
+    }
+    if (!CanvasSchema.CELL_ID.matcher(request.getCellId()).matches()) {
+      response.onError(
+          ApiErrors.invalid("cellId", "cellId must be 1 to 64 letters, digits, '-' or '_'"));
+      return;
+    }
+    String user = callers.signedInUser(response);
+    if (user == null) return;
+    ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+    if (ctx != null) {
+      ctx.setRequestTimeout(TimeoutMode.SET_FROM_NOW, cellRuns.answerWithin().plusSeconds(5));
+    }
+    authorized(
+        user,
+        canvasId,
+        ProjectPolicy.Action.QUERY,
+        response,
+        () ->
+            Replies.reply(
+                cellRuns.run(canvasId, request.getCellId(), user),
+                response,
+                run -> CellRunReplies.answer(canvasId, run)));
   }
 
   @Override

@@ -24,6 +24,9 @@ import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.Canvases;
+import dev.easel.canvas.DocumentKind;
+import dev.easel.canvas.DocumentStore;
+import dev.easel.cells.CellRuns;
 import dev.easel.dataset.DatasetFiles;
 import dev.easel.dataset.DatasetImporter;
 import dev.easel.dataset.Datasets;
@@ -78,9 +81,10 @@ import org.slf4j.LoggerFactory;
  * on {@code /docs} ({@link ApiConsole}) and {@code /openapi.json} generated from the descriptors
  * ({@link OpenApiDocument}), the ShareDB socket on {@code /ws}, GraphQL on {@code /graphql} ({@link
  * GraphqlEndpoint}), {@code /health}, sign-in with identity providers ({@link OidcRoutes}) and the
- * browser's cookie sessions ({@link BrowserSessions}). Every call of the API passes {@link
- * ApiPolicy}; every change a browser makes with its cookies passes the {@link CsrfGuard}; pages of
- * the allowed origins get CORS ({@link CrossOrigin}).
+ * browser's cookie sessions ({@link BrowserSessions}), and the web app at {@code /} ({@link
+ * WebApp}). Every call of the API passes {@link ApiPolicy}; every change a browser makes with its
+ * cookies passes the {@link CsrfGuard}; pages of the allowed origins get CORS ({@link
+ * CrossOrigin}).
  */
 public final class EaselServer implements AutoCloseable {
   private final Server server;
@@ -178,7 +182,7 @@ public final class EaselServer implements AutoCloseable {
             limits,
             canvasId -> canvases.snapshot(canvasId).thenApply(CanvasEntity.Snapshot::projectId));
     CanvasServiceImpl canvasService =
-        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers);
+        new CanvasServiceImpl(mapper, canvases, feeds, projects, callers, new CellRuns(system));
     Path dataDir = Path.of(system.settings().config().getString("easel.data-dir"));
     Config datasetSettings = system.settings().config().getConfig("easel.datasets");
     DatasetFiles datasetFiles = DatasetFiles.of(system.settings().config());
@@ -272,8 +276,11 @@ public final class EaselServer implements AutoCloseable {
                 ShareDbSocket.service(
                     new ShareDbSocket(
                         mapper,
-                        canvases,
-                        feeds,
+                        Map.of(
+                            DocumentKind.CANVAS,
+                            new DocumentStore(canvases, feeds),
+                            DocumentKind.RUNS,
+                            DocumentStore.of(system, DocumentKind.RUNS)),
                         projects,
                         callers,
                         config.getDuration("socket-recheck-interval")),
@@ -297,6 +304,9 @@ public final class EaselServer implements AutoCloseable {
                             .build(),
                         HttpData.wrap(openApi)))
             .serviceUnder(ApiConsole.PATH, ApiConsole.create())
+            .route()
+            .get("/v1/auth/oidc")
+            .build(oidc.providers())
             .service("/v1/auth/oidc/{provider}/start", oidc.start())
             .service("/v1/auth/oidc/{provider}/callback", oidc.callback())
             .route()
@@ -342,6 +352,8 @@ public final class EaselServer implements AutoCloseable {
                         .decorate(uploadStreams(uploads)))
             // The API reads requests up to the limit; the plain routes set smaller ones.
             .maxRequestLength(refusals.maxRequestBytes())
+            // The web app, below every route above (WebApp.RESERVED keeps their paths theirs).
+            .serviceUnder("/", WebApp.service(EaselServer.class.getClassLoader()))
             .errorHandler(refusals)
             .decorator(graphql.loopbackDecorator())
             .decorator(new CsrfGuard(allowedOrigins));

@@ -205,6 +205,7 @@ final class GraphqlApi {
         Call.message(ProjectServiceGrpc.getCreateProjectCanvasMethod()));
     fields.put("Mutation.createCanvas", Call.message(CanvasServiceGrpc.getCreateCanvasMethod()));
     fields.put("Mutation.submitOp", Call.message(CanvasServiceGrpc.getSubmitOpMethod()));
+    fields.put("Mutation.runCell", Call.message(CanvasServiceGrpc.getRunCellMethod()));
     fields.put("Mutation.createApiKey", Call.message(ApiKeyServiceGrpc.getCreateApiKeyMethod()));
     fields.put("Mutation.revokeApiKey", Call.done(ApiKeyServiceGrpc.getRevokeApiKeyMethod()));
     fields.put("Mutation.updateMe", Call.message(UserServiceGrpc.getUpdateMeMethod()));

@@ -1,5 +1,7 @@
 package dev.easel.gateway;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -75,6 +77,19 @@ final class OidcRoutes {
     this.signIn = signIn;
     this.cookies = cookies;
     this.publicUrl = publicUrl.strip().replaceAll("/+$", "");
+  }
+
+  /**
+   * {@code GET /v1/auth/oidc}: the names of the configured providers, {@code {"providers":
+   * ["github", ...]}}, so that a sign-in page offers exactly those.
+   */
+  HttpService providers() {
+    return (ctx, req) -> {
+      ObjectNode body = HttpReplies.JSON.createObjectNode();
+      ArrayNode names = body.putArray("providers");
+      new TreeSet<>(providers.keySet()).forEach(names::add);
+      return HttpReplies.json(HttpStatus.OK, body, List.of());
+    };
   }
 
   /** {@code GET /v1/auth/oidc/{provider}/start}. */

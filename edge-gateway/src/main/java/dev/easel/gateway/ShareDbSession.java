@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasError;
-import dev.easel.canvas.CanvasFeeds;
 import dev.easel.canvas.CanvasOp;
 import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
+import dev.easel.canvas.DocumentKind;
+import dev.easel.canvas.DocumentStore;
 import dev.easel.identity.Scope;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
@@ -33,11 +34,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One ShareDB client connection: speaks protocol 1.x of the {@code sharedb} npm client on top of
- * the canvas entities. Every method runs on the connection's own executor, one at a time, so the
+ * the canvas entities. It serves two collections: {@code canvases}, the canvas documents, and
+ * {@code canvas-runs}, each canvas's run state (same id as the canvas), which Easel writes and
+ * clients only read. Every method runs on the connection's own executor, one at a time, so the
  * state here needs no locks; replies from entities and pushed changes hop onto that executor.
  */
 final class ShareDbSession {
-  static final String COLLECTION = "canvases";
+  static final String COLLECTION = DocumentKind.CANVAS.collection();
+  static final String RUNS_COLLECTION = DocumentKind.RUNS.collection();
   static final String JSON0_URI = "http://sharejs.org/types/JSONv0";
   static final int MAX_SUBSCRIPTIONS = 1_000;
   static final int MAX_QUEUED = 10_000;
@@ -50,8 +54,7 @@ final class ShareDbSession {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private final ObjectMapper mapper;
-  private final Canvases canvases;
-  private final CanvasFeeds feeds;
+  private final Map<DocumentKind, DocumentStore> stores;
   private final PresenceHub presence;
   private final Executor executor;
   private final Consumer<String> send;
@@ -61,7 +64,7 @@ final class ShareDbSession {
   private final ArrayDeque<ObjectNode> inbox = new ArrayDeque<>();
   private final Map<String, KnownStanding> standings = new HashMap<>();
   private boolean checking;
-  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final Map<Doc, Subscription> subscriptions = new HashMap<>();
   private final Map<String, PresenceHub.Registration> presenceChannels = new HashMap<>();
 
   /** The last presence this client sent, per channel and presence id, to clear it on close. */
@@ -72,16 +75,14 @@ final class ShareDbSession {
 
   ShareDbSession(
       ObjectMapper mapper,
-      Canvases canvases,
-      CanvasFeeds feeds,
+      Map<DocumentKind, DocumentStore> stores,
       PresenceHub presence,
       Executor executor,
       Consumer<String> send,
       Projects projects,
       Caller caller) {
     this.mapper = mapper;
-    this.canvases = canvases;
-    this.feeds = feeds;
+    this.stores = Map.copyOf(stores);
     this.presence = presence;
     this.executor = executor;
     this.send = send;
@@ -96,21 +97,35 @@ final class ShareDbSession {
     return bytes;
   }
 
-  /** A subscribed canvas: its ordered change stream, which writes straight to the socket. */
+  /** A document a request names: of which collection, which canvas. */
+  private record Doc(DocumentKind kind, String id) {}
+
+  /** The entities that hold {@code doc}. */
+  private Canvases documents(Doc doc) {
+    return stores.get(doc.kind()).documents();
+  }
+
+  /** A subscribed document: its ordered change stream, which writes straight to the socket. */
   private final class Subscription {
-    final String canvasId;
+    final Doc doc;
     final CanvasStream stream;
 
-    Subscription(String canvasId) {
-      this.canvasId = canvasId;
+    Subscription(Doc doc) {
+      this.doc = doc;
+      DocumentStore store = stores.get(doc.kind());
       this.stream =
           new CanvasStream(
-              canvasId,
-              canvases,
-              feeds,
+              doc.id(),
+              store.documents(),
+              store.feeds(),
               executor,
-              op -> sendOp(canvasId, op),
-              failure -> log.warn("canvas {}: could not read missed ops", canvasId, failure));
+              op -> sendOp(doc, op),
+              failure ->
+                  log.warn(
+                      "{} {}: could not read missed ops",
+                      doc.kind().collection(),
+                      doc.id(),
+                      failure));
     }
   }
 
@@ -251,9 +266,18 @@ final class ShareDbSession {
         switch (action) {
           case "bf", "bs" -> bulkIds(request);
           case "p", "ps", "pr" -> List.of(presenceCanvas(request));
-          default -> List.of(canvasId(request));
+          default -> List.of(doc(request).id());
         };
-    if (request.has("create") && (action.equals("op") || action.equals(DELETING_OP))) {
+    boolean writes = action.equals("op") || action.equals(DELETING_OP);
+    if (writes && doc(request).kind() == DocumentKind.RUNS) {
+      // Not ERR_OP_SUBMIT_REJECTED: the sharedb client takes that for a silent rollback.
+      throw new BadRequest(
+          "ERR_PERMISSION_DENIED",
+          RUNS_COLLECTION
+              + " documents are written by Easel alone: run a cell with"
+              + " POST /v1/canvases/{canvasId}/cells/{cellId}:run");
+    }
+    if (request.has("create") && writes) {
       throw new BadRequest(
           "ERR_OP_SUBMIT_REJECTED",
           "Canvases are created in a project: POST /v1/projects/{projectId}/canvases");
@@ -272,10 +296,7 @@ final class ShareDbSession {
   }
 
   private List<String> bulkIds(ObjectNode request) {
-    JsonNode c = request.path("c");
-    if (!c.isTextual() || !COLLECTION.equals(c.asText())) {
-      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
-    }
+    collection(request);
     JsonNode b = request.path("b");
     List<String> ids = new ArrayList<>();
     if (b.isArray()) {
@@ -399,18 +420,31 @@ final class ShareDbSession {
     }
   }
 
-  /** The canvas id a doc request names, after checking collection and id. */
-  private String canvasId(ObjectNode request) {
-    JsonNode c = request.path("c");
-    if (!c.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
-    if (!COLLECTION.equals(c.asText())) {
-      throw new BadRequest(
-          "ERR_MESSAGE_BADLY_FORMED",
-          "Unknown collection '" + truncate(c.asText()) + "': Easel serves '" + COLLECTION + "'");
-    }
+  /** The document a doc request names, after checking collection and id. */
+  private Doc doc(ObjectNode request) {
+    DocumentKind kind = collection(request);
     JsonNode d = request.path("d");
     if (!d.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id");
-    return checkedId(d.asText());
+    return new Doc(kind, checkedId(d.asText()));
+  }
+
+  /** The kind of document the collection a request names holds. */
+  private static DocumentKind collection(ObjectNode request) {
+    JsonNode c = request.path("c");
+    if (!c.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
+    DocumentKind kind = DocumentKind.ofCollection(c.asText());
+    if (kind == null) {
+      throw new BadRequest(
+          "ERR_MESSAGE_BADLY_FORMED",
+          "Unknown collection '"
+              + truncate(c.asText())
+              + "': Easel serves '"
+              + COLLECTION
+              + "' and '"
+              + RUNS_COLLECTION
+              + "'");
+    }
+    return kind;
   }
 
   private static String checkedId(String id) {
@@ -432,22 +466,22 @@ final class ShareDbSession {
   // ---- fetch and subscribe --------------------------------------------------------------------
 
   private void fetch(ObjectNode request) {
-    String canvasId = canvasId(request);
+    Doc doc = doc(request);
     Long v = version(request, "v");
     if (v == null) {
-      snapshotData(canvasId, data -> reply(request, withData(data)), request);
+      snapshotData(doc, data -> reply(request, withData(data)), request);
     } else {
-      sendOpsSince(canvasId, v, () -> reply(request, JSON.objectNode()), request);
+      sendOpsSince(doc, v, () -> reply(request, JSON.objectNode()), request);
     }
   }
 
   private void subscribe(ObjectNode request) {
-    String canvasId = canvasId(request);
+    Doc doc = doc(request);
     Long v = version(request, "v");
-    Subscription subscription = subscribeTo(canvasId);
+    Subscription subscription = subscribeTo(doc);
     if (v == null) {
       snapshotData(
-          canvasId,
+          doc,
           data -> {
             subscription.stream.startAt(data.path("v").asLong());
             reply(request, withData(data));
@@ -464,37 +498,33 @@ final class ShareDbSession {
   private void catchUp(Subscription subscription, long v, Runnable then, ObjectNode request) {
     subscription.stream.startAt(v);
     answer(
-        canvases.snapshot(subscription.canvasId),
+        documents(subscription.doc).snapshot(subscription.doc.id()),
         request,
         snapshot -> subscription.stream.whenReached(Math.max(v, snapshot.v()), then));
   }
 
-  private Subscription subscribeTo(String canvasId) {
-    Subscription existing = subscriptions.get(canvasId);
+  private Subscription subscribeTo(Doc doc) {
+    Subscription existing = subscriptions.get(doc);
     if (existing != null) return existing;
     if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
       throw new BadRequest(
           "ERR_MESSAGE_BADLY_FORMED",
-          "A connection may subscribe to at most " + MAX_SUBSCRIPTIONS + " canvases");
+          "A connection may subscribe to at most " + MAX_SUBSCRIPTIONS + " documents");
     }
-    Subscription subscription = new Subscription(canvasId);
-    subscriptions.put(canvasId, subscription);
+    Subscription subscription = new Subscription(doc);
+    subscriptions.put(doc, subscription);
     return subscription;
   }
 
   private void unsubscribe(ObjectNode request) {
-    String canvasId = canvasId(request);
-    Subscription subscription = subscriptions.remove(canvasId);
+    Subscription subscription = subscriptions.remove(doc(request));
     if (subscription != null) subscription.stream.close();
     reply(request, JSON.objectNode());
   }
 
   private void bulk(ObjectNode request) {
     String action = request.get("a").asText();
-    JsonNode c = request.path("c");
-    if (!c.isTextual() || !COLLECTION.equals(c.asText())) {
-      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid collection");
-    }
+    DocumentKind kind = collection(request);
     JsonNode b = request.path("b");
     boolean subscribe = action.equals("bs");
     List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
@@ -504,17 +534,18 @@ final class ShareDbSession {
         if (!id.isTextual()) throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid id");
         entries.add(Map.entry(checkedId(id.asText()), JSON.nullNode()));
       }
-      bulkVersions(entries.iterator(), JSON.objectNode(), subscribe, request);
+      bulkVersions(kind, entries.iterator(), JSON.objectNode(), subscribe, request);
     } else if (b.isObject()) {
       // Ops since each given version (null: a snapshot).
       b.properties().forEach(entries::add);
-      bulkVersions(entries.iterator(), JSON.objectNode(), subscribe, request);
+      bulkVersions(kind, entries.iterator(), JSON.objectNode(), subscribe, request);
     } else {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid bulk subscribe data");
     }
   }
 
   private void bulkVersions(
+      DocumentKind kind,
       Iterator<Map.Entry<String, JsonNode>> entries,
       ObjectNode data,
       boolean subscribe,
@@ -526,47 +557,44 @@ final class ShareDbSession {
       return;
     }
     var entry = entries.next();
-    String canvasId = checkedId(entry.getKey());
+    Doc doc = new Doc(kind, checkedId(entry.getKey()));
     JsonNode v = entry.getValue();
+    Runnable next = () -> bulkVersions(kind, entries, data, subscribe, request);
     if (v.isNull()) {
-      Subscription subscription = subscribe ? subscribeTo(canvasId) : null;
+      Subscription subscription = subscribe ? subscribeTo(doc) : null;
       snapshotData(
-          canvasId,
+          doc,
           snapshot -> {
             if (subscription != null) subscription.stream.startAt(snapshot.path("v").asLong());
-            data.set(canvasId, snapshot);
-            bulkVersions(entries, data, subscribe, request);
+            data.set(doc.id(), snapshot);
+            next.run();
           },
           request);
       return;
     }
     if (!v.isIntegralNumber() || v.asLong() < 0) {
-      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid version for " + canvasId);
+      throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid version for " + doc.id());
     }
     if (subscribe) {
-      catchUp(
-          subscribeTo(canvasId),
-          v.asLong(),
-          () -> bulkVersions(entries, data, subscribe, request),
-          request);
+      catchUp(subscribeTo(doc), v.asLong(), next, request);
     } else {
-      sendOpsSince(
-          canvasId, v.asLong(), () -> bulkVersions(entries, data, subscribe, request), request);
+      sendOpsSince(doc, v.asLong(), next, request);
     }
   }
 
   private void bulkUnsubscribe(ObjectNode request) {
+    DocumentKind kind = collection(request);
     for (JsonNode id : request.path("b")) {
-      Subscription subscription = subscriptions.remove(id.asText());
+      Subscription subscription = subscriptions.remove(new Doc(kind, id.asText()));
       if (subscription != null) subscription.stream.close();
     }
     reply(request, JSON.objectNode());
   }
 
-  /** The snapshot of a canvas in ShareDB's shape: {v, data} or {v, type: null}. */
-  private void snapshotData(String canvasId, Consumer<ObjectNode> then, ObjectNode request) {
+  /** The snapshot of a document in ShareDB's shape: {v, data} or {v, type: null}. */
+  private void snapshotData(Doc doc, Consumer<ObjectNode> then, ObjectNode request) {
     answer(
-        canvases.snapshot(canvasId),
+        documents(doc).snapshot(doc.id()),
         request,
         snapshot -> {
           ObjectNode data = JSON.objectNode();
@@ -577,18 +605,18 @@ final class ShareDbSession {
         });
   }
 
-  private void sendOpsSince(String canvasId, long v, Runnable then, ObjectNode request) {
+  private void sendOpsSince(Doc doc, long v, Runnable then, ObjectNode request) {
     answer(
-        canvases.history().ops(canvasId, v, Long.MAX_VALUE),
+        documents(doc).history().ops(doc.id(), v, Long.MAX_VALUE),
         request,
         ops -> {
-          for (CanvasOp op : ops) sendOp(canvasId, op);
+          for (CanvasOp op : ops) sendOp(doc, op);
           then.run();
         });
   }
 
   private void snapshotAt(ObjectNode request) {
-    String canvasId = canvasId(request);
+    Doc doc = doc(request);
     Long v = version(request, "v");
     long ts = -1;
     if (request.get("a").asText().equals("nt")) {
@@ -597,11 +625,11 @@ final class ShareDbSession {
       ts = t.asLong();
     }
     answer(
-        canvases.history().documentAt(canvasId, v == null ? Long.MAX_VALUE : v, ts),
+        documents(doc).history().documentAt(doc.id(), v == null ? Long.MAX_VALUE : v, ts),
         request,
         document -> {
           ObjectNode snapshot = JSON.objectNode();
-          snapshot.put("id", canvasId);
+          snapshot.put("id", doc.id());
           snapshot.put("v", document.version());
           if (document.data() == null) snapshot.putNull("type");
           else {
@@ -617,7 +645,8 @@ final class ShareDbSession {
   // ---- ops ------------------------------------------------------------------------------------
 
   private void submit(ObjectNode request) {
-    String canvasId = canvasId(request);
+    Doc doc = doc(request);
+    String canvasId = doc.id();
     Long v = version(request, "v");
     JsonNode seqNode = request.path("seq");
     if (!seqNode.isIntegralNumber() || seqNode.asLong() < 0) {
@@ -656,7 +685,7 @@ final class ShareDbSession {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message");
     }
     answer(
-        canvases.submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, user),
+        documents(doc).submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, user),
         request,
         result -> {
           ObjectNode ack = JSON.objectNode();
@@ -664,9 +693,9 @@ final class ShareDbSession {
           ack.put("seq", seq);
           switch (result) {
             case CanvasEntity.Applied applied ->
-                acknowledge(canvasId, applied.v(), applied.missed(), request, ack);
+                acknowledge(doc, applied.v(), applied.missed(), request, ack);
             case CanvasEntity.AlreadyApplied again ->
-                acknowledge(canvasId, again.v(), again.missed(), request, ack);
+                acknowledge(doc, again.v(), again.missed(), request, ack);
             case CanvasEntity.Rejected rejected ->
                 error(request, rejected.code().name(), rejected.message());
           }
@@ -678,22 +707,22 @@ final class ShareDbSession {
    * sharedb client checks that the ack's version is its own), then the ack itself.
    */
   private void acknowledge(
-      String canvasId, long v, List<CanvasOp> missed, ObjectNode request, ObjectNode ack) {
-    Subscription subscription = subscriptions.get(canvasId);
+      Doc doc, long v, List<CanvasOp> missed, ObjectNode request, ObjectNode ack) {
+    Subscription subscription = subscriptions.get(doc);
     long next = subscription == null ? -1 : subscription.stream.next();
     for (CanvasOp op : missed) {
-      if (op.v() >= next) sendOp(canvasId, op);
+      if (op.v() >= next) sendOp(doc, op);
     }
     if (subscription != null) subscription.stream.advanceTo(v + 1);
     ack.put("v", v);
     reply(request, ack);
   }
 
-  private void sendOp(String canvasId, CanvasOp op) {
+  private void sendOp(Doc doc, CanvasOp op) {
     ObjectNode message = JSON.objectNode();
     message.put("a", "op");
-    message.put("c", COLLECTION);
-    message.put("d", canvasId);
+    message.put("c", doc.kind().collection());
+    message.put("d", doc.id());
     message.put("v", op.v());
     message.put("src", op.src());
     message.put("seq", op.seq());

@@ -13,13 +13,14 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.websocket.WebSocketService;
 import com.linecorp.armeria.server.websocket.WebSocketServiceHandler;
-import dev.easel.canvas.CanvasFeeds;
-import dev.easel.canvas.Canvases;
+import dev.easel.canvas.DocumentKind;
+import dev.easel.canvas.DocumentStore;
 import dev.easel.project.Projects;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +37,7 @@ import org.reactivestreams.Subscription;
  */
 final class ShareDbSocket implements WebSocketServiceHandler {
   private final ObjectMapper mapper;
-  private final Canvases canvases;
-  private final CanvasFeeds feeds;
+  private final Map<DocumentKind, DocumentStore> stores;
   private final PresenceHub presence = new PresenceHub();
   private final Projects projects;
   private final Callers callers;
@@ -45,15 +45,13 @@ final class ShareDbSocket implements WebSocketServiceHandler {
 
   ShareDbSocket(
       ObjectMapper mapper,
-      Canvases canvases,
-      CanvasFeeds feeds,
+      Map<DocumentKind, DocumentStore> stores,
       Projects projects,
       Callers callers,
       Duration recheckInterval) {
     this.recheckInterval = recheckInterval;
     this.mapper = mapper;
-    this.canvases = canvases;
-    this.feeds = feeds;
+    this.stores = Map.copyOf(stores);
     this.projects = projects;
     this.callers = callers;
   }
@@ -131,8 +129,7 @@ final class ShareDbSocket implements WebSocketServiceHandler {
     var executor = ctx.eventLoop();
     Caller caller = ctx.attr(Callers.CALLER);
     ShareDbSession session =
-        new ShareDbSession(
-            mapper, canvases, feeds, presence, executor, out::tryWrite, projects, caller);
+        new ShareDbSession(mapper, stores, presence, executor, out::tryWrite, projects, caller);
     executor.execute(session::open);
     List<ScheduledFuture<?>> timers = new ArrayList<>();
     Runnable end =

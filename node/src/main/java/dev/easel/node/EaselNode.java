@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.easel.canvas.CanvasEntity;
+import dev.easel.cells.CanvasRunner;
 import dev.easel.dataset.DatasetCatalogEntity;
 import dev.easel.gateway.EaselServer;
 import dev.easel.gateway.FlightSqlServer;
@@ -103,7 +104,7 @@ public final class EaselNode implements AutoCloseable {
       List<String> roles = config.getStringList("pekko.cluster.roles");
       if (roles.contains("core")) {
         JournalSchema.createIfMissing(system, Duration.ofSeconds(30));
-        CanvasEntity.init(system);
+        CanvasEntity.init(system, CanvasRunner.init(system));
         UserEntity.init(system);
         EmailIndexEntity.init(system);
         IdentityIndexEntity.init(system);

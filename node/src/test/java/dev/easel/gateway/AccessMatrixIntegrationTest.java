@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
 import com.linecorp.armeria.client.grpc.GrpcClientBuilder;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import dev.easel.api.v1.AcceptInvitationRequest;
@@ -76,6 +78,7 @@ import dev.easel.api.v1.RenameDatasetRequest;
 import dev.easel.api.v1.RenameProjectRequest;
 import dev.easel.api.v1.RevokeApiKeyRequest;
 import dev.easel.api.v1.RevokeInvitationRequest;
+import dev.easel.api.v1.RunCellRequest;
 import dev.easel.api.v1.StreamOpsRequest;
 import dev.easel.api.v1.SubmitOpRequest;
 import dev.easel.api.v1.TokenPair;
@@ -531,6 +534,9 @@ class AccessMatrixIntegrationTest {
               r -> StreamOpsRequest.newBuilder().setCanvasId(r.canvas()).build()),
           shared(
               "easel.v1.CanvasService/ListCanvases", r -> ListCanvasesRequest.getDefaultInstance()),
+          shared(
+              "easel.v1.CanvasService/RunCell",
+              r -> RunCellRequest.newBuilder().setCanvasId(r.canvas()).setCellId("answer").build()),
           // DatasetService: the scene's dataset.
           changes(
               "easel.v1.DatasetService/UploadDataset",
@@ -585,6 +591,23 @@ class AccessMatrixIntegrationTest {
         .setCurrentPassword(person.password)
         .setNewPassword(next)
         .build();
+  }
+
+  /** The scene canvas's SQL cell, {@code answer}. */
+  static final ListValue ANSWER_CELL = answerCell();
+
+  private static ListValue answerCell() {
+    ListValue.Builder op = ListValue.newBuilder();
+    try {
+      JsonFormat.parser()
+          .merge(
+              "[{\"p\": [\"cells\", \"answer\"], \"oi\": {\"kind\": \"sql\","
+                  + " \"name\": \"answer\", \"source\": \"SELECT 42 AS answer\"}}]",
+              op);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+    return op.build();
   }
 
   /** A json0 op that inserts a letter at the start of the canvas's title. */
@@ -829,6 +852,18 @@ class AccessMatrixIntegrationTest {
                     .setTitle("Canvas")
                     .build())
             .getCanvasId();
+    people
+        .get(Who.OWNER)
+        .stubs
+        .canvases()
+        .submitOp(
+            SubmitOpRequest.newBuilder()
+                .setCanvasId(canvas)
+                .setVersion(1)
+                .setOp(ANSWER_CELL)
+                .setSrc("matrix-scene")
+                .setSeq(1)
+                .build());
     String invitation =
         projects
             .createInvitation(

@@ -18,8 +18,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -109,32 +111,63 @@ final class ProjectDatabase {
       String sql,
       List<JsonNode> parameters)
       throws QueryFailure {
+    List<ResultStore.Lease> held = new ArrayList<>();
+    try {
+      return onConnection(
+          run,
+          tables,
+          "RESULT_NOT_STORED",
+          "The result could not be stored: ",
+          connection -> {
+            StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
+            checkParameters(admitted.parameters(), parameters.size());
+            String resultId = ResultKey.of(admitted.statement(), parameters, tables, resultTables);
+            ResultStore.Lease result = results.open(projectId, resultId);
+            if (result == null) {
+              // Only a query that runs needs its result tables (a stored answer does not).
+              viewResults(connection, resultTables, held);
+              result = materialise(run, connection, sql, parameters, resultId);
+            }
+            held.add(result);
+            run.checkStopped();
+            return preview(connection, result, run.queryId());
+          });
+    } finally {
+      held.forEach(ResultStore.Lease::close);
+    }
+  }
+
+  /** Work on a query's own connection. */
+  @FunctionalInterface
+  private interface ConnectionWork<T> {
+    T on(Connection connection) throws SQLException, IOException, QueryFailure;
+  }
+
+  /**
+   * Runs {@code work} on a connection of its own, once the views match {@code tables}: a DuckDB
+   * error becomes the {@link QueryFailure} it means, a failure to write a file {@code ioReason}
+   * (unless the query was stopped: then why).
+   */
+  private <T> T onConnection(
+      QueryRun run,
+      List<DatasetTable> tables,
+      String ioReason,
+      String ioMessage,
+      ConnectionWork<T> work)
+      throws QueryFailure {
     run.checkStopped();
     Connection connection = connect();
-    List<ResultStore.Lease> held = new ArrayList<>();
     try {
       sync(tables);
       run.checkStopped();
-      StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
-      checkParameters(admitted.parameters(), parameters.size());
-      viewResults(connection, resultTables, held);
-      String resultId = ResultKey.of(admitted.statement(), parameters, tables, resultTables);
-      ResultStore.Lease result = results.open(projectId, resultId);
-      if (result == null) result = materialise(run, connection, sql, parameters, resultId);
-      held.add(result);
-      run.checkStopped();
-      return preview(connection, result, run.queryId());
+      return work.on(connection);
     } catch (SQLException e) {
       run.checkStopped();
       throw failure(e);
     } catch (IOException e) {
       run.checkStopped();
-      throw new QueryFailure(
-          QueryFailure.Kind.UNAVAILABLE,
-          "RESULT_NOT_STORED",
-          "The result could not be stored: " + e.getMessage());
+      throw new QueryFailure(QueryFailure.Kind.UNAVAILABLE, ioReason, ioMessage + e.getMessage());
     } finally {
-      held.forEach(ResultStore.Lease::close);
       disconnect(connection);
     }
   }
@@ -149,7 +182,7 @@ final class ProjectDatabase {
       Connection connection, List<ResultTable> resultTables, List<ResultStore.Lease> held)
       throws SQLException, QueryFailure {
     if (resultTables.isEmpty()) return;
-    java.util.Set<String> names = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
     try (Statement ddl = connection.createStatement()) {
       for (ResultTable table : resultTables) {
         String name = table.name();
@@ -157,7 +190,7 @@ final class ProjectDatabase {
           throw new QueryFailure(
               QueryFailure.Kind.INVALID, "QUERY_TABLES_INVALID", "a result table needs a name");
         }
-        if (!names.add(name.toLowerCase(java.util.Locale.ROOT))) {
+        if (!names.add(name.toLowerCase(Locale.ROOT))) {
           throw new QueryFailure(
               QueryFailure.Kind.INVALID,
               "QUERY_TABLES_INVALID",
@@ -501,35 +534,25 @@ final class ProjectDatabase {
       boolean gated,
       ResultReader<T> reader)
       throws QueryFailure {
-    run.checkStopped();
-    Connection connection = connect();
-    try {
-      sync(tables);
-      run.checkStopped();
-      if (gated) {
-        checkParameters(StatementGate.admit(connection, sql).parameters(), parameters.size());
-      }
-      try (PreparedStatement statement = connection.prepareStatement(sql)) {
-        QueryValues.bind(statement, parameters);
-        run.running(statement);
-        try (ResultSet rows = statement.executeQuery()) {
-          return reader.read(rows);
-        } finally {
-          run.finished();
-        }
-      }
-    } catch (SQLException e) {
-      run.checkStopped();
-      throw failure(e);
-    } catch (IOException e) {
-      run.checkStopped();
-      throw new QueryFailure(
-          QueryFailure.Kind.UNAVAILABLE,
-          "QUERY_STREAM_FAILED",
-          "The result could not be sent: " + e.getMessage());
-    } finally {
-      disconnect(connection);
-    }
+    return onConnection(
+        run,
+        tables,
+        "QUERY_STREAM_FAILED",
+        "The result could not be sent: ",
+        connection -> {
+          if (gated) {
+            checkParameters(StatementGate.admit(connection, sql).parameters(), parameters.size());
+          }
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            QueryValues.bind(statement, parameters);
+            run.running(statement);
+            try (ResultSet rows = statement.executeQuery()) {
+              return reader.read(rows);
+            } finally {
+              run.finished();
+            }
+          }
+        });
   }
 
   private static void checkParameters(int expected, int given) throws QueryFailure {

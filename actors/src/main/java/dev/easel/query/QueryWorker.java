@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -340,47 +341,54 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
 
   private Behavior<Command> onReadPage(ReadPage read) {
     active = true;
-    engine
-        .pool()
-        .submit(
-            projectId,
-            () -> {
-              PageOutcome outcome;
-              try {
-                outcome = database.page(read.resultId(), read.offset(), read.size());
-              } catch (QueryFailure failure) {
-                outcome = Failed.of(failure);
-              } catch (RuntimeException e) {
-                log.error(
-                    "a page of result {} of project {} failed", read.resultId(), projectId, e);
-                outcome = unreadable(e);
-              }
-              read.replyTo().tell(outcome);
-            });
+    answerOnPool(
+        "a page of result " + read.resultId(),
+        () -> database.page(read.resultId(), read.offset(), read.size()),
+        failed -> failed,
+        read.replyTo());
     return this;
   }
 
   private Behavior<Command> onOpenExport(OpenExport open) {
     active = true;
+    answerOnPool(
+        "the export of result " + open.resultId(),
+        () -> engine.exports().open(projectId, database, open.resultId(), open.format()),
+        failed -> failed,
+        open.replyTo());
+    return this;
+  }
+
+  /** What a task on the query pool answers, or the {@link QueryFailure} it throws. */
+  @FunctionalInterface
+  private interface Answer<T> {
+    T get() throws QueryFailure;
+  }
+
+  /** Answers {@code replyTo} from a task on the query pool; a failure as {@link Failed}. */
+  private <T> void answerOnPool(
+      String what, Answer<? extends T> answer, Function<Failed, T> failed, ActorRef<T> replyTo) {
     engine
         .pool()
         .submit(
             projectId,
             () -> {
-              ExportOutcome outcome;
+              T outcome;
               try {
-                outcome =
-                    engine.exports().open(projectId, database, open.resultId(), open.format());
+                outcome = answer.get();
               } catch (QueryFailure failure) {
-                outcome = Failed.of(failure);
+                outcome = failed.apply(Failed.of(failure));
               } catch (RuntimeException e) {
-                log.error(
-                    "export of result {} of project {} failed", open.resultId(), projectId, e);
-                outcome = unreadable(e);
+                log.error("{} of project {} failed", what, projectId, e);
+                outcome =
+                    failed.apply(
+                        new Failed(
+                            QueryFailure.Kind.UNAVAILABLE,
+                            "RESULT_UNREADABLE",
+                            "The result could not be read: " + e));
               }
-              open.replyTo().tell(outcome);
+              replyTo.tell(outcome);
             });
-    return this;
   }
 
   private Behavior<Command> onReadExport(ReadExport read) {
@@ -392,11 +400,6 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
   private Behavior<Command> onCloseExport(CloseExport close) {
     engine.exports().close(projectId, close.exportId());
     return this;
-  }
-
-  private static Failed unreadable(RuntimeException e) {
-    return new Failed(
-        QueryFailure.Kind.UNAVAILABLE, "RESULT_UNREADABLE", "The result could not be read: " + e);
   }
 
   private Behavior<Command> onCancel(Cancel cancel) {

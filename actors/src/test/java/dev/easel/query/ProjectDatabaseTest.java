@@ -167,6 +167,46 @@ class ProjectDatabaseTest {
   }
 
   @Test
+  void aResultIsAnEarlierResultsTableWithItsTypesAndAStoredAnswerNeedsItNoMore() throws Exception {
+    QueryWorker.Result totals =
+        run(
+            "SELECT sum(id) AS total, 170141183460469231731687303715884105727::HUGEINT AS huge"
+                + " FROM orders");
+    assertThat(totals.columns().get(0).type()).isEqualTo("HUGEINT");
+    List<ResultTable> upstream = List.of(new ResultTable("totals", totals.resultId()));
+    String sql = "SELECT total + 1 AS next, huge - 1 AS less, typeof(huge) AS type FROM totals";
+
+    QueryWorker.Result next =
+        database.run(new QueryRun("q", "ann"), List.of(orders), upstream, sql, List.of());
+    assertThat(next.rows().toString())
+        .isEqualTo("[[\"46\",\"170141183460469231731687303715884105726\",\"HUGEINT\"]]");
+
+    Files.delete(dataDir.resolve("results").resolve("p1").resolve(totals.resultId() + ".parquet"));
+    // The same query over the same result is answered from its own file.
+    assertThat(
+            database
+                .run(new QueryRun("q", "ann"), List.of(orders), upstream, sql, List.of())
+                .resultId())
+        .isEqualTo(next.resultId());
+    // Another one has to read the result, which is gone.
+    assertThatThrownBy(
+            () ->
+                database.run(
+                    new QueryRun("q", "ann"),
+                    List.of(orders),
+                    upstream,
+                    "SELECT total FROM totals",
+                    List.of()))
+        .isInstanceOfSatisfying(
+            QueryFailure.class,
+            f -> {
+              assertThat(f.kind()).isEqualTo(QueryFailure.Kind.EXPIRED);
+              assertThat(f.reason()).isEqualTo(QueryFailure.RESULT_EXPIRED);
+            })
+        .hasMessageContaining("table totals");
+  }
+
+  @Test
   void anotherProjectsDatasetIsNoTableHere() {
     assertThatThrownBy(() -> run("SELECT * FROM salaries"))
         .isInstanceOfSatisfying(

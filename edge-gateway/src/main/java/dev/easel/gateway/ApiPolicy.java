@@ -291,6 +291,22 @@ final class ApiPolicy implements AsyncServerInterceptor {
   }
 
   /**
+   * {@link #admit} for a plain HTTP route that serves {@code method}, and then, for an API key
+   * limited to one project, {@link #reach} of {@code request} (the call as its RPC's message).
+   */
+  CompletableFuture<Caller> admit(String method, ServiceRequestContext ctx, Object request) {
+    return admit(method, ctx)
+        .thenCompose(
+            caller -> {
+              String project = onlyProject(method, caller);
+              return (project == null
+                      ? CompletableFuture.<Void>completedFuture(null)
+                      : reach(project, request))
+                  .thenApply(reached -> caller);
+            });
+  }
+
+  /**
    * The one project that {@code caller} may reach with a call of {@code method}, when its API key
    * is limited to one and the call is about a project's resource; null when nothing limits it.
    */

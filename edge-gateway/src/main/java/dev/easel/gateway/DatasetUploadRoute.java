@@ -121,16 +121,11 @@ final class DatasetUploadRoute implements HttpService {
       String projectId,
       String name) {
     return policy
-        .admit(DatasetUploads.METHOD, ctx)
-        .thenCompose(
-            caller -> {
-              String only = ApiPolicy.onlyProject(DatasetUploads.METHOD, caller);
-              return (only == null
-                      ? CompletableFuture.<Void>completedFuture(null)
-                      : policy.reach(
-                          only, UploadDatasetRequest.newBuilder().setProjectId(projectId).build()))
-                  .thenApply(reached -> caller.userId());
-            })
+        .admit(
+            DatasetUploads.METHOD,
+            ctx,
+            UploadDatasetRequest.newBuilder().setProjectId(projectId).build())
+        .thenApply(Caller::userId)
         .thenCompose(
             userId ->
                 uploads

@@ -102,15 +102,7 @@ final class OpStreamRoute implements HttpService {
     }
     CompletableFuture<HttpResponse> answer = new CompletableFuture<>();
     policy
-        .admit(METHOD, ctx)
-        .thenCompose(
-            caller -> {
-              String project = ApiPolicy.onlyProject(METHOD, caller);
-              return (project == null
-                      ? CompletableFuture.<Void>completedFuture(null)
-                      : policy.reach(project, request))
-                  .thenApply(reached -> caller);
-            })
+        .admit(METHOD, ctx, request)
         .whenCompleteAsync(
             (caller, refused) -> {
               if (refused != null) answer.complete(error(ctx, ApiErrors.from(refused), null));

@@ -69,15 +69,8 @@ final class ResultExportRoute implements HttpService {
     ctx.clearRequestTimeout();
     CompletableFuture<HttpResponse> answer = new CompletableFuture<>();
     policy
-        .admit(METHOD, ctx)
-        .thenCompose(
-            caller -> {
-              String only = ApiPolicy.onlyProject(METHOD, caller);
-              return (only == null
-                      ? CompletableFuture.<Void>completedFuture(null)
-                      : policy.reach(only, request))
-                  .thenCompose(reached -> queries.open(request, caller.userId()));
-            })
+        .admit(METHOD, ctx, request)
+        .thenCompose(caller -> queries.open(request, caller.userId()))
         .whenComplete(
             (download, failure) -> {
               if (failure != null) {

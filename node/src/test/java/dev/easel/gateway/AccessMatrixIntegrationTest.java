@@ -882,24 +882,28 @@ class AccessMatrixIntegrationTest {
 
   /** Uploads the scene's dataset as the owner, over REST. */
   void uploadSceneDataset(String project) {
+    ownerSends(
+        "PUT",
+        "/v1/projects/" + project + "/datasets/" + SCENE_DATASET,
+        "text/csv",
+        "n,by\n0,owner\n",
+        201);
+  }
+
+  /** Sends {@code body} of {@code type} to {@code path} as the owner; the answer's body. */
+  String ownerSends(String method, String path, String type, String body, int expected) {
     Credential owner = credentials.get(Who.OWNER);
     try {
       var response =
           http.send(
-              java.net.http.HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:"
-                              + port
-                              + "/v1/projects/"
-                              + project
-                              + "/datasets/"
-                              + SCENE_DATASET))
+              java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                   .header(owner.header(), owner.value())
-                  .header("content-type", "text/csv")
-                  .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("n,by\n0,owner\n"))
+                  .header("content-type", type)
+                  .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body))
                   .build(),
               java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(expected);
+      return response.body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -1041,26 +1045,15 @@ class AccessMatrixIntegrationTest {
 
     /** The result of a query the owner ran in the scene's project. */
     String sceneResult() throws Exception {
-      Credential owner = credentials.get(Who.OWNER);
-      var response =
-          http.send(
-              java.net.http.HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:"
-                              + port
-                              + "/v1/projects/"
-                              + project()
-                              + "/queries:execute"))
-                  .header(owner.header(), owner.value())
-                  .header("content-type", "application/json")
-                  .POST(
-                      java.net.http.HttpRequest.BodyPublishers.ofString(
-                          "{\"sql\": \"SELECT 42 AS answer\"}"))
-                  .build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      String answer =
+          ownerSends(
+              "POST",
+              "/v1/projects/" + project() + "/queries:execute",
+              "application/json",
+              "{\"sql\": \"SELECT 42 AS answer\"}",
+              200);
       return new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(response.body())
+          .readTree(answer)
           .path("resultId")
           .asText();
     }

@@ -668,7 +668,11 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   private String blockedBy(String id) {
     for (String input : analysis.graph().inputs(id)) {
       if (!isDone(input)) {
-        return "it reads " + analysis.cell(input).name() + ", which has no result: run it first";
+        ObjectNode state = states.get(input);
+        boolean failed = state != null && state.path("state").asText().equals("failed");
+        return "it reads "
+            + analysis.cell(input).name()
+            + (failed ? ", which failed" : ", which has no result: run it first");
       }
     }
     for (String name : analysis.parameters(id)) {

@@ -1,10 +1,13 @@
 package dev.easel.dataset;
 
 import dev.easel.dataset.DatasetCatalogEntity.DatasetView;
+import dev.easel.identity.RequestOrigin;
 import dev.easel.project.OrderedPages;
+import dev.easel.project.ProjectEntity;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
 import dev.easel.query.DatasetTable;
+import dev.easel.query.DeletedProjects;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -54,6 +57,7 @@ public final class Datasets {
       DatasetCatalogEntity.DatasetVersion version,
       DatasetImporter.Preview preview) {}
 
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Projects projects;
@@ -63,6 +67,7 @@ public final class Datasets {
 
   public Datasets(
       ActorSystem<?> system, Projects projects, DatasetImporter importer, DatasetFiles files) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
     this.projects = projects;
@@ -84,11 +89,16 @@ public final class Datasets {
 
   /**
    * Makes the file {@code upload} (read as {@code declared}, or sniffed when null) the next version
-   * of dataset {@code name}, a new dataset if the project has none of that name. The upload itself
-   * is the caller's to delete.
+   * of dataset {@code name}, a new dataset if the project has none of that name, asked from {@code
+   * origin}. The upload itself is the caller's to delete.
    */
   public CompletionStage<Uploaded> upload(
-      String userId, String projectId, String name, Path upload, DatasetFormat declared) {
+      String userId,
+      String projectId,
+      String name,
+      Path upload,
+      DatasetFormat declared,
+      RequestOrigin origin) {
     return mayUpload(userId, projectId, name)
         .thenCompose(allowed -> stagedFile(projectId))
         .thenCompose(
@@ -117,10 +127,20 @@ public final class Datasets {
               DatasetCatalogEntity.Changed added = changed(result);
               DatasetCatalogEntity.DatasetVersion version =
                   added.dataset().version(added.version());
-              return importer
-                  .preview(
-                      files.versionFile(projectId, added.dataset().datasetId(), version.version()),
-                      DatasetImporter.PREVIEW_ROWS)
+              return recorded(
+                      projectId,
+                      ProjectEntity.DatasetChange.UPLOADED,
+                      added.dataset(),
+                      null,
+                      version.version(),
+                      userId,
+                      origin)
+                  .thenCompose(
+                      done ->
+                          importer.preview(
+                              files.versionFile(
+                                  projectId, added.dataset().datasetId(), version.version()),
+                              DatasetImporter.PREVIEW_ROWS))
                   .thenApply(preview -> new Uploaded(added.dataset(), version, preview));
             });
   }
@@ -190,34 +210,93 @@ public final class Datasets {
             });
   }
 
-  /** Renames dataset {@code name} to {@code newName}. */
+  /** Renames dataset {@code name} to {@code newName}, asked from {@code origin}. */
   public CompletionStage<DatasetView> rename(
-      String userId, String projectId, String name, String newName) {
+      String userId, String projectId, String name, String newName, RequestOrigin origin) {
     if (!DatasetCatalogEntity.validName(name)) return failed(invalidName("name", name));
     if (!DatasetCatalogEntity.validName(newName)) return failed(invalidName("newName", newName));
     return change(
-        userId,
-        projectId,
-        ProjectPolicy.Action.DATASET_WRITE,
-        replyTo -> new DatasetCatalogEntity.Rename(name, newName, userId, replyTo));
+            userId,
+            projectId,
+            ProjectPolicy.Action.DATASET_WRITE,
+            replyTo -> new DatasetCatalogEntity.Rename(name, newName, userId, replyTo))
+        .thenCompose(
+            renamed ->
+                recorded(
+                        projectId,
+                        ProjectEntity.DatasetChange.RENAMED,
+                        renamed,
+                        name,
+                        0,
+                        userId,
+                        origin)
+                    .thenApply(done -> renamed));
   }
 
   /**
    * Removes dataset {@code name} from the catalog, then its files; answers the dataset as it was.
+   * Asked from {@code origin}.
    */
-  public CompletionStage<DatasetView> delete(String userId, String projectId, String name) {
+  public CompletionStage<DatasetView> delete(
+      String userId, String projectId, String name, RequestOrigin origin) {
     if (!DatasetCatalogEntity.validName(name)) return failed(invalidName("name", name));
     return change(
             userId,
             projectId,
             ProjectPolicy.Action.DATASET_DELETE,
             replyTo -> new DatasetCatalogEntity.Delete(name, userId, replyTo))
+        .thenCompose(
+            deleted ->
+                recorded(
+                        projectId,
+                        ProjectEntity.DatasetChange.DELETED,
+                        deleted,
+                        null,
+                        0,
+                        userId,
+                        origin)
+                    .thenApply(done -> deleted))
         .thenApplyAsync(
             deleted -> {
               deleteTree(files.datasetDirectory(projectId, deleted.datasetId()));
               return deleted;
             },
             fileWork);
+  }
+
+  /**
+   * Records a change the catalog has made in the project's activity feed and audit log ({@link
+   * Projects#recordDatasetChange}). The change stands whatever happens here: an entry that cannot
+   * be recorded is logged, not answered as a failure of the change.
+   */
+  private CompletionStage<Void> recorded(
+      String projectId,
+      ProjectEntity.DatasetChange change,
+      DatasetView dataset,
+      String previousName,
+      long version,
+      String userId,
+      RequestOrigin origin) {
+    return projects
+        .recordDatasetChange(
+            projectId,
+            change,
+            dataset.datasetId(),
+            dataset.name(),
+            previousName,
+            version,
+            userId,
+            origin)
+        .exceptionally(
+            failure -> {
+              log.warn(
+                  "the {} of dataset {} of project {} is not in its activity feed and audit log",
+                  change,
+                  dataset.datasetId(),
+                  projectId,
+                  failure);
+              return null;
+            });
   }
 
   /** Asks the catalog for a change once the caller may make it; the dataset as changed. */
@@ -330,6 +409,18 @@ public final class Datasets {
     } catch (IOException e) {
       log.warn("could not delete the staged file {}", file, e);
     }
+  }
+
+  /**
+   * Removes the data of project {@code projectId}, which was deleted (so that nobody may read it
+   * any more): every node drops its query database ({@link DeletedProjects}), and the project's
+   * dataset files, all versions, are deleted. A query that was already reading a file reads on (a
+   * deleted file stays readable while it is open).
+   */
+  public CompletionStage<Void> removeDeletedProject(String projectId) {
+    DeletedProjects.get(system).announce(projectId);
+    return CompletableFuture.runAsync(
+        () -> deleteTree(files.projectDirectory(projectId)), fileWork);
   }
 
   /** Deletes a folder and everything in it (nothing when it does not exist). */

@@ -40,7 +40,10 @@ public final class ProjectActivity {
     OWNERSHIP_TRANSFERRED,
     CANVAS_CREATED,
     CANVAS_REMOVED,
-    CANVAS_EDITED;
+    CANVAS_EDITED,
+    DATASET_UPLOADED,
+    DATASET_RENAMED,
+    DATASET_DELETED;
 
     /** The name on the wire: {@code member_added}, ... */
     public String wireName() {
@@ -52,7 +55,8 @@ public final class ProjectActivity {
    * One thing that happened: when, who did it, what, and to what. Fields that do not apply to the
    * kind are null: {@code subjectUserId} is the member added, changed, removed or made owner;
    * {@code role} the role given (and {@code previousRole} the one before); {@code name} the
-   * project's (new) name; {@code email} the invited address.
+   * project's (new) name; {@code email} the invited address; {@code dataset} the dataset uploaded,
+   * renamed or deleted.
    */
   public record Entry(
       long sequenceNr,
@@ -66,7 +70,8 @@ public final class ProjectActivity {
       String email,
       String canvasId,
       String canvasTitle,
-      String invitationId) {}
+      String invitationId,
+      ProjectAuditLog.Dataset dataset) {}
 
   /**
    * A page of the feed, newest first, with the people named in it by user id; {@code nextPageToken}
@@ -198,6 +203,7 @@ public final class ProjectActivity {
         recorded.kind() == ProjectAuditLog.Kind.INVITED ? recorded.email() : null,
         recorded.canvasId(),
         recorded.canvasTitle(),
-        recorded.invitationId());
+        recorded.invitationId(),
+        recorded.dataset());
   }
 }

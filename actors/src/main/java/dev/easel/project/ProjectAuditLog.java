@@ -48,7 +48,10 @@ public final class ProjectAuditLog {
     INVITATION_ACCEPTED,
     CANVAS_CREATED,
     CANVAS_REMOVED,
-    CANVAS_EDITED;
+    CANVAS_EDITED,
+    DATASET_UPLOADED,
+    DATASET_RENAMED,
+    DATASET_DELETED;
 
     /** The name on the wire: {@code member_added}, ... (stable: clients match on it). */
     public String wireName() {
@@ -63,7 +66,8 @@ public final class ProjectAuditLog {
    * the role given (and {@code previousRole} the one before); {@code name} the project's (new) name
    * and {@code orgId} its organization at creation; {@code email}, {@code invitationId} and {@code
    * expiresAt} the invitation's; {@code canvasId} and {@code canvasTitle} the canvas's; {@code
-   * clientAddress} and {@code userAgent} where the change was asked from, when recorded.
+   * clientAddress} and {@code userAgent} where the change was asked from, when recorded; {@code
+   * dataset} the dataset uploaded, renamed or deleted.
    */
   public record Entry(
       long sequenceNr,
@@ -81,7 +85,14 @@ public final class ProjectAuditLog {
       String canvasId,
       String canvasTitle,
       String clientAddress,
-      String userAgent) {}
+      String userAgent,
+      Dataset dataset) {}
+
+  /**
+   * The dataset an entry is about: its id and name (the new name of a renamed one), the name it had
+   * before a rename (else null), and the version an upload made (else null).
+   */
+  public record Dataset(String datasetId, String name, String previousName, Long version) {}
 
   /**
    * A page of the log, newest first, with the people named in it by user id (see {@link
@@ -186,6 +197,18 @@ public final class ProjectAuditLog {
               draft.kind(Kind.CANVAS_REMOVED).canvas(e.canvasId(), null);
           case ProjectEntity.CanvasEdited e ->
               draft.kind(Kind.CANVAS_EDITED).canvas(e.canvasId(), null);
+          case ProjectEntity.DatasetUploaded e ->
+              draft
+                  .kind(Kind.DATASET_UPLOADED)
+                  .dataset(new Dataset(e.datasetId(), e.name(), null, e.version()));
+          case ProjectEntity.DatasetRenamed e ->
+              draft
+                  .kind(Kind.DATASET_RENAMED)
+                  .dataset(new Dataset(e.datasetId(), e.name(), e.previousName(), null));
+          case ProjectEntity.DatasetDeleted e ->
+              draft
+                  .kind(Kind.DATASET_DELETED)
+                  .dataset(new Dataset(e.datasetId(), e.name(), null, null));
         };
     return described.entry();
   }
@@ -205,6 +228,7 @@ public final class ProjectAuditLog {
     private Instant expiresAt;
     private String canvasId;
     private String canvasTitle;
+    private Dataset dataset;
 
     Draft(long sequenceNr, ProjectEntity.Event event) {
       this.sequenceNr = sequenceNr;
@@ -252,6 +276,11 @@ public final class ProjectAuditLog {
       return this;
     }
 
+    Draft dataset(Dataset dataset) {
+      this.dataset = dataset;
+      return this;
+    }
+
     Entry entry() {
       ProjectEntity.Origin origin = event.origin();
       return new Entry(
@@ -270,7 +299,8 @@ public final class ProjectAuditLog {
           canvasId,
           canvasTitle,
           origin == null ? null : origin.clientAddress(),
-          origin == null ? null : origin.userAgent());
+          origin == null ? null : origin.userAgent(),
+          dataset);
     }
   }
 
@@ -318,7 +348,8 @@ public final class ProjectAuditLog {
               e.canvasId(),
               title,
               e.clientAddress(),
-              e.userAgent()));
+              e.userAgent(),
+              e.dataset()));
     }
     return completed;
   }

@@ -169,6 +169,30 @@ public final class ProjectEntity
       String canvasId, String byUserId, Origin origin, ActorRef<Result> replyTo)
       implements Change {}
 
+  /** What was done to one of the project's datasets. */
+  public enum DatasetChange {
+    UPLOADED,
+    RENAMED,
+    DELETED
+  }
+
+  /**
+   * Record, for the activity feed and the audit log, a change that {@code byUserId} made to the
+   * project's datasets, once the dataset catalog (kept apart from this entity) has made it: a new
+   * {@code version} of dataset {@code datasetId} named {@code name}, its rename from {@code
+   * previousName}, or its deletion.
+   */
+  public record RecordDatasetChange(
+      DatasetChange change,
+      String datasetId,
+      String name,
+      String previousName,
+      long version,
+      String byUserId,
+      Origin origin,
+      ActorRef<Result> replyTo)
+      implements Change {}
+
   /**
    * {@code userId} edited canvas {@code canvasId} of the project at {@code at}; told by the canvas.
    * Recorded as {@link CanvasEdited} at most once per canvas and user per edit interval ({@code
@@ -337,6 +361,25 @@ public final class ProjectEntity
    * edit interval that followed).
    */
   public record CanvasEdited(String canvasId, String byUserId, Instant at) implements Event {}
+
+  /** Version {@code version} of dataset {@code datasetId}, named {@code name}, was uploaded. */
+  public record DatasetUploaded(
+      String datasetId, String name, long version, String byUserId, Instant at, Origin origin)
+      implements Event {}
+
+  /** Dataset {@code datasetId} was renamed from {@code previousName} to {@code name}. */
+  public record DatasetRenamed(
+      String datasetId,
+      String name,
+      String previousName,
+      String byUserId,
+      Instant at,
+      Origin origin)
+      implements Event {}
+
+  /** Dataset {@code datasetId}, named {@code name}, was deleted with all its versions. */
+  public record DatasetDeleted(
+      String datasetId, String name, String byUserId, Instant at, Origin origin) implements Event {}
 
   // ---- state ----------------------------------------------------------------------------------
 
@@ -693,6 +736,7 @@ public final class ProjectEntity
       case TransferOwnership transfer -> onTransferOwnership(state, transfer);
       case AddCanvas add -> onAddCanvas(state, add);
       case RemoveCanvas remove -> onRemoveCanvas(state, remove);
+      case RecordDatasetChange change -> onRecordDatasetChange(change);
     };
   }
 
@@ -905,6 +949,32 @@ public final class ProjectEntity
         new CanvasRemoved(remove.canvasId(), remove.byUserId(), Instant.now(), remove.origin()));
   }
 
+  private ReplyEffect<Event, State> onRecordDatasetChange(RecordDatasetChange change) {
+    if (blank(change.byUserId())) return noActor(change);
+    if (change.change() == null || blank(change.datasetId()) || blank(change.name())) {
+      return invalid(change, "A dataset change needs its kind, the dataset's id and name");
+    }
+    Instant now = Instant.now();
+    String by = change.byUserId();
+    return persist(
+        change,
+        switch (change.change()) {
+          case UPLOADED ->
+              new DatasetUploaded(
+                  change.datasetId(), change.name(), change.version(), by, now, change.origin());
+          case RENAMED ->
+              new DatasetRenamed(
+                  change.datasetId(),
+                  change.name(),
+                  change.previousName(),
+                  by,
+                  now,
+                  change.origin());
+          case DELETED ->
+              new DatasetDeleted(change.datasetId(), change.name(), by, now, change.origin());
+        });
+  }
+
   private ReplyEffect<Event, State> onRecordCanvasEdit(State state, RecordCanvasEdit edit) {
     if (state.status() != Status.ACTIVE
         || blank(edit.userId())
@@ -1003,6 +1073,9 @@ public final class ProjectEntity
           state.withCanvas(new CanvasEntry(e.canvasId(), e.title(), e.byUserId(), e.at()));
       case CanvasRemoved e -> state.withoutCanvas(e.canvasId());
       case CanvasEdited e -> state.withEditNoted(e.canvasId(), e.byUserId(), e.at());
+      case DatasetUploaded e -> state;
+      case DatasetRenamed e -> state;
+      case DatasetDeleted e -> state;
     };
   }
 }

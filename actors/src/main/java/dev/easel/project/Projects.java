@@ -658,6 +658,36 @@ public final class Projects {
   }
 
   /**
+   * Records in the project's activity feed and audit log a change {@code userId} made, from {@code
+   * origin}, to dataset {@code datasetId} of the project (kept in its dataset catalog, which has
+   * made the change already): see {@link ProjectEntity.RecordDatasetChange}.
+   */
+  public CompletionStage<Void> recordDatasetChange(
+      String projectId,
+      ProjectEntity.DatasetChange change,
+      String datasetId,
+      String name,
+      String previousName,
+      long version,
+      String userId,
+      RequestOrigin origin) {
+    return project(projectId)
+        .<ProjectEntity.Result>ask(
+            replyTo ->
+                new ProjectEntity.RecordDatasetChange(
+                    change,
+                    datasetId,
+                    name,
+                    previousName,
+                    version,
+                    userId,
+                    ProjectEntity.Origin.of(origin),
+                    replyTo),
+            askTimeout)
+        .thenAccept(Projects::accepted);
+  }
+
+  /**
    * Where the caller stands in project {@code projectId}, if {@link ProjectPolicy} allows {@code
    * action} there; refused as the project's own calls are (not found for a caller who may not see
    * it, permission denied for a role too low, failed precondition for a change to an archived

@@ -9,8 +9,8 @@ import java.util.List;
  * A listing of what a project's database holds, read from its own {@code information_schema} so
  * that it names exactly the views the worker made: its catalog (the database), its schemas, its
  * tables and views. The columns are those Arrow Flight SQL's {@code CommandGetCatalogs}, {@code
- * CommandGetDbSchemas} and {@code CommandGetTables} answer with; filters are SQL {@code LIKE}
- * patterns, bound as parameters.
+ * CommandGetDbSchemas}, {@code CommandGetTables} and {@code CommandGetTableTypes} answer with;
+ * filters are SQL {@code LIKE} patterns, bound as parameters.
  */
 public final class CatalogListing {
   private static final int BATCH_ROWS = 4096;
@@ -63,6 +63,27 @@ public final class CatalogListing {
             + where.sql()
             + " ORDER BY catalog_name, db_schema_name, table_name, table_type",
         where.parameters);
+  }
+
+  /** The kinds of table the database holds: {@code table_type} ({@code VIEW} for datasets). */
+  public static CatalogListing tableTypes() {
+    Filter where = new Filter("table_catalog", "table_schema");
+    return new CatalogListing(
+        "SELECT DISTINCT table_type FROM information_schema.tables"
+            + where.sql()
+            + " ORDER BY table_type",
+        where.parameters);
+  }
+
+  /**
+   * The query that reads every column of a table the listing names, whose checked result's schema
+   * is the table's ({@link QueryEngine#check}).
+   */
+  public static String readTable(String schema, String table) {
+    return "SELECT * FROM "
+        + ProjectDatabase.identifier(schema)
+        + "."
+        + ProjectDatabase.identifier(table);
   }
 
   String sql() {

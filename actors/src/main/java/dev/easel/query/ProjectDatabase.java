@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -21,8 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
 import org.duckdb.DuckDBResultSet;
@@ -54,6 +57,9 @@ final class ProjectDatabase {
   private static final Logger log = LoggerFactory.getLogger(ProjectDatabase.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** The type names DuckDB's driver gives a parameter whose type the query does not fix. */
+  private static final Set<String> UNTYPED = Set.of("INVALID", "UNKNOWN", "ANY", "NULL");
+
   private final String projectId;
   private final Path file;
   private final Path datasetDirectory;
@@ -68,6 +74,9 @@ final class ProjectDatabase {
 
   private int connections;
   private boolean released;
+
+  /** The project was deleted: the file goes once the database closes, and it opens no more. */
+  private boolean discarded;
 
   ProjectDatabase(
       String projectId,
@@ -582,31 +591,71 @@ final class ProjectDatabase {
 
   /**
    * Checks {@code sql} as {@link #run} would (the views made first, then {@link StatementGate}) and
-   * returns how many positional parameters it takes and the Arrow schema of its result, which
-   * DuckDB exports for the query limited to no rows (that text passes the gate too).
+   * returns the Arrow schemas of its positional parameters and of its result, which DuckDB exports
+   * for the query limited to no rows (that text passes the gate too), with {@code parameters} bound
+   * (none: nulls, so a column that is an untyped parameter, {@code SELECT ?}, is of type null).
    *
    * @throws QueryFailure the SQL was refused
    */
-  QueryEngine.Checked check(List<DatasetTable> tables, String sql, BufferAllocator allocator)
+  QueryEngine.Checked check(
+      List<DatasetTable> tables, String sql, List<JsonNode> parameters, BufferAllocator allocator)
       throws QueryFailure {
     Connection connection = connect();
     try {
       sync(tables);
-      int parameters = StatementGate.admit(connection, sql).parameters();
+      int count = StatementGate.admit(connection, sql).parameters();
+      if (!parameters.isEmpty()) checkParameters(count, parameters.size());
       String empty = "SELECT * FROM (" + sql.strip().replaceAll(";+$", "") + "\n) LIMIT 0";
       StatementGate.admit(connection, empty);
       try (PreparedStatement statement = connection.prepareStatement(empty)) {
-        for (int i = 1; i <= parameters; i++) statement.setObject(i, null);
-        try (ResultSet rows = statement.executeQuery();
-            ArrowReader batches =
-                (ArrowReader) rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, 1)) {
-          return new QueryEngine.Checked(parameters, batches.getVectorSchemaRoot().getSchema());
+        Schema parameterSchema = parameterSchema(connection, statement, count, allocator);
+        if (parameters.isEmpty()) {
+          for (int i = 1; i <= count; i++) statement.setObject(i, null);
+        } else {
+          QueryValues.bind(statement, parameters);
+        }
+        try (ResultSet rows = statement.executeQuery()) {
+          return new QueryEngine.Checked(parameterSchema, arrowSchema(rows, allocator));
         }
       }
     } catch (SQLException | IOException e) {
       throw e instanceof SQLException sql1 ? failure(sql1) : QueryFailure.invalid(e.getMessage());
     } finally {
       disconnect(connection);
+    }
+  }
+
+  /**
+   * The Arrow schema of a statement's {@code count} positional parameters, named {@code $1}, {@code
+   * $2}...: the types DuckDB infers for them where the query fixes one ({@code WHERE day = ?} is a
+   * DATE), as DuckDB's Arrow export writes those types; VARCHAR where it fixes none ({@code SELECT
+   * ?}), since DuckDB casts a string where the query needs another type.
+   */
+  private static Schema parameterSchema(
+      Connection connection, PreparedStatement statement, int count, BufferAllocator allocator)
+      throws SQLException, QueryFailure, IOException {
+    if (count == 0) return new Schema(List.of());
+    ParameterMetaData meta = statement.getParameterMetaData();
+    StringBuilder columns = new StringBuilder("SELECT ");
+    for (int i = 1; i <= count; i++) {
+      String type = i <= meta.getParameterCount() ? meta.getParameterTypeName(i) : null;
+      if (type == null || type.isBlank() || UNTYPED.contains(type)) type = "VARCHAR";
+      columns.append(i == 1 ? "" : ", ").append("NULL::").append(type);
+      columns.append(" AS ").append(identifier("$" + i));
+    }
+    // DuckDB's own type names, and still only a SELECT passes.
+    StatementGate.admit(connection, columns.toString());
+    try (Statement types = connection.createStatement();
+        ResultSet rows = types.executeQuery(columns.toString())) {
+      return arrowSchema(rows, allocator);
+    }
+  }
+
+  private static Schema arrowSchema(ResultSet rows, BufferAllocator allocator)
+      throws SQLException, IOException {
+    try (ArrowReader batches =
+        (ArrowReader) rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, 1)) {
+      return batches.getVectorSchemaRoot().getSchema();
     }
   }
 
@@ -647,6 +696,12 @@ final class ProjectDatabase {
 
   /** A connection of its own for one query; the database opens first if it is closed. */
   private synchronized Connection connect() throws QueryFailure {
+    if (discarded) {
+      throw new QueryFailure(
+          QueryFailure.Kind.UNAVAILABLE,
+          "QUERY_DATABASE_UNAVAILABLE",
+          "The project was deleted; its query database is gone");
+    }
     try {
       open();
       Connection connection = database.duplicate();
@@ -673,6 +728,15 @@ final class ProjectDatabase {
     }
   }
 
+  /**
+   * The project was deleted: closes the database once no query uses it (now, if none does) and then
+   * deletes its file; from now on no query opens it.
+   */
+  synchronized void discard() {
+    discarded = true;
+    release();
+  }
+
   /** Closes the database once no query uses it (now, if none does). */
   synchronized void release() {
     released = true;
@@ -685,14 +749,22 @@ final class ProjectDatabase {
   }
 
   private void close() {
-    if (database == null) return;
-    try {
-      database.close();
-    } catch (SQLException e) {
-      log.warn("closing the query database of project {} failed", projectId, e);
+    if (database != null) {
+      try {
+        database.close();
+      } catch (SQLException e) {
+        log.warn("closing the query database of project {} failed", projectId, e);
+      }
+      database = null;
+      views = null;
     }
-    database = null;
-    views = null;
+    if (discarded) {
+      try {
+        deleteCache();
+      } catch (UncheckedIOException e) {
+        log.warn("the query database of deleted project {} is left behind", projectId, e);
+      }
+    }
   }
 
   private void open() throws SQLException {

@@ -76,18 +76,23 @@ public final class QueryEngine implements AutoCloseable {
 
   /**
    * Checks {@code sql} on the project's database as a query would be checked ({@link
-   * StatementGate}, on the same locked-down database), on the query pool; the future holds how many
-   * positional parameters it takes and its result's schema, or fails with the {@link QueryFailure}.
+   * StatementGate}, on the same locked-down database), on the query pool; the future holds the
+   * Arrow schemas of its positional parameters and of its result (with {@code parameters} bound, if
+   * any), or fails with the {@link QueryFailure}.
    */
   public CompletableFuture<Checked> check(
-      String projectId, List<DatasetTable> tables, String sql, BufferAllocator allocator) {
+      String projectId,
+      List<DatasetTable> tables,
+      String sql,
+      List<JsonNode> parameters,
+      BufferAllocator allocator) {
     CompletableFuture<Checked> checked = new CompletableFuture<>();
     ProjectDatabase database = database(projectId);
     pool.submit(
         projectId,
         () -> {
           try {
-            checked.complete(database.check(tables, sql, allocator));
+            checked.complete(database.check(tables, sql, parameters, allocator));
           } catch (QueryFailure | RuntimeException e) {
             checked.completeExceptionally(e);
           }
@@ -191,8 +196,11 @@ public final class QueryEngine implements AutoCloseable {
    */
   public record ArrowQuery(CompletableFuture<Void> done, Runnable cancel) {}
 
-  /** A statement that passed the checks: how many parameters it takes, its result's schema. */
-  public record Checked(int parameters, Schema schema) {}
+  /**
+   * A statement that passed the checks: its positional parameters ({@code $1}, {@code $2}..., the
+   * types DuckDB infers for them, VARCHAR where the query fixes none) and its result's schema.
+   */
+  public record Checked(Schema parameters, Schema schema) {}
 
   /** Takes a query's result as Arrow record batches, on a query thread. */
   @FunctionalInterface
@@ -208,6 +216,16 @@ public final class QueryEngine implements AutoCloseable {
   @FunctionalInterface
   public interface StopCheck {
     void check() throws QueryFailure;
+  }
+
+  /**
+   * Forgets deleted project {@code projectId}: its database closes once its last query has ended,
+   * and then its file is deleted ({@link ProjectDatabase#discard}); a later query of the project
+   * (there should be none: nobody may query a deleted project) is refused, as the discarded object
+   * stays in its place.
+   */
+  public void discard(String projectId) {
+    database(projectId).discard();
   }
 
   /** Stops the pool, closes the exports and every database. */

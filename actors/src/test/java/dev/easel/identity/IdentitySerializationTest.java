@@ -282,6 +282,9 @@ class IdentitySerializationTest {
             new ProjectEntity.CanvasRemoved(
                 "c1", "ann", AT, new ProjectEntity.Origin(null, "curl/8")),
             new ProjectEntity.CanvasEdited("c1", "bob", LATER),
+            new ProjectEntity.DatasetUploaded("d_1", "sales", 3, "ann", AT, origin),
+            new ProjectEntity.DatasetRenamed("d_1", "orders", "sales", "ann", AT, origin),
+            new ProjectEntity.DatasetDeleted("d_1", "orders", "ann", AT, null),
             state,
             ProjectEntity.State.NEW));
     return samples;
@@ -305,7 +308,16 @@ class IdentitySerializationTest {
         new ProjectEntity.AcceptInvite("i1", "th", "bob", AT, origin, result),
         new ProjectEntity.TransferOwnership("bob", "ann", origin, result),
         new ProjectEntity.AddCanvas("c1", "Revenue", "ann", origin, result),
-        new ProjectEntity.RemoveCanvas("c1", "ann", origin, result));
+        new ProjectEntity.RemoveCanvas("c1", "ann", origin, result),
+        new ProjectEntity.RecordDatasetChange(
+            ProjectEntity.DatasetChange.RENAMED,
+            "d_1",
+            "orders",
+            "sales",
+            0,
+            "ann",
+            origin,
+            result));
   }
 
   static List<CborSerializable> organizationSamples() {

@@ -34,7 +34,10 @@ class ProjectActivityTest {
             "invitation_accepted",
             "canvas_created",
             "canvas_removed",
-            "canvas_edited");
+            "canvas_edited",
+            "dataset_uploaded",
+            "dataset_renamed",
+            "dataset_deleted");
     assertThat(entries)
         .extracting(ProjectActivity.Entry::kind)
         .contains(ProjectActivity.Kind.values());
@@ -57,6 +60,8 @@ class ProjectActivityTest {
     assertThat(entries.get(13).canvasTitle()).isEqualTo("Revenue");
     assertThat(entries.get(15).canvasId()).isEqualTo("c1");
     assertThat(entries.get(15).at()).isEqualTo(ProjectEventSamples.NOW);
+    assertThat(entries.get(17).dataset())
+        .isEqualTo(new ProjectAuditLog.Dataset("d_1", "orders", "sales", null));
   }
 
   @Test

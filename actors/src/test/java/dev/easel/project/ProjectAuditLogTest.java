@@ -36,7 +36,10 @@ class ProjectAuditLogTest {
             "invitation_accepted",
             "canvas_created",
             "canvas_removed",
-            "canvas_edited");
+            "canvas_edited",
+            "dataset_uploaded",
+            "dataset_renamed",
+            "dataset_deleted");
     // Every kind of event has a kind of entry, each its own.
     assertThat(entries).extracting(ProjectAuditLog.Entry::kind).doesNotHaveDuplicates();
     assertThat(ProjectAuditLog.Kind.values()).hasSize(entries.size());
@@ -45,6 +48,18 @@ class ProjectAuditLogTest {
         .extracting(ProjectAuditLog.Entry::clientAddress)
         .containsOnly("203.0.113.9");
     assertThat(entries.get(15).clientAddress()).isNull();
+    assertThat(entries.subList(16, 19))
+        .extracting(ProjectAuditLog.Entry::clientAddress)
+        .containsOnly("203.0.113.9");
+    assertThat(entries.subList(0, 16))
+        .extracting(ProjectAuditLog.Entry::dataset)
+        .containsOnlyNulls();
+    assertThat(entries.subList(16, 19))
+        .extracting(ProjectAuditLog.Entry::dataset)
+        .containsExactly(
+            new ProjectAuditLog.Dataset("d_1", "sales", null, 2L),
+            new ProjectAuditLog.Dataset("d_1", "orders", "sales", null),
+            new ProjectAuditLog.Dataset("d_1", "orders", null, null));
     assertThat(entries.get(0).orgId()).isEqualTo("org-1");
     assertThat(entries.get(9).subjectUserId()).isEqualTo("cy");
     assertThat(entries.get(9).role()).isEqualTo(ProjectRole.OWNER);

@@ -18,7 +18,7 @@ final class ProjectEventSamples {
   /**
    * One event of each type, in the order of {@link ProjectAuditLog.Kind}, with both a member
    * removed by another (index 7) and one who left (8); all asked from {@link #LAPTOP} but the
-   * canvas edit (15), which the canvas tells.
+   * canvas edit (15), which the canvas tells; the dataset changes come last (16 to 18).
    */
   static List<ProjectEntity.Event> everyKind() {
     return List.of(
@@ -39,7 +39,10 @@ final class ProjectEventSamples {
         new ProjectEntity.InviteAccepted("i1", ProjectRole.EDITOR, "cy", NOW, LAPTOP),
         new ProjectEntity.CanvasAdded("c1", "Revenue", "ann", NOW, LAPTOP),
         new ProjectEntity.CanvasRemoved("c1", "ann", NOW, LAPTOP),
-        new ProjectEntity.CanvasEdited("c1", "cy", NOW));
+        new ProjectEntity.CanvasEdited("c1", "cy", NOW),
+        new ProjectEntity.DatasetUploaded("d_1", "sales", 2, "ann", NOW, LAPTOP),
+        new ProjectEntity.DatasetRenamed("d_1", "orders", "sales", "ann", NOW, LAPTOP),
+        new ProjectEntity.DatasetDeleted("d_1", "orders", "ann", NOW, LAPTOP));
   }
 
   /** Project "p_1", owned by ann, at {@code revision}, with these canvases and invitations. */

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -299,6 +301,64 @@ class ProjectDatabaseTest {
                 + "{\"a\":\"1\",\"b\":[\"2020-02-29\"]},[{\"key\":1,\"value\":\"one\"}],"
                 + "[1.5,2.5],\"{\\\"k\\\": [1]}\",\"infinity\",\"-infinity\","
                 + "\"infinity\",\"-infinity\",\"2024-01-31T13:45:00.123456789\"]");
+  }
+
+  @Test
+  void aCheckGivesTheTypesOfTheParametersAndOfTheResult() throws Exception {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      QueryEngine.Checked checked =
+          database.check(
+              List.of(orders),
+              "SELECT id, $4 AS label FROM orders WHERE day >= $2 AND amount < $3 AND id = $1",
+              List.of(),
+              allocator);
+      assertThat(checked.parameters().toString())
+          .isEqualTo("Schema<$1: Int(64, true), $2: Date(DAY), $3: Decimal(10, 2, 128), $4: Utf8>");
+      // Unbound, an untyped parameter's column has no type; bound, the value's.
+      assertThat(checked.schema().toString()).isEqualTo("Schema<id: Int(64, true), label: Null>");
+      assertThat(
+              database
+                  .check(
+                      List.of(orders),
+                      "SELECT id, $4 AS label FROM orders WHERE day >= $2 AND amount < $3 AND id = $1",
+                      List.of(
+                          NODES.numberNode(1),
+                          NODES.textNode("2024-01-01"),
+                          NODES.textNode("2.50"),
+                          NODES.textNode("x")),
+                      allocator)
+                  .schema()
+                  .toString())
+          .isEqualTo("Schema<id: Int(64, true), label: Utf8>");
+      // A parameter whose type the query does not fix is text, which DuckDB casts where needed.
+      assertThat(
+              database
+                  .check(List.of(orders), "SELECT ?", List.of(), allocator)
+                  .parameters()
+                  .toString())
+          .isEqualTo("Schema<$1: Utf8>");
+      assertThat(
+              database
+                  .check(List.of(orders), "SELECT 1", List.of(), allocator)
+                  .parameters()
+                  .toString())
+          .isEqualTo("Schema<>");
+    }
+  }
+
+  @Test
+  void aDiscardedDatabaseIsDeletedOnceItsLastQueryEndsAndOpensNoMore() throws Exception {
+    run("SELECT count(*) FROM orders");
+    assertThat(databaseFile).exists();
+
+    database.discard();
+
+    assertThat(databaseFile).doesNotExist();
+    assertThatThrownBy(() -> run("SELECT 1"))
+        .isInstanceOfSatisfying(
+            QueryFailure.class, e -> assertThat(e.kind()).isEqualTo(QueryFailure.Kind.UNAVAILABLE))
+        .hasMessageContaining("The project was deleted");
+    assertThat(databaseFile).doesNotExist();
   }
 
   @Test

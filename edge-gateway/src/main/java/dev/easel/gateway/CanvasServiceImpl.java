@@ -500,27 +500,11 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
    */
   private JsonNode toJson(Message message) {
     try {
-      return integral(mapper.readTree(JsonFormat.printer().print(message)));
+      return WholeNumbers.integral(mapper.readTree(JsonFormat.printer().print(message)));
     } catch (InvalidProtocolBufferException
         | com.fasterxml.jackson.core.JsonProcessingException e) {
       throw ApiErrors.invalid("op", "op is not valid JSON: " + e.getMessage());
     }
-  }
-
-  private static JsonNode integral(JsonNode json) {
-    if (json.isDouble()
-        && json.doubleValue() == Math.rint(json.doubleValue())
-        && Math.abs(json.doubleValue()) <= 9.007199254740992E15) {
-      return JsonNodeFactory.instance.numberNode(json.longValue());
-    }
-    if (json.isArray()) {
-      var array = (com.fasterxml.jackson.databind.node.ArrayNode) json;
-      for (int i = 0; i < array.size(); i++) array.set(i, integral(array.get(i)));
-    } else if (json.isObject()) {
-      var object = (ObjectNode) json;
-      object.properties().forEach(entry -> entry.setValue(integral(entry.getValue())));
-    }
-    return json;
   }
 
   static String newId() {

@@ -103,7 +103,12 @@ final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        datasets.rename(userId, request.getProjectId(), request.getName(), request.getNewName()),
+        datasets.rename(
+            userId,
+            request.getProjectId(),
+            request.getName(),
+            request.getNewName(),
+            RequestOrigins.current()),
         response,
         dataset -> DatasetUploads.dataset(request.getProjectId(), dataset));
   }
@@ -114,7 +119,8 @@ final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase
     String userId = callers.signedInUser(response);
     if (userId == null) return;
     Replies.reply(
-        datasets.delete(userId, request.getProjectId(), request.getName()),
+        datasets.delete(
+            userId, request.getProjectId(), request.getName(), RequestOrigins.current()),
         response,
         deleted -> DeleteDatasetResponse.getDefaultInstance());
   }
@@ -256,7 +262,8 @@ final class DatasetServiceImpl extends DatasetServiceGrpc.DatasetServiceImplBase
           .thenComposeAsync(
               written -> {
                 closeFile();
-                return uploads.importFile(userId, projectId, name, file, format);
+                return uploads.importFile(
+                    userId, projectId, name, file, format, RequestOrigins.of(ctx));
               },
               ctx.blockingTaskExecutor())
           .whenCompleteAsync(

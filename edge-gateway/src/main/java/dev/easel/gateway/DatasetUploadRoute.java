@@ -161,7 +161,7 @@ final class DatasetUploadRoute implements HttpService {
       DatasetFormat declared) {
     // The import may take longer than the upload was allowed to stay silent.
     ctx.clearRequestTimeout();
-    return uploads.importFile(userId, projectId, name, file, declared);
+    return uploads.importFile(userId, projectId, name, file, declared, RequestOrigins.of(ctx));
   }
 
   /**

@@ -14,6 +14,7 @@ import dev.easel.dataset.DatasetCatalogEntity;
 import dev.easel.dataset.DatasetFormat;
 import dev.easel.dataset.DatasetImporter;
 import dev.easel.dataset.Datasets;
+import dev.easel.identity.RequestOrigin;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -112,14 +113,19 @@ final class DatasetUploads {
   }
 
   /**
-   * Imports the complete upload {@code file} as the next version of dataset {@code name}, then
-   * deletes the file, whatever the outcome.
+   * Imports the complete upload {@code file} as the next version of dataset {@code name}, asked
+   * from {@code origin}, then deletes the file, whatever the outcome.
    */
   CompletableFuture<UploadDatasetResponse> importFile(
-      String userId, String projectId, String name, Path file, DatasetFormat declared) {
+      String userId,
+      String projectId,
+      String name,
+      Path file,
+      DatasetFormat declared,
+      RequestOrigin origin) {
     CompletionStage<Datasets.Uploaded> uploaded;
     try {
-      uploaded = datasets.upload(userId, projectId, name, file, declared);
+      uploaded = datasets.upload(userId, projectId, name, file, declared, origin);
     } catch (RuntimeException e) {
       uploaded = CompletableFuture.failedFuture(e);
     }

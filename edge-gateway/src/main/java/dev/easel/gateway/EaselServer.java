@@ -222,6 +222,7 @@ public final class EaselServer implements AutoCloseable {
                     invitations,
                     new ProjectActivity(system, projects, people),
                     new ProjectAuditLog(system, projects, people),
+                    datasets::removeDeletedProject,
                     callers,
                     system
                         .settings()

@@ -4,11 +4,13 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
+import com.typesafe.config.Config;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
 import dev.easel.query.QueryEngine;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * an access token the {@code project} header (the JDBC driver sends a {@code project=} URL property
  * as one). The caller must be allowed to query the project ({@link ProjectPolicy.Action#QUERY}: any
  * member); else the call is refused UNAUTHENTICATED or PERMISSION_DENIED. What the calls do is
- * {@link ProjectFlightSqlProducer}'s.
+ * {@link ProjectFlightSqlProducer}'s. With {@code easel.flight.tls.certificate} and {@code .key}
+ * ({@code EASEL_FLIGHT_TLS_CERT}, {@code EASEL_FLIGHT_TLS_KEY}: PEM files) it speaks TLS only; with
+ * {@code easel.flight.advertised-host} its endpoints name that address.
  */
 public final class FlightSqlServer implements AutoCloseable {
   /** The header (or JDBC URL property) that names the project for an access token. */
@@ -55,22 +59,61 @@ public final class FlightSqlServer implements AutoCloseable {
     var config = system.settings().config();
     String host = config.getString("easel.flight.host");
     int port = config.getInt("easel.flight.port");
+    Path certificate = file(config, "easel.flight.tls.certificate");
+    Path key = file(config, "easel.flight.tls.key");
+    if ((certificate == null) != (key == null)) {
+      throw new IllegalArgumentException(
+          "Flight SQL over TLS needs both easel.flight.tls.certificate (EASEL_FLIGHT_TLS_CERT) and"
+              + " easel.flight.tls.key (EASEL_FLIGHT_TLS_KEY); only one is set");
+    }
+    boolean tls = certificate != null;
     Duration askTimeout = config.getDuration("easel.canvas.ask-timeout");
     BufferAllocator allocator = new RootAllocator();
     ProjectFlightSqlProducer producer =
         new ProjectFlightSqlProducer(engine, allocator, gateway::projectTables, askTimeout);
-    FlightServer server =
-        FlightServer.builder(allocator, Location.forGrpcInsecure(host, port), producer)
+    FlightServer.Builder builder =
+        FlightServer.builder(
+                allocator,
+                tls ? Location.forGrpcTls(host, port) : Location.forGrpcInsecure(host, port),
+                producer)
             .headerAuthenticator(
-                new ProjectAuthenticator(gateway.callers(), gateway.projects(), askTimeout))
-            .build();
+                new ProjectAuthenticator(gateway.callers(), gateway.projects(), askTimeout));
+    FlightServer server;
     try {
+      if (tls) builder.useTls(certificate.toFile(), key.toFile());
+      server = builder.build();
       server.start();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       allocator.close();
-      throw new UncheckedIOException("Flight SQL cannot listen on " + host + ":" + port, e);
+      throw new IllegalStateException(
+          "Flight SQL cannot listen on "
+              + host
+              + ":"
+              + port
+              + (tls ? " with the certificate " + certificate + " and key " + key : "")
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    String advertised = config.getString("easel.flight.advertised-host").strip();
+    if (!advertised.isEmpty()) {
+      int advertisedPort = config.getInt("easel.flight.advertised-port");
+      int at = advertisedPort > 0 ? advertisedPort : server.getPort();
+      producer.advertise(
+          tls ? Location.forGrpcTls(advertised, at) : Location.forGrpcInsecure(advertised, at));
     }
     return new FlightSqlServer(server, allocator);
+  }
+
+  /** A PEM file a setting names, or null when it is empty; one that is not there is refused. */
+  private static Path file(Config config, String setting) {
+    String value = config.getString(setting).strip();
+    if (value.isEmpty()) return null;
+    Path path = Path.of(value);
+    if (!Files.isReadable(path)) {
+      throw new IllegalArgumentException(setting + " names " + value + ", which cannot be read");
+    }
+    return path;
   }
 
   /** The port the server listens on. */

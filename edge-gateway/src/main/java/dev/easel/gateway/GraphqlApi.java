@@ -3,6 +3,7 @@ package dev.easel.gateway;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
@@ -12,6 +13,7 @@ import dev.easel.api.v1.ApiKeyServiceGrpc;
 import dev.easel.api.v1.AuthServiceGrpc;
 import dev.easel.api.v1.CanvasServiceGrpc;
 import dev.easel.api.v1.DatasetServiceGrpc;
+import dev.easel.api.v1.ExecuteQueryResponse;
 import dev.easel.api.v1.OrganizationServiceGrpc;
 import dev.easel.api.v1.ProjectServiceGrpc;
 import dev.easel.api.v1.QueryServiceGrpc;
@@ -427,6 +429,12 @@ final class GraphqlApi {
   /** A message as proto3 JSON (every field present, 64-bit integers as strings), as a map. */
   static Map<String, Object> toMap(MessageOrBuilder message) {
     try {
+      if (message instanceof ExecuteQueryResponse) {
+        // A query's rows: integer columns print as integers (WholeNumbers), as in REST.
+        ObjectNode response = (ObjectNode) JSON.readTree(PRINTER.print(message));
+        WholeNumbers.integralRows(response);
+        return JSON.convertValue(response, MAP);
+      }
       return JSON.readValue(PRINTER.print(message), MAP);
     } catch (InvalidProtocolBufferException | JsonProcessingException e) {
       throw new CompletionException(e);

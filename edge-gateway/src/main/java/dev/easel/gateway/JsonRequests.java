@@ -6,15 +6,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.rpc.Code;
 import com.linecorp.armeria.common.grpc.GrpcJsonMarshaller;
+import dev.easel.api.v1.ExecuteQueryResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,6 +73,15 @@ final class JsonRequests {
       public <T> void serializeMessage(
           MethodDescriptor.Marshaller<T> marshaller, T message, OutputStream os)
           throws IOException {
+        if (message instanceof ExecuteQueryResponse) {
+          // A query's rows: integer columns print as integers (WholeNumbers), as in GraphQL.
+          ByteArrayOutputStream printed = new ByteArrayOutputStream();
+          delegate.serializeMessage(marshaller, message, printed);
+          ObjectNode response = (ObjectNode) JSON.readTree(printed.toByteArray());
+          WholeNumbers.integralRows(response);
+          JSON.writeValue(os, response);
+          return;
+        }
         delegate.serializeMessage(marshaller, message, os);
       }
 

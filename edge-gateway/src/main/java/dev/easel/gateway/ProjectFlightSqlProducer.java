@@ -12,7 +12,9 @@ import dev.easel.query.QueryEngine;
 import dev.easel.query.QueryFailure;
 import dev.easel.query.QueryWorker;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -26,14 +28,19 @@ import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.sql.FlightSqlProducer.Schemas;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
 import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarBinaryVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -41,11 +48,13 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * What Easel's Flight SQL server does for a caller in one project ({@link FlightSqlServer.Peer}). A
  * statement (plain or prepared) is checked on the project's own locked-down database as the query
- * worker checks it, and answered with a ticket whose handle holds the project and the SQL; DoGet
- * runs it on the node's query pool, never on a gRPC thread, and streams the Arrow record batches of
- * DuckDB's own Arrow export. The catalog commands list the project database's {@code
- * information_schema} ({@link CatalogListing}). Prepared statements take no parameters yet; other
- * commands (updates, transactions, Substrait, keys) answer UNIMPLEMENTED.
+ * worker checks it, and answered with a ticket whose handle holds the project and the SQL, and the
+ * values a prepared statement's DoPut bound to its parameters ({@link FlightParameters}); DoGet
+ * runs it on the node's query pool, never on a gRPC thread, binding the values by position, and
+ * streams the Arrow record batches of DuckDB's own Arrow export. The catalog commands list the
+ * project database's {@code information_schema} ({@link CatalogListing}), tables with their Arrow
+ * schemas when asked. Endpoints name no location unless the node advertises one ({@link
+ * #advertise}). Other commands (updates, transactions, Substrait, keys) answer UNIMPLEMENTED.
  */
 final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +66,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   private final BufferAllocator allocator;
   private final Function<String, CompletionStage<List<DatasetTable>>> tables;
   private final Duration askTimeout;
+  private volatile List<Location> locations = List.of();
   private final SqlInfoBuilder sqlInfo =
       new SqlInfoBuilder()
           .withFlightSqlServerName("Easel")
@@ -85,6 +95,14 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
     this.askTimeout = askTimeout;
   }
 
+  /**
+   * Names {@code location} as where every endpoint's ticket is fetched ({@code
+   * easel.flight.advertised-host}); without it, endpoints name no location.
+   */
+  void advertise(Location location) {
+    locations = List.of(location);
+  }
+
   /** Holds nothing to close: the allocator and the engine are the server's and the node's. */
   @Override
   public void close() {}
@@ -99,10 +117,19 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public FlightInfo getFlightInfoStatement(
       FlightSql.CommandStatementQuery command, CallContext context, FlightDescriptor descriptor) {
-    Statement statement = checked(peer(context), command.getQuery());
+    Checked checked = checked(peer(context), command.getQuery(), List.of());
+    if (!checked.parameters().getFields().isEmpty()) {
+      throw CallStatus.INVALID_ARGUMENT
+          .withDescription(
+              "The query takes "
+                  + checked.parameters().getFields().size()
+                  + " parameter(s): prepare it and bind them (a prepared statement's DoPut)")
+          .toRuntimeException();
+    }
+    Statement statement = checked.statement();
     FlightSql.TicketStatementQuery ticket =
         FlightSql.TicketStatementQuery.newBuilder().setStatementHandle(statement.handle()).build();
-    return info(ticket, descriptor, statement.schema());
+    return info(ticket, descriptor, checked.schema());
   }
 
   @Override
@@ -117,11 +144,12 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       CallContext context,
       StreamListener<Result> listener) {
     try {
-      Statement statement = checked(peer(context), request.getQuery());
+      Checked checked = checked(peer(context), request.getQuery(), List.of());
       FlightSql.ActionCreatePreparedStatementResult result =
           FlightSql.ActionCreatePreparedStatementResult.newBuilder()
-              .setPreparedStatementHandle(statement.handle())
-              .setDatasetSchema(ByteString.copyFrom(statement.schema().serializeAsMessage()))
+              .setPreparedStatementHandle(checked.statement().handle())
+              .setDatasetSchema(ByteString.copyFrom(checked.schema().serializeAsMessage()))
+              .setParameterSchema(ByteString.copyFrom(checked.parameters().serializeAsMessage()))
               .build();
       listener.onNext(new Result(Any.pack(result).toByteArray()));
       listener.onCompleted();
@@ -146,13 +174,30 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightDescriptor descriptor) {
     FlightSqlServer.Peer peer = peer(context);
     Statement statement = Statement.of(command.getPreparedStatementHandle()).of(peer);
-    // Checked again: the handle comes back from the client, and the check gives the schema.
-    return info(command, descriptor, checked(peer, statement.sql()).schema());
+    // Checked again: the handle comes back from the client, and the check gives the schema (with
+    // the values bound: a column that is an untyped parameter takes its value's type).
+    Checked checked = checked(peer, statement.sql(), statement.parameters());
+    int takes = checked.parameters().getFields().size();
+    if (takes != statement.parameters().size()) {
+      throw CallStatus.INVALID_ARGUMENT
+          .withDescription(
+              "The query takes "
+                  + takes
+                  + " parameter(s) and "
+                  + (statement.parameters().isEmpty()
+                      ? "none were bound (bind them with a DoPut of the prepared statement)"
+                      : statement.parameters().size() + " were bound"))
+          .toRuntimeException();
+    }
+    return info(command, descriptor, checked.schema());
   }
 
   /**
-   * The parameters of a prepared statement: drivers send them even when there are none (Arrow's
-   * JDBC driver does); none are taken yet, so a batch that holds values is refused.
+   * Binds parameters to a prepared statement: one row of values, one column per positional
+   * parameter ({@link FlightParameters}), checked against the types the statement takes. The answer
+   * is a new handle that holds them, which the client executes (Flight SQL's {@code
+   * DoPutPreparedStatementResult}); nothing is kept on the server. Drivers send an empty batch for
+   * a statement without parameters (Arrow's JDBC driver does): the handle then stays as it was.
    */
   @Override
   public Runnable acceptPutPreparedStatementQuery(
@@ -160,29 +205,38 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       CallContext context,
       FlightStream parameters,
       StreamListener<PutResult> ackStream) {
-    Statement statement = Statement.of(command.getPreparedStatementHandle()).of(peer(context));
+    FlightSqlServer.Peer peer = peer(context);
+    Statement statement = Statement.of(command.getPreparedStatementHandle()).of(peer);
     return () -> {
-      while (parameters.next()) {
-        if (parameters.getRoot().getRowCount() > 0
-            && !parameters.getRoot().getSchema().getFields().isEmpty()) {
-          ackStream.onError(
-              CallStatus.UNIMPLEMENTED
-                  .withDescription(
-                      "binding parameters over Flight SQL is not supported yet; write the values"
-                          + " into the SQL")
-                  .toRuntimeException());
-          return;
+      try {
+        Schema takes = checked(peer, statement.sql(), List.of()).parameters();
+        Statement bound = statement;
+        boolean read = false;
+        while (parameters.next()) {
+          VectorSchemaRoot batch = parameters.getRoot();
+          if (batch.getRowCount() == 0 && batch.getSchema().getFields().isEmpty()) continue;
+          if (read) {
+            throw CallStatus.INVALID_ARGUMENT
+                .withDescription(
+                    "A parameter batch binds one row of values per execution; this DoPut sent"
+                        + " several batches (execute the statement once per row)")
+                .toRuntimeException();
+          }
+          bound = statement.with(FlightParameters.read(batch, takes));
+          read = true;
         }
+        FlightSql.DoPutPreparedStatementResult result =
+            FlightSql.DoPutPreparedStatementResult.newBuilder()
+                .setPreparedStatementHandle(bound.handle())
+                .build();
+        try (ArrowBuf metadata = allocator.buffer(result.getSerializedSize())) {
+          metadata.writeBytes(result.toByteArray());
+          ackStream.onNext(PutResult.metadata(metadata));
+        }
+        ackStream.onCompleted();
+      } catch (RuntimeException e) {
+        ackStream.onError(FlightSqlServer.refusal(e));
       }
-      FlightSql.DoPutPreparedStatementResult result =
-          FlightSql.DoPutPreparedStatementResult.newBuilder()
-              .setPreparedStatementHandle(statement.handle())
-              .build();
-      try (ArrowBuf metadata = allocator.buffer(result.getSerializedSize())) {
-        metadata.writeBytes(result.toByteArray());
-        ackStream.onNext(PutResult.metadata(metadata));
-      }
-      ackStream.onCompleted();
     };
   }
 
@@ -230,25 +284,97 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   public FlightInfo getFlightInfoTables(
       FlightSql.CommandGetTables request, CallContext context, FlightDescriptor descriptor) {
     peer(context);
-    if (request.getIncludeSchema()) {
-      throw CallStatus.UNIMPLEMENTED
-          .withDescription("GetTables with include_schema is not supported yet")
-          .toRuntimeException();
-    }
-    return info(request, descriptor);
+    return info(
+        request,
+        descriptor,
+        request.getIncludeSchema()
+            ? Schemas.GET_TABLES_SCHEMA
+            : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA);
   }
 
   @Override
   public void getStreamTables(
       FlightSql.CommandGetTables command, CallContext context, ServerStreamListener listener) {
-    list(
-        peer(context),
+    FlightSqlServer.Peer peer = peer(context);
+    CatalogListing listing =
         CatalogListing.tables(
             command.hasCatalog() ? command.getCatalog() : null,
             command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : null,
             command.hasTableNameFilterPattern() ? command.getTableNameFilterPattern() : null,
-            command.getTableTypesList()),
-        listener);
+            command.getTableTypesList());
+    if (command.getIncludeSchema()) {
+      try {
+        sendWithSchemas(peer, listing, listener);
+      } catch (RuntimeException e) {
+        listener.error(error(e));
+      }
+    } else {
+      list(peer, listing, listener);
+    }
+  }
+
+  /**
+   * The tables {@code listing} names, each with its Arrow schema serialized as an IPC message in
+   * {@code table_schema} (Flight SQL's {@code GetTables} with {@code include_schema}): the schema
+   * of the table's checked {@code SELECT *}, as a query over it would stream it.
+   */
+  private void sendWithSchemas(
+      FlightSqlServer.Peer peer, CatalogListing listing, ServerStreamListener listener) {
+    List<List<String>> tables = new ArrayList<>();
+    QueryEngine.ArrowSink collect =
+        (batches, stopped) -> {
+          VectorSchemaRoot root = batches.getVectorSchemaRoot();
+          while (batches.loadNextBatch()) {
+            for (int row = 0; row < root.getRowCount(); row++) {
+              List<String> names = new ArrayList<>(4);
+              for (FieldVector column : root.getFieldVectors()) {
+                Object value = column.getObject(row);
+                names.add(value == null ? null : value.toString());
+              }
+              tables.add(names);
+            }
+          }
+        };
+    await(
+        tables(peer.projectId())
+            .thenCompose(
+                found ->
+                    engine.stream(
+                            peer.projectId(), peer.userId(), found, listing, allocator, collect)
+                        .done()),
+        askTimeout.plus(engine.settings().timeout()));
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(Schemas.GET_TABLES_SCHEMA, allocator)) {
+      root.allocateNew();
+      for (int row = 0; row < tables.size(); row++) {
+        List<String> names = tables.get(row);
+        for (int column = 0; column < names.size(); column++) {
+          if (names.get(column) != null) {
+            ((VarCharVector) root.getVector(column))
+                .setSafe(row, names.get(column).getBytes(StandardCharsets.UTF_8));
+          }
+        }
+        Schema schema =
+            check(peer, CatalogListing.readTable(names.get(1), names.get(2)), List.of()).schema();
+        ((VarBinaryVector) root.getVector("table_schema"))
+            .setSafe(row, schema.serializeAsMessage());
+      }
+      root.setRowCount(tables.size());
+      listener.start(root);
+      listener.putNext();
+      listener.completed();
+    }
+  }
+
+  @Override
+  public FlightInfo getFlightInfoTableTypes(
+      FlightSql.CommandGetTableTypes request, CallContext context, FlightDescriptor descriptor) {
+    peer(context);
+    return info(request, descriptor, Schemas.GET_TABLE_TYPES_SCHEMA);
+  }
+
+  @Override
+  public void getStreamTableTypes(CallContext context, ServerStreamListener listener) {
+    list(peer(context), CatalogListing.tableTypes(), listener);
   }
 
   @Override
@@ -266,19 +392,27 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
 
   // ---- running --------------------------------------------------------------------------------
 
-  /** One user statement of one project: what a ticket or a prepared statement's handle holds. */
-  private record Statement(String projectId, String sql, Schema schema) {
+  /**
+   * One user statement of one project, with the values bound to its parameters (none until a
+   * prepared statement's DoPut binds them): what a ticket or a prepared statement's handle holds.
+   */
+  private record Statement(String projectId, String sql, List<JsonNode> parameters) {
     ByteString handle() {
       ObjectNode node = JSON.createObjectNode().put("project", projectId).put("sql", sql);
+      if (!parameters.isEmpty()) node.putArray("parameters").addAll(parameters);
       return ByteString.copyFromUtf8(node.toString());
     }
 
     static Statement of(ByteString handle) {
       try {
         JsonNode node = JSON.readTree(handle.toStringUtf8());
-        if (node.path("project").isTextual() && node.path("sql").isTextual()) {
-          return new Statement(
-              node.get("project").asText(), node.get("sql").asText(), new Schema(List.of()));
+        JsonNode values = node.path("parameters");
+        if (node.path("project").isTextual()
+            && node.path("sql").isTextual()
+            && (values.isMissingNode() || values.isArray())) {
+          List<JsonNode> parameters = new ArrayList<>();
+          values.forEach(parameters::add);
+          return new Statement(node.get("project").asText(), node.get("sql").asText(), parameters);
         }
       } catch (IOException e) {
         // answered below
@@ -286,6 +420,11 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       throw CallStatus.INVALID_ARGUMENT
           .withDescription("not a statement handle of this server")
           .toRuntimeException();
+    }
+
+    /** The same statement with {@code values} bound to its parameters. */
+    Statement with(List<JsonNode> values) {
+      return new Statement(projectId, sql, List.copyOf(values));
     }
 
     /** This statement, if it is one of {@code peer}'s project. */
@@ -299,34 +438,36 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   }
 
-  /** {@code sql}, checked on the project's database; refused as the query API refuses it. */
-  private Statement checked(FlightSqlServer.Peer peer, String sql) {
+  /** A statement that passed the checks, with its parameters' and its result's schemas. */
+  private record Checked(Statement statement, Schema parameters, Schema schema) {}
+
+  /**
+   * {@code sql}, checked on the project's database with {@code parameters} bound (none: nulls);
+   * refused as the query API refuses it.
+   */
+  private Checked checked(FlightSqlServer.Peer peer, String sql, List<JsonNode> parameters) {
     if (sql == null || sql.isBlank()) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("the query is empty").toRuntimeException();
     }
-    QueryEngine.Checked checked =
-        await(
-            tables
-                .apply(peer.projectId())
-                .thenCompose(found -> engine.check(peer.projectId(), found, sql, allocator)),
-            askTimeout.plus(engine.settings().timeout()));
-    int parameters = checked.parameters();
-    if (parameters > 0) {
-      throw CallStatus.UNIMPLEMENTED
-          .withDescription(
-              "The query takes "
-                  + parameters
-                  + " parameter(s): binding parameters over Flight SQL is not supported yet;"
-                  + " write the values into the SQL")
-          .toRuntimeException();
-    }
-    return new Statement(peer.projectId(), sql, checked.schema());
+    QueryEngine.Checked checked = check(peer, sql, parameters);
+    return new Checked(
+        new Statement(peer.projectId(), sql, List.of()),
+        FlightParameters.declared(checked.parameters()),
+        checked.schema());
+  }
+
+  private QueryEngine.Checked check(
+      FlightSqlServer.Peer peer, String sql, List<JsonNode> parameters) {
+    return await(
+        tables(peer.projectId())
+            .thenCompose(
+                found -> engine.check(peer.projectId(), found, sql, parameters, allocator)),
+        askTimeout.plus(engine.settings().timeout()));
   }
 
   private void run(FlightSqlServer.Peer peer, Statement statement, ServerStreamListener listener) {
     statement.of(peer);
-    tables
-        .apply(peer.projectId())
+    tables(peer.projectId())
         .thenAccept(
             found -> {
               QueryEngine.ArrowQuery query =
@@ -335,7 +476,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
                       peer.userId(),
                       found,
                       statement.sql(),
-                      List.of(),
+                      statement.parameters(),
                       allocator,
                       BATCH_ROWS,
                       sink(listener));
@@ -350,8 +491,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
 
   private void list(
       FlightSqlServer.Peer peer, CatalogListing listing, ServerStreamListener listener) {
-    tables
-        .apply(peer.projectId())
+    tables(peer.projectId())
         .thenAccept(
             found ->
                 follow(
@@ -363,6 +503,10 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
               listener.error(FlightSqlServer.refusal(failure));
               return null;
             });
+  }
+
+  private CompletionStage<List<DatasetTable>> tables(String projectId) {
+    return tables.apply(projectId);
   }
 
   /** Cancels {@code query} when the client goes; answers its failure, if it fails. */
@@ -428,15 +572,19 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   }
 
-  private static FlightInfo info(Message command, FlightDescriptor descriptor) {
+  private FlightInfo info(Message command, FlightDescriptor descriptor) {
     return info(command, descriptor, new Schema(List.of()));
   }
 
-  private static FlightInfo info(Message command, FlightDescriptor descriptor, Schema schema) {
-    // No location: the client fetches the result from this server, which hosts the project's
-    // worker. In a cluster the endpoint would name the node that hosts it (docs/architecture.md).
+  /**
+   * One endpoint whose ticket holds all it needs, so any node serving Flight SQL can run it: with
+   * no location (the client fetches on the connection it asked on) unless the node advertises an
+   * address ({@link #advertise}).
+   */
+  private FlightInfo info(Message command, FlightDescriptor descriptor, Schema schema) {
     Ticket ticket = new Ticket(Any.pack(command).toByteArray());
-    return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
+    FlightEndpoint endpoint = new FlightEndpoint(ticket, locations.toArray(Location[]::new));
+    return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
   }
 
   private static FlightSqlServer.Peer peer(CallContext context) {

@@ -54,15 +54,22 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code easel.v1.ProjectService}: projects of the signed-in caller, through {@link Projects},
  * {@link Invitations}, {@link ProjectActivity} and {@link ProjectAuditLog}, which decide what the
  * caller may do. Each change passes the request's {@link RequestOrigins origin}, which the
- * project's audit log keeps.
+ * project's audit log keeps. Once a project is deleted, its data (dataset files, query databases)
+ * is removed before the call is answered.
  */
 final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ProjectServiceImpl.class);
+
   private final Projects projects;
+  private final Function<String, CompletionStage<Void>> removeProjectData;
   private final Invitations invitations;
   private final ProjectActivity activity;
   private final ProjectAuditLog auditLog;
@@ -78,9 +85,11 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
       Invitations invitations,
       ProjectActivity activity,
       ProjectAuditLog auditLog,
+      Function<String, CompletionStage<Void>> removeProjectData,
       Callers callers,
       Duration watchInterval) {
     this.projects = projects;
+    this.removeProjectData = removeProjectData;
     this.invitations = invitations;
     this.activity = activity;
     this.auditLog = auditLog;
@@ -244,8 +253,24 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
       DeleteProjectRequest request, StreamObserver<DeleteProjectResponse> response) {
     String userId = callers.signedInUser(response);
     if (userId == null) return;
+    String projectId = request.getProjectId();
     Replies.reply(
-        projects.delete(userId, request.getProjectId(), RequestOrigins.current()),
+        projects
+            .delete(userId, projectId, RequestOrigins.current())
+            .thenCompose(
+                deleted ->
+                    removeProjectData
+                        .apply(projectId)
+                        .exceptionally(
+                            failure -> {
+                              // The project is deleted all the same; its files wait for an
+                              // operator (docs/architecture.md, Datasets).
+                              log.warn(
+                                  "the data of deleted project {} is left behind",
+                                  projectId,
+                                  failure);
+                              return null;
+                            })),
         response,
         done -> DeleteProjectResponse.getDefaultInstance());
   }
@@ -470,6 +495,14 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
             .setCanvasId(text(entry.canvasId()))
             .setCanvasTitle(text(entry.canvasTitle()))
             .setInvitationId(text(entry.invitationId()));
+    ProjectAuditLog.Dataset dataset = entry.dataset();
+    if (dataset != null) {
+      shown
+          .setDatasetId(text(dataset.datasetId()))
+          .setDatasetName(text(dataset.name()))
+          .setPreviousDatasetName(text(dataset.previousName()))
+          .setDatasetVersion(dataset.version() == null ? 0 : dataset.version());
+    }
     if (entry.subjectUserId() != null) {
       shown
           .setSubjectUserId(entry.subjectUserId())
@@ -518,6 +551,14 @@ final class ProjectServiceImpl extends ProjectServiceGrpc.ProjectServiceImplBase
             .setCanvasTitle(text(entry.canvasTitle()))
             .setClientAddress(text(entry.clientAddress()))
             .setUserAgent(text(entry.userAgent()));
+    ProjectAuditLog.Dataset dataset = entry.dataset();
+    if (dataset != null) {
+      shown
+          .setDatasetId(text(dataset.datasetId()))
+          .setDatasetName(text(dataset.name()))
+          .setPreviousDatasetName(text(dataset.previousName()))
+          .setDatasetVersion(dataset.version() == null ? 0 : dataset.version());
+    }
     if (entry.subjectUserId() != null) {
       shown
           .setSubjectUserId(entry.subjectUserId())

@@ -314,7 +314,8 @@ final class ResumableUploadRoutes {
                     session.projectId(),
                     session.name(),
                     file,
-                    DatasetFormat.fromWireName(session.format())))
+                    DatasetFormat.fromWireName(session.format()),
+                    RequestOrigins.of(ctx)))
         .thenApply(answer -> DatasetUploadRoute.created(session.projectId(), answer));
   }
 

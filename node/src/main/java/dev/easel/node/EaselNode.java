@@ -18,6 +18,7 @@ import dev.easel.persistence.JournalSchema;
 import dev.easel.project.MembershipEntity;
 import dev.easel.project.OrganizationEntity;
 import dev.easel.project.ProjectEntity;
+import dev.easel.query.DeletedProjects;
 import dev.easel.query.QueryEngine;
 import dev.easel.query.QueryWorker;
 import java.nio.file.Files;
@@ -121,6 +122,10 @@ public final class EaselNode implements AutoCloseable {
         // Query nodes host the workers; gateway nodes reach them through a sharding proxy.
         engine = QueryWorker.init(system);
       }
+      // A deleted project's query database goes from every node that has one. The topic starts on
+      // every node now, so that it knows the others' listeners by the time a project is deleted.
+      DeletedProjects deletedProjects = DeletedProjects.get(system);
+      if (engine != null) deletedProjects.discardIn(engine);
       EaselServer server = roles.contains("gateway") ? EaselServer.start(system) : null;
       if (server != null) {
         CoordinatedShutdown.get(system)

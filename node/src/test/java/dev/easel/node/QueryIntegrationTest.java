@@ -116,7 +116,7 @@ class QueryIntegrationTest {
                 + "{\"name\":\"list\",\"type\":\"INTEGER[]\"},"
                 + "{\"name\":\"nothing\",\"type\":\"\\\"NULL\\\"\"}]");
     assertThat(result.path("rows").toString())
-        .isEqualTo("[[\"42\",\"2024-05-06\",\"12345678901234567\",\"2.50\",[1.0,2.0],null]]");
+        .isEqualTo("[[\"42\",\"2024-05-06\",\"12345678901234567\",\"2.50\",[1,2],null]]");
     assertThat(result.path("rowCount").asText()).isEqualTo("1");
     assertThat(result.path("truncated").asBoolean(false)).isFalse();
     assertThat(result.path("resultId").asText()).isNotEmpty();
@@ -150,7 +150,7 @@ class QueryIntegrationTest {
             "{\"email\":\"viewer@example.org\",\"role\":\"viewer\"}",
             owner);
     assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
-    assertThat(rest(viewer, "SELECT 1 AS one").body()).contains("\"rows\":[[1.0]]");
+    assertThat(rest(viewer, "SELECT 1 AS one").body()).contains("\"rows\":[[1]]");
 
     String stranger = Http.signUp(port, "stranger@example.org");
     HttpResponse<String> refused = rest(stranger, "SELECT 1 AS one");
@@ -351,8 +351,43 @@ class QueryIntegrationTest {
               "/v1/projects/" + quickProject + "/queries:execute",
               "{\"sql\":\"SELECT 1 AS one\"}",
               token);
-      assertThat(after.body()).contains("\"rows\":[[1.0]]");
+      assertThat(after.body()).contains("\"rows\":[[1]]");
     }
+  }
+
+  /**
+   * Protobuf's Value has only doubles: gRPC carries 1 as the double 1.0, and REST and GraphQL both
+   * print the numbers of integer columns (nested ones too) as integers and those of floating point
+   * columns as doubles.
+   */
+  @Test
+  void integerColumnsPrintAsIntegersInRestAndGraphqlAndStayDoublesInGrpc() throws Exception {
+    String sql =
+        "SELECT 1::INTEGER AS i, -7::SMALLINT AS s, 2.0::DOUBLE AS d, 2.5::FLOAT AS f,"
+            + " [1, 2] AS list, {'a': 3, 'b': [4]} AS struct, [2.0::DOUBLE] AS doubles";
+    String rows = "[[1,-7,2.0,2.5,[1,2],{\"a\":3,\"b\":[4]},[2.0]]]";
+
+    HttpResponse<String> answer = rest(owner, sql);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(JSON.readTree(answer.body()).path("rows").toString()).isEqualTo(rows);
+
+    GraphqlIntegrationTest.Answer graphql =
+        GraphqlIntegrationTest.graphql(
+            port,
+            owner,
+            "query($sql: String!) { executeQuery(projectId: \""
+                + project
+                + "\", sql: $sql) { rows } }",
+            Map.of("sql", sql));
+    assertThat(JSON.readTree(graphql.data().toString()).at("/executeQuery/rows").toString())
+        .isEqualTo(rows);
+
+    ExecuteQueryResponse binary =
+        grpc(owner)
+            .executeQuery(
+                ExecuteQueryRequest.newBuilder().setProjectId(project).setSql(sql).build());
+    assertThat(binary.getRows(0).getValues(0).getNumberValue()).isEqualTo(1.0);
+    assertThat(binary.getRows(0).getValues(2).getNumberValue()).isEqualTo(2.0);
   }
 
   @Test

@@ -540,6 +540,8 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
         next.put("state", "idle");
       } else if (fingerprint.equals(next.path("ran").asText(null))) {
         if (!state.equals("done") && !state.equals("failed")) next.put("state", "done");
+      } else if (state.equals("failed") && fingerprint.equals(next.path("tried").asText(null))) {
+        // failed on exactly this: it stays failed
       } else if (state.equals("done") || state.equals("failed") || state.equals("stale")) {
         next.put("state", "stale");
       } else {
@@ -553,7 +555,11 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   private boolean isStale(String id) {
     if (analysis.problem(id) != null) return false;
     ObjectNode state = states.get(id);
-    return state == null || !analysis.fingerprint(id).equals(state.path("ran").asText(null));
+    if (state == null) return true;
+    String fingerprint = analysis.fingerprint(id);
+    // A cell that failed is not run again by itself until something it depends on changes.
+    if (fingerprint.equals(state.path("tried").asText(null))) return false;
+    return !fingerprint.equals(state.path("ran").asText(null));
   }
 
   private boolean isRunning(String id) {
@@ -668,7 +674,11 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   private String blockedBy(String id) {
     for (String input : analysis.graph().inputs(id)) {
       if (!isDone(input)) {
-        return "it reads " + analysis.cell(input).name() + ", which has no result: run it first";
+        ObjectNode state = states.get(input);
+        boolean failed = state != null && state.path("state").asText().equals("failed");
+        return "it reads "
+            + analysis.cell(input).name()
+            + (failed ? ", which failed" : ", which has no result: run it first");
       }
     }
     for (String name : analysis.parameters(id)) {
@@ -727,6 +737,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
         QueryWorker.Result result = done.result();
         state.put("state", "done");
         state.put("ran", finished.fingerprint());
+        state.remove("tried");
         state.put("resultId", result.resultId());
         state.put("rowCount", result.rowCount());
         ArrayNode columns = state.putArray("columns");
@@ -756,6 +767,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
         return this;
       } else {
         state.put("state", "failed");
+        state.put("tried", finished.fingerprint());
         state.remove(List.of("ran", "resultId", "rowCount", "columns", "preview", "truncated"));
         if (done.failed() != null) {
           QueryWorker.Failed failed = done.failed();

@@ -137,10 +137,7 @@ final class EaselApi implements AutoCloseable {
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
             .withDeadlineAfter(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
             .executeQuery(
-                ExecuteQueryRequest.newBuilder()
-                    .setProjectId(projectId)
-                    .setSql(sql)
-                    .build());
+                ExecuteQueryRequest.newBuilder().setProjectId(projectId).setSql(sql).build());
     return new Answer(
         response.getRowCount(), response.getTruncated(), response.getSerializedSize());
   }
@@ -167,7 +164,8 @@ final class EaselApi implements AutoCloseable {
   /** The JSON of a 2xx answer; any other status is an error naming {@code what}. */
   private static JsonNode json(HttpResponse<byte[]> response, String what) throws IOException {
     if (response.statusCode() / 100 != 2) {
-      throw new IOException(what + " -> HTTP " + response.statusCode() + " " + text(response.body()));
+      throw new IOException(
+          what + " -> HTTP " + response.statusCode() + " " + text(response.body()));
     }
     return JSON.readTree(response.body());
   }

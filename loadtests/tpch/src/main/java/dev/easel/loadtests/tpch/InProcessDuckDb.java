@@ -34,8 +34,7 @@ final class InProcessDuckDb implements AutoCloseable {
     config.setProperty("threads", Integer.toString(threads));
     config.setProperty("memory_limit", memoryLimit);
     config.setProperty("temp_directory", spill.toString());
-    database =
-        new DuckDBDriver().connect("jdbc:duckdb:", config).unwrap(DuckDBConnection.class);
+    database = new DuckDBDriver().connect("jdbc:duckdb:", config).unwrap(DuckDBConnection.class);
     try (Statement ddl = database.createStatement()) {
       for (Map.Entry<String, Path> table : files.entrySet()) {
         ddl.execute(

@@ -16,10 +16,10 @@ import java.util.Map;
 /**
  * Benchmark 1: the 22 TPC-H queries through Easel's API (REST and gRPC) and through DuckDB in this
  * process over the same Parquet files. Runs are interleaved query by query (the order of the sides
- * turns from one query and round to the next), the first rounds are warm-up; per query and side
- * the median of the measured rounds counts. Every run's row count must equal the in-process one
- * (and, at SF1, the row count of the specification's answer set). Goal (issue 5): Easel's time at
- * most 10% + 5 ms over DuckDB's, per query and in total.
+ * turns from one query and round to the next), the first rounds are warm-up; per query and side the
+ * median of the measured rounds counts. Every run's row count must equal the in-process one (and,
+ * at SF1, the row count of the specification's answer set). Goal (issue 5): Easel's time at most
+ * 10% + 5 ms over DuckDB's, per query and in total.
  */
 final class QueryBenchmark {
   /** Easel may take this multiple of DuckDB's time ... */
@@ -130,7 +130,16 @@ final class QueryBenchmark {
           if (rows[i] >= 0 && count != rows[i]) {
             result
                 .problems()
-                .add(query.label() + " " + name + ": " + count + " rows, " + reference + " " + rows[i]);
+                .add(
+                    query.label()
+                        + " "
+                        + name
+                        + ": "
+                        + count
+                        + " rows, "
+                        + reference
+                        + " "
+                        + rows[i]);
           }
           if (measured) {
             result.sides().get(name).millis().add(ms);
@@ -184,7 +193,9 @@ final class QueryBenchmark {
     boolean complete = true;
     for (QueryResult result : results) {
       double base = result.sides().get(reference).median();
-      out.append(String.format(Locale.ROOT, "| %s | %,d | %s |", result.query().label(), result.rows(), ms(base)));
+      out.append(
+          String.format(
+              Locale.ROOT, "| %s | %,d | %s |", result.query().label(), result.rows(), ms(base)));
       totals.merge(reference, base, Double::sum);
       for (String side : others) {
         double easel = result.sides().get(side).median();
@@ -192,7 +203,11 @@ final class QueryBenchmark {
         if (Double.isNaN(easel) || Double.isNaN(base)) complete = false;
         out.append(
             String.format(
-                Locale.ROOT, " %s | %.2f | %s |", ms(easel), easel / base, ok ? "met" : "**missed**"));
+                Locale.ROOT,
+                " %s | %.2f | %s |",
+                ms(easel),
+                easel / base,
+                ok ? "met" : "**missed**"));
         totals.merge(side, easel, Double::sum);
         met.merge(side, ok ? 1 : 0, Integer::sum);
       }

@@ -30,8 +30,8 @@ import org.duckdb.DuckDBResultSet;
  * Flight SQL port with Arrow's raw {@link FlightSqlClient} (record batches, not looked into) and
  * with Arrow's Flight SQL JDBC driver (every column of every row read with {@code getObject}), and
  * in this process from DuckDB over the same Parquet file, as DuckDB's Arrow export ({@code
- * DuckDBResultSet.arrowExportStream}, batches of Easel's size) and as a JDBC {@code ResultSet} (every
- * column read). Runs interleaved round by round (the order turns), the first rounds warm-up.
+ * DuckDBResultSet.arrowExportStream}, batches of Easel's size) and as a JDBC {@code ResultSet}
+ * (every column read). Runs interleaved round by round (the order turns), the first rounds warm-up.
  * Throughput: rows/s and MB/s, MB being the Arrow buffers of the result (the same data on every
  * side; the JDBC sides are given the Arrow export's figure). Goal (issue 5): raw Flight at least
  * 0.8x the in-process Arrow export and at least 5x the JDBC ResultSet.
@@ -105,11 +105,7 @@ final class ScanBenchmark {
         }
         TpchBench.log(
             "scan round %d%s %s: %.2f s, %,.0f rows/s",
-            round + 1,
-            round < warmup ? " (warm-up)" : "",
-            side,
-            seconds,
-            pulled.rows() / seconds);
+            round + 1, round < warmup ? " (warm-up)" : "", side, seconds, pulled.rows() / seconds);
         if (round >= warmup) {
           results.get(side).seconds().add(seconds);
           results.get(side).pulled().add(pulled);

@@ -108,9 +108,14 @@ public final class TpchBench {
         double seconds = (System.nanoTime() - t0) / 1e9;
         log(
             "uploaded %s: %,d rows, %.1f MB in %.1f s (%.1f MB/s)",
-            table, uploaded.rowCount(), Files.size(file) / 1e6, seconds, Files.size(file) / 1e6 / seconds);
+            table,
+            uploaded.rowCount(),
+            Files.size(file) / 1e6,
+            seconds,
+            Files.size(file) / 1e6 / seconds);
         if (uploaded.rowCount() != expected.get(table)) {
-          problems.add(table + ": Easel stored " + uploaded.rowCount() + " rows of " + expected.get(table));
+          problems.add(
+              table + ": Easel stored " + uploaded.rowCount() + " rows of " + expected.get(table));
         }
         Path parquet =
             data.resolve("datasets")
@@ -144,8 +149,14 @@ public final class TpchBench {
                   QueryBenchmark.load(scale), sides, "duckdb", warmup, rounds, scale);
           String table = QueryBenchmark.table(results, "duckdb");
           System.out.println(
-              "\n== Benchmark 1: TPC-H SF" + TpchData.scaleName(scale) + ", median ms of " + rounds
-                  + " rounds after " + warmup + " warm-up\n\n" + table);
+              "\n== Benchmark 1: TPC-H SF"
+                  + TpchData.scaleName(scale)
+                  + ", median ms of "
+                  + rounds
+                  + " rounds after "
+                  + warmup
+                  + " warm-up\n\n"
+                  + table);
           ArrayNode queries = report.putArray("queries");
           for (QueryBenchmark.QueryResult result : results) {
             problems.addAll(result.problems());
@@ -165,8 +176,13 @@ public final class TpchBench {
                 scan.run(scanSides, scanWarmup, scanRounds, expected.get("lineitem"));
             String table = ScanBenchmark.table(results);
             System.out.println(
-                "\n== Benchmark 2: SELECT * FROM lineitem (SF" + TpchData.scaleName(scale)
-                    + "), median of " + scanRounds + " rounds after " + scanWarmup + " warm-up\n\n"
+                "\n== Benchmark 2: SELECT * FROM lineitem (SF"
+                    + TpchData.scaleName(scale)
+                    + "), median of "
+                    + scanRounds
+                    + " rounds after "
+                    + scanWarmup
+                    + " warm-up\n\n"
                     + table);
             ObjectNode node = report.putObject("scan");
             for (Map.Entry<String, ScanBenchmark.Timings> side : results.entrySet()) {

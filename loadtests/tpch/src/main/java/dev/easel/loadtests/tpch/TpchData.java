@@ -27,8 +27,8 @@ import java.util.concurrent.Future;
 
 /**
  * TPC-H data at one scale factor as one Parquet file per table, {@code
- * <work>/tpch/sf<N>/<table>.parquet}, with the types of the TPC-H specification (keys BIGINT,
- * money and quantities DECIMAL(15,2), dates DATE, text VARCHAR). The rows come from Trino's TPC-H
+ * <work>/tpch/sf<N>/<table>.parquet}, with the types of the TPC-H specification (keys BIGINT, money
+ * and quantities DECIMAL(15,2), dates DATE, text VARCHAR). The rows come from Trino's TPC-H
  * generator ({@code io.trino.tpch}, the dbgen algorithm), written as pipe-separated text in parts
  * on every processor, then turned into Parquet by an in-process DuckDB with the columns declared
  * (nothing sniffed); the text is deleted after. A folder with a {@code complete} marker is reused,
@@ -143,8 +143,8 @@ final class TpchData {
   }
 
   /**
-   * Writes the table's rows as pipe-separated lines in parts (one per thread for the large
-   * tables); nation and region are one part, as the generator makes them.
+   * Writes the table's rows as pipe-separated lines in parts (one per thread for the large tables);
+   * nation and region are one part, as the generator makes them.
    */
   private static List<Path> writeText(
       ExecutorService pool, TpchTable<?> table, double scale, Path folder, int threads)
@@ -174,7 +174,12 @@ final class TpchData {
 
   private static void writePart(TpchTable<?> table, double scale, int part, int count, Path file) {
     try (BufferedWriter out =
-        Files.newBufferedWriter(file, StandardCharsets.US_ASCII, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        Files.newBufferedWriter(
+            file,
+            StandardCharsets.US_ASCII,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       for (TpchEntity row : table.createGenerator(scale, part, count)) {
         String line = row.toLine();
         // dbgen's lines end with the separator; DuckDB would see one more, empty, column.

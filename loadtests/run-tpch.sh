@@ -64,7 +64,7 @@ start_easel "$DATA" EASEL_RATE_LIMIT_PER_USER=0 EASEL_RATE_LIMIT_PER_API_KEY=0 \
   EASEL_QUERY_TIMEOUT="${EASEL_QUERY_TIMEOUT:-30m}"
 set +e
 "${BENCH[@]}" run --url "http://127.0.0.1:$EASEL_PORT" --flight-port "$FLIGHT_PORT" \
-  --data "$DATA" --work "$WORK" --threads "$THREADS" --memory-limit "$MEMORY" --out "$OUT" "$@"
+  --easel-pid "$EASEL_PID" --data "$DATA" --work "$WORK" --threads "$THREADS" --memory-limit "$MEMORY" --out "$OUT" "$@"
 rc=$?
 set -e
 log "node RSS $(ps -o rss= -p "$EASEL_PID" | awk '{printf "%.0f MiB", $1/1024}'); load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * Benchmark 1: the 22 TPC-H queries through Easel's API (REST and gRPC) and through DuckDB in this
@@ -81,7 +82,8 @@ final class QueryBenchmark {
 
   /**
    * Runs every query on every side, {@code warmup} unmeasured rounds then {@code rounds} measured
-   * ones. {@code reference} names the side whose first row count the others must match.
+   * ones. {@code reference} names the side whose first row count the others must match. A failed
+   * run is recorded and the benchmark goes on, unless {@code serverAlive} says the node is gone.
    */
   static List<QueryResult> run(
       List<Query> queries,
@@ -89,7 +91,8 @@ final class QueryBenchmark {
       String reference,
       int warmup,
       int rounds,
-      double scale) {
+      double scale,
+      BooleanSupplier serverAlive) {
     List<String> names = new ArrayList<>(sides.keySet());
     List<QueryResult> results = new ArrayList<>();
     for (Query query : queries) {
@@ -123,6 +126,9 @@ final class QueryBenchmark {
             result.problems().add(query.label() + " " + message);
             if (measured) result.sides().get(name).failures().add(message);
             TpchBench.log("%s %s failed: %s", query.label(), name, e);
+            if (!serverAlive.getAsBoolean()) {
+              throw new IllegalStateException("the Easel node is gone (" + message + ")", e);
+            }
             continue;
           }
           double ms = (System.nanoTime() - t0) / 1e6;

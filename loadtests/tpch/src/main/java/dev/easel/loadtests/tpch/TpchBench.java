@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -23,7 +24,7 @@ import org.apache.arrow.memory.RootAllocator;
  *
  * <pre>java -jar easel-tpch-bench.jar generate --sf 1 --work DIR [--gen-threads N]
  * java -jar easel-tpch-bench.jar run --sf 1 --work DIR --url http://127.0.0.1:PORT
- *   --flight-port PORT --data EASEL_DATA_DIR [--threads 2] [--memory-limit 1GB]
+ *   --flight-port PORT --data EASEL_DATA_DIR [--easel-pid PID] [--threads 2] [--memory-limit 1GB]
  *   [--benchmarks queries,scan (SF1; others: queries)] [--faces rest,grpc] [--warmup 1] [--rounds 5]
  *   [--scan-warmup 1] [--scan-rounds 3] [--scan-sides flight-raw,flight-jdbc,duckdb-arrow,duckdb-jdbc]
  *   [--out results.json]</pre>
@@ -70,6 +71,9 @@ public final class TpchBench {
     }
     URI url = URI.create(required(options, "url"));
     int flightPort = Integer.parseInt(required(options, "flight-port"));
+    long nodePid = Long.parseLong(options.getOrDefault("easel-pid", "-1"));
+    BooleanSupplier nodeAlive =
+        () -> nodePid < 0 || ProcessHandle.of(nodePid).map(ProcessHandle::isAlive).orElse(false);
     Path data = Path.of(required(options, "data"));
     int threads = Integer.parseInt(options.getOrDefault("threads", "2"));
     String memoryLimit = options.getOrDefault("memory-limit", "1GB");
@@ -146,7 +150,7 @@ public final class TpchBench {
           }
           List<QueryBenchmark.QueryResult> results =
               QueryBenchmark.run(
-                  QueryBenchmark.load(scale), sides, "duckdb", warmup, rounds, scale);
+                  QueryBenchmark.load(scale), sides, "duckdb", warmup, rounds, scale, nodeAlive);
           String table = QueryBenchmark.table(results, "duckdb");
           System.out.println(
               "\n== Benchmark 1: TPC-H SF"

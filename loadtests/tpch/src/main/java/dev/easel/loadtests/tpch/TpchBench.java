@@ -25,7 +25,8 @@ import org.apache.arrow.memory.RootAllocator;
  * <pre>java -jar easel-tpch-bench.jar generate --sf 1 --work DIR [--gen-threads N]
  * java -jar easel-tpch-bench.jar run --sf 1 --work DIR --url http://127.0.0.1:PORT
  *   --flight-port PORT --data EASEL_DATA_DIR [--easel-pid PID] [--threads 2] [--memory-limit 1GB]
- *   [--benchmarks queries,scan (SF1; others: queries)] [--faces rest,grpc] [--warmup 1] [--rounds 5]
+ *   [--benchmarks queries,scan,probe (default: queries,scan at SF1, else queries)]
+ *   [--faces rest,grpc] [--warmup 1] [--rounds 5]
  *   [--scan-warmup 1] [--scan-rounds 3] [--scan-sides flight-raw,flight-jdbc,duckdb-arrow,duckdb-jdbc]
  *   [--out results.json]</pre>
  *
@@ -34,8 +35,9 @@ import org.apache.arrow.memory.RootAllocator;
  * through the public API, opens DuckDB in this process with the node's query settings ({@code
  * --threads}, {@code --memory-limit}: pass what the node was given) over the Parquet files the node
  * stored (found under {@code --data}), then runs benchmark 1 ({@link QueryBenchmark}) and benchmark
- * 2 ({@link ScanBenchmark}, SF1's lineitem). Prints Markdown tables; exits 1 when a row count
- * differs or a call failed. Goals are reported, never enforced.
+ * 2 ({@link ScanBenchmark}, SF1's lineitem), and when asked the overhead probe ({@link
+ * QueryBenchmark#PROBE}). Prints Markdown tables; exits 1 when a row count differs or a call
+ * failed. Goals are reported, never enforced.
  */
 public final class TpchBench {
   private static final ObjectMapper JSON =
@@ -139,15 +141,24 @@ public final class TpchBench {
       }
       try (InProcessDuckDb duckdb =
           new InProcessDuckDb(threads, memoryLimit, work.resolve("tpch-spill"), stored)) {
+        Map<String, QueryBenchmark.Side> sides = new LinkedHashMap<>();
+        sides.put("duckdb", duckdb::query);
+        if (faces.contains("rest")) sides.put("easel-rest", sql -> easel.queryRest(sql).rowCount());
+        if (faces.contains("grpc")) sides.put("easel-grpc", sql -> easel.queryGrpc(sql).rowCount());
+        if (benchmarks.contains("probe")) {
+          List<QueryBenchmark.QueryResult> results =
+              QueryBenchmark.run(
+                  List.of(QueryBenchmark.PROBE), sides, "duckdb", 5, 30, scale, nodeAlive);
+          String table = QueryBenchmark.table(results, "duckdb");
+          System.out.println(
+              "\n== Overhead probe: "
+                  + QueryBenchmark.PROBE.sql()
+                  + ", median ms of 30 rounds after 5 warm-up\n\n"
+                  + table);
+          results.forEach(result -> problems.addAll(result.problems()));
+          report.put("probeTable", table);
+        }
         if (benchmarks.contains("queries")) {
-          Map<String, QueryBenchmark.Side> sides = new LinkedHashMap<>();
-          sides.put("duckdb", duckdb::query);
-          if (faces.contains("rest")) {
-            sides.put("easel-rest", sql -> easel.queryRest(sql).rowCount());
-          }
-          if (faces.contains("grpc")) {
-            sides.put("easel-grpc", sql -> easel.queryGrpc(sql).rowCount());
-          }
           List<QueryBenchmark.QueryResult> results =
               QueryBenchmark.run(
                   QueryBenchmark.load(scale), sides, "duckdb", warmup, rounds, scale, nodeAlive);

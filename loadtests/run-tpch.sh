@@ -34,16 +34,9 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 
 find_java
-BENCH_JAR="$LOADTESTS/tpch/target/easel-tpch-bench.jar"
-if [ "${REBUILD:-1}" != 0 ] || [ ! -f "$BENCH_JAR" ]; then
-  log "building loadtests/tpch (-Ploadtests)"
-  (cd "$ROOT" && ./mvnw -q -B -Ploadtests -pl loadtests/tpch -am package -DskipTests \
-      -DskipTypeScript -Dspotless.check.skip=true >&2) || die "build of loadtests/tpch failed"
-fi
-# copied aside and renamed, so that a JVM still running the previous copy keeps its file
-cp "$BENCH_JAR" "$WORK/easel-tpch-bench.jar.tmp" && mv "$WORK/easel-tpch-bench.jar.tmp" "$WORK/easel-tpch-bench.jar"
+build_bench_jar tpch easel-tpch-bench.jar
 BENCH=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-       ${BENCH_JAVA_OPTS:-} -jar "$WORK/easel-tpch-bench.jar")
+       ${BENCH_JAVA_OPTS:-} -jar "$BENCH_JAR")
 
 log "TPC-H data at SF$SF (generated once, kept under $WORK/tpch)"
 "${BENCH[@]}" generate --sf "$SF" --work "$WORK" || die "generating the TPC-H data failed"

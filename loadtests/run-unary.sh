@@ -22,13 +22,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 find_java
-BENCH_JAR="$LOADTESTS/unary/target/easel-unary-bench.jar"
-if [ "${REBUILD:-1}" != 0 ] || [ ! -f "$BENCH_JAR" ]; then
-  log "building loadtests/unary (-Ploadtests)"
-  (cd "$ROOT" && ./mvnw -q -B -Ploadtests -pl loadtests/unary -am package -DskipTests \
-      -DskipTypeScript -Dspotless.check.skip=true >&2) || die "build of loadtests/unary failed"
-fi
-cp "$BENCH_JAR" "$WORK/easel-unary-bench.jar"
+build_bench_jar unary easel-unary-bench.jar
 prepare_node_jar
 
 STAMP="$(date +%Y%m%d-%H%M%S)"

@@ -227,31 +227,26 @@ final class ScanBenchmark {
               (bytes > 0 ? bytes : arrowBytes) / 1e6 / median,
               bytes > 0 ? String.format(Locale.ROOT, "%,.0f", bytes / 1e6) : "–"));
     }
-    Double raw = medians.get(FLIGHT_RAW);
-    if (raw != null) {
-      Double arrow = medians.get(DUCKDB_ARROW);
-      Double jdbc = medians.get(DUCKDB_JDBC);
-      if (arrow != null) {
-        double ratio = arrow / raw;
-        out.append(
-            String.format(
-                Locale.ROOT,
-                "\nraw Flight / in-process Arrow export: %.2fx (goal >= %.1fx: %s)\n",
-                ratio,
-                GOAL_VS_ARROW,
-                ratio >= GOAL_VS_ARROW ? "met" : "missed"));
-      }
-      if (jdbc != null) {
-        double ratio = jdbc / raw;
-        out.append(
-            String.format(
-                Locale.ROOT,
-                "raw Flight / in-process JDBC ResultSet: %.2fx (goal >= %.1fx: %s)\n",
-                ratio,
-                GOAL_VS_JDBC,
-                ratio >= GOAL_VS_JDBC ? "met" : "missed"));
-      }
-    }
+    out.append('\n');
+    goal(out, medians, DUCKDB_ARROW, "in-process Arrow export", GOAL_VS_ARROW);
+    goal(out, medians, DUCKDB_JDBC, "in-process JDBC ResultSet", GOAL_VS_JDBC);
     return out.toString();
+  }
+
+  /** One line of the goal: raw Flight's throughput as a multiple of {@code side}'s. */
+  private static void goal(
+      StringBuilder out, Map<String, Double> medians, String side, String what, double goal) {
+    Double raw = medians.get(FLIGHT_RAW);
+    Double other = medians.get(side);
+    if (raw == null || other == null) return;
+    double ratio = other / raw;
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "raw Flight / %s: %.2fx (goal >= %.1fx: %s)\n",
+            what,
+            ratio,
+            goal,
+            ratio >= goal ? "met" : "missed"));
   }
 }

@@ -101,6 +101,13 @@ stop_easel() {
   EASEL_PID=""
 }
 
+# The header of a run on stderr: the machine, the commit of the tree and the node jar used.
+run_header() {
+  { echo "== machine"; machine_summary
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"; } >&2
+  log "node jar: ${EASEL_NODE_JAR:-node/target/easel-node.jar}"
+}
+
 machine_summary() {
   echo "nproc: $(nproc); memory: $(free -g | awk '/^Mem:/{print $2" GiB"}'); load avg: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"

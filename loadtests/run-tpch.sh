@@ -48,8 +48,7 @@ STAMP="$(date +%Y%m%d-%H%M%S)"
 DATA="$WORK/tpch-data-$STAMP"
 OUT="$WORK/tpch-sf$SF-$STAMP.json"
 trap 'stop_easel; rm -rf "$DATA"' EXIT
-{ echo "== machine"; machine_summary; echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"; } >&2
-log "node jar: ${EASEL_NODE_JAR:-node/target/easel-node.jar}"
+run_header
 FLIGHT_PORT="$(free_port)"
 start_easel "$DATA" EASEL_RATE_LIMIT_PER_USER=0 EASEL_RATE_LIMIT_PER_API_KEY=0 \
   EASEL_FLIGHT_HOST=127.0.0.1 EASEL_FLIGHT_PORT="$FLIGHT_PORT" \

@@ -29,8 +29,7 @@ STAMP="$(date +%Y%m%d-%H%M%S)"
 DATA="$WORK/unary-data-$STAMP"
 OUT="$WORK/unary-$STAMP.json"
 trap 'stop_easel; rm -rf "$DATA"' EXIT
-{ echo "== machine"; machine_summary; echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"; } >&2
-log "node jar: ${EASEL_NODE_JAR:-node/target/easel-node.jar}"
+run_header
 start_easel "$DATA" EASEL_RATE_LIMIT_PER_USER=0 EASEL_RATE_LIMIT_PER_API_KEY=0
 set +e
 "$JAVA_HOME/bin/java" ${BENCH_JAVA_OPTS:-} -jar "$WORK/easel-unary-bench.jar" \

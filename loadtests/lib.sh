@@ -33,6 +33,20 @@ ensure_node_modules() {
   fi
 }
 
+# build_bench_jar <module> <jar name>: builds loadtests/<module> (-Ploadtests) unless REBUILD=0
+# and its jar exists, then copies the jar to $WORK (renamed into place, so that a JVM still
+# running an earlier copy keeps its file). Sets BENCH_JAR to the copy.
+build_bench_jar() {
+  local built="$LOADTESTS/$1/target/$2"
+  if [ "${REBUILD:-1}" != 0 ] || [ ! -f "$built" ]; then
+    log "building loadtests/$1 (-Ploadtests)"
+    (cd "$ROOT" && ./mvnw -q -B -Ploadtests -pl "loadtests/$1" -am package -DskipTests \
+        -DskipTypeScript -Dspotless.check.skip=true >&2) || die "build of loadtests/$1 failed"
+  fi
+  cp "$built" "$WORK/$2.tmp" && mv "$WORK/$2.tmp" "$WORK/$2"
+  BENCH_JAR="$WORK/$2"
+}
+
 # Copies node/target/easel-node.jar (building it only when missing), or the jar named by
 # EASEL_NODE_JAR (to compare two builds in one session), to $WORK/easel-node.jar.
 prepare_node_jar() {
@@ -85,6 +99,13 @@ stop_easel() {
     wait "$EASEL_PID" 2>/dev/null || true
   fi
   EASEL_PID=""
+}
+
+# The header of a run on stderr: the machine, the commit of the tree and the node jar used.
+run_header() {
+  { echo "== machine"; machine_summary
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"; } >&2
+  log "node jar: ${EASEL_NODE_JAR:-node/target/easel-node.jar}"
 }
 
 machine_summary() {

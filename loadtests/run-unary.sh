@@ -22,21 +22,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 find_java
-BENCH_JAR="$LOADTESTS/unary/target/easel-unary-bench.jar"
-if [ "${REBUILD:-1}" != 0 ] || [ ! -f "$BENCH_JAR" ]; then
-  log "building loadtests/unary (-Ploadtests)"
-  (cd "$ROOT" && ./mvnw -q -B -Ploadtests -pl loadtests/unary -am package -DskipTests \
-      -DskipTypeScript -Dspotless.check.skip=true >&2) || die "build of loadtests/unary failed"
-fi
-cp "$BENCH_JAR" "$WORK/easel-unary-bench.jar"
+build_bench_jar unary easel-unary-bench.jar
 prepare_node_jar
 
 STAMP="$(date +%Y%m%d-%H%M%S)"
 DATA="$WORK/unary-data-$STAMP"
 OUT="$WORK/unary-$STAMP.json"
 trap 'stop_easel; rm -rf "$DATA"' EXIT
-{ echo "== machine"; machine_summary; echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- || echo ' (with uncommitted changes)')"; } >&2
-log "node jar: ${EASEL_NODE_JAR:-node/target/easel-node.jar}"
+run_header
 start_easel "$DATA" EASEL_RATE_LIMIT_PER_USER=0 EASEL_RATE_LIMIT_PER_API_KEY=0
 set +e
 "$JAVA_HOME/bin/java" ${BENCH_JAVA_OPTS:-} -jar "$WORK/easel-unary-bench.jar" \

@@ -2,9 +2,9 @@ package dev.easel.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.rpc.Code;
+import dev.easel.api.v1.CellColumn;
 import dev.easel.api.v1.CellError;
 import dev.easel.api.v1.CellRun;
-import dev.easel.api.v1.QueryColumn;
 import dev.easel.cells.CanvasRunner;
 
 /** {@code CanvasService.RunCell}'s answer: a cell's run state (JSON of canvas-runs) as protobuf. */
@@ -43,7 +43,7 @@ final class CellRunReplies {
             .setFinishedAt(state.path("finishedAt").asText(""));
     for (JsonNode column : state.path("columns")) {
       answer.addColumns(
-          QueryColumn.newBuilder()
+          CellColumn.newBuilder()
               .setName(column.path("name").asText())
               .setType(column.path("type").asText()));
     }

@@ -683,6 +683,54 @@ final class ProjectDatabase {
   }
 
   /**
+   * Hands the stored result {@code resultId} to {@code sink} as Arrow record batches ({@code
+   * batchRows} rows at most each), read back from its Parquet file with its columns as DuckDB typed
+   * them; with {@code sink} null, only its schema is read. The file is held while it is read.
+   *
+   * @throws QueryFailure RESULT_EXPIRED when the result is no longer kept
+   */
+  Schema streamResult(
+      QueryRun run,
+      List<DatasetTable> tables,
+      String resultId,
+      BufferAllocator allocator,
+      int batchRows,
+      QueryEngine.ArrowSink sink)
+      throws QueryFailure {
+    return onConnection(
+        run,
+        tables,
+        "QUERY_STREAM_FAILED",
+        "The result could not be sent: ",
+        connection -> {
+          ResultStore.Lease lease = results.open(projectId, resultId);
+          if (lease == null) {
+            throw new QueryFailure(
+                QueryFailure.Kind.EXPIRED,
+                QueryFailure.RESULT_EXPIRED,
+                "Result " + resultId + " is no longer kept; run its query again");
+          }
+          try (lease;
+              PreparedStatement statement =
+                  connection.prepareStatement(resultSelect(connection, lease.file()))) {
+            run.running(statement);
+            try (ResultSet rows = statement.executeQuery()) {
+              if (sink == null) return arrowSchema(rows, allocator);
+              try (ArrowReader batches =
+                  (ArrowReader)
+                      rows.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows)) {
+                Schema schema = batches.getVectorSchemaRoot().getSchema();
+                sink.send(batches, run::checkStopped);
+                return schema;
+              }
+            } finally {
+              run.finished();
+            }
+          }
+        });
+  }
+
+  /**
    * Runs one query over {@code tables} and hands its whole result to {@code sink} as Arrow record
    * batches, from DuckDB's own Arrow export, {@code batchRows} rows at most each. User SQL ({@code
    * gated}) passes {@link StatementGate} first; Easel's own catalog SQL does not need to.

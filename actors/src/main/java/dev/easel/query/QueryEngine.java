@@ -86,18 +86,29 @@ public final class QueryEngine implements AutoCloseable {
       String sql,
       List<JsonNode> parameters,
       BufferAllocator allocator) {
-    CompletableFuture<Checked> checked = new CompletableFuture<>();
     ProjectDatabase database = database(projectId);
+    return onPool(projectId, () -> database.check(tables, sql, parameters, allocator));
+  }
+
+  /** Work on a project's database that answers a value or a {@link QueryFailure}. */
+  @FunctionalInterface
+  private interface PoolWork<T> {
+    T get() throws QueryFailure;
+  }
+
+  /** Does {@code work} on the query pool, in the project's turn; the future holds its answer. */
+  private <T> CompletableFuture<T> onPool(String projectId, PoolWork<T> work) {
+    CompletableFuture<T> answer = new CompletableFuture<>();
     pool.submit(
         projectId,
         () -> {
           try {
-            checked.complete(database.check(tables, sql, parameters, allocator));
+            answer.complete(work.get());
           } catch (QueryFailure | RuntimeException e) {
-            checked.completeExceptionally(e);
+            answer.completeExceptionally(e);
           }
         });
-    return checked;
+    return answer;
   }
 
   /**
@@ -140,6 +151,43 @@ public final class QueryEngine implements AutoCloseable {
         sink);
   }
 
+  /**
+   * The Arrow schema of the project's stored result {@code resultId} (as {@link #streamResult}
+   * sends it), on the query pool; fails with RESULT_EXPIRED when it is no longer kept.
+   */
+  public CompletableFuture<Schema> resultSchema(
+      String projectId, List<DatasetTable> tables, String resultId, BufferAllocator allocator) {
+    ProjectDatabase database = database(projectId);
+    QueryRun run = new QueryRun(UUID.randomUUID().toString(), "");
+    return onPool(
+        projectId, () -> database.streamResult(run, tables, resultId, allocator, 1, null));
+  }
+
+  /**
+   * Sends the project's stored result {@code resultId} (such as a SQL cell's latest result) to
+   * {@code sink} as Arrow record batches, read back from its file, stopped as {@link #stream} is.
+   */
+  public ArrowQuery streamResult(
+      String projectId,
+      String userId,
+      List<DatasetTable> tables,
+      String resultId,
+      BufferAllocator allocator,
+      int batchRows,
+      ArrowSink sink) {
+    return submit(
+        projectId,
+        userId,
+        (database, run) ->
+            database.streamResult(run, tables, resultId, allocator, batchRows, sink));
+  }
+
+  /** What a streamed query does on the pool, with its run. */
+  @FunctionalInterface
+  private interface StreamWork {
+    void run(ProjectDatabase database, QueryRun run) throws QueryFailure;
+  }
+
   private ArrowQuery submit(
       String projectId,
       String userId,
@@ -150,13 +198,21 @@ public final class QueryEngine implements AutoCloseable {
       BufferAllocator allocator,
       int batchRows,
       ArrowSink sink) {
+    return submit(
+        projectId,
+        userId,
+        (database, run) ->
+            database.stream(run, tables, sql, parameters, gated, allocator, batchRows, sink));
+  }
+
+  private ArrowQuery submit(String projectId, String userId, StreamWork work) {
     QueryRun run = new QueryRun(UUID.randomUUID().toString(), userId);
     ProjectDatabase database = database(projectId);
     CompletableFuture<Void> done = new CompletableFuture<>();
     Runnable task =
         () -> {
           try {
-            database.stream(run, tables, sql, parameters, gated, allocator, batchRows, sink);
+            work.run(database, run);
             done.complete(null);
           } catch (QueryFailure | RuntimeException e) {
             done.completeExceptionally(e);

@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.typesafe.config.Config;
+import dev.easel.cells.CellResults;
 import dev.easel.project.ProjectPolicy;
 import dev.easel.project.Projects;
 import dev.easel.query.QueryEngine;
@@ -70,7 +71,8 @@ public final class FlightSqlServer implements AutoCloseable {
     Duration askTimeout = config.getDuration("easel.canvas.ask-timeout");
     BufferAllocator allocator = new RootAllocator();
     ProjectFlightSqlProducer producer =
-        new ProjectFlightSqlProducer(engine, allocator, gateway::projectTables, askTimeout);
+        new ProjectFlightSqlProducer(
+            engine, allocator, gateway::projectTables, new CellResults(system), askTimeout);
     FlightServer.Builder builder =
         FlightServer.builder(
                 allocator,

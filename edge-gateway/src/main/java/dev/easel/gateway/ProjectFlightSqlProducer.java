@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.easel.cells.CellResults;
 import dev.easel.query.CatalogListing;
 import dev.easel.query.DatasetTable;
 import dev.easel.query.QueryEngine;
@@ -66,6 +67,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   private final BufferAllocator allocator;
   private final Function<String, CompletionStage<List<DatasetTable>>> tables;
   private final Duration askTimeout;
+  private final CellResults cells;
   private volatile List<Location> locations = List.of();
   private final SqlInfoBuilder sqlInfo =
       new SqlInfoBuilder()
@@ -88,7 +90,9 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       QueryEngine engine,
       BufferAllocator allocator,
       Function<String, CompletionStage<List<DatasetTable>>> tables,
+      CellResults cells,
       Duration askTimeout) {
+    this.cells = cells;
     this.engine = engine;
     this.allocator = allocator;
     this.tables = tables;
@@ -110,6 +114,46 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   private static String version() {
     String version = ProjectFlightSqlProducer.class.getPackage().getImplementationVersion();
     return version == null ? "development build" : version;
+  }
+
+  // ---- a cell's latest result ------------------------------------------------------------------
+
+  /**
+   * Flight SQL's commands, and one path of plain Flight: {@code canvases/<canvasId>/cells/<cellId>}
+   * names the latest result of a SQL cell of the connection's project, exactly what its canvas
+   * shows; its ticket streams that stored result (it does not run the cell).
+   */
+  @Override
+  public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
+    if (descriptor.isCommand()) return super.getFlightInfo(context, descriptor);
+    List<String> path = descriptor.getPath();
+    if (path.size() != 4 || !path.get(0).equals("canvases") || !path.get(2).equals("cells")) {
+      throw CallStatus.INVALID_ARGUMENT
+          .withDescription(
+              "A path descriptor names a cell's latest result: canvases/<canvasId>/cells/<cellId>")
+          .toRuntimeException();
+    }
+    FlightSqlServer.Peer peer = peer(context);
+    CellResults.Latest latest =
+        await(cells.latest(peer.projectId(), path.get(1), path.get(3)), askTimeout);
+    if (latest.resultId() == null) {
+      throw (latest.missing() == CellResults.Missing.NOT_FOUND
+              ? CallStatus.NOT_FOUND
+              : CallStatus.INVALID_ARGUMENT)
+          .withDescription(latest.message())
+          .toRuntimeException();
+    }
+    Schema schema =
+        await(
+            tables(peer.projectId())
+                .thenCompose(
+                    found ->
+                        engine.resultSchema(peer.projectId(), found, latest.resultId(), allocator)),
+            askTimeout.plus(engine.settings().timeout()));
+    Statement statement = new Statement(peer.projectId(), "", List.of(), latest.resultId());
+    FlightSql.TicketStatementQuery ticket =
+        FlightSql.TicketStatementQuery.newBuilder().setStatementHandle(statement.handle()).build();
+    return info(ticket, descriptor, schema);
   }
 
   // ---- statements ---------------------------------------------------------------------------
@@ -396,10 +440,16 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
    * One user statement of one project, with the values bound to its parameters (none until a
    * prepared statement's DoPut binds them): what a ticket or a prepared statement's handle holds.
    */
-  private record Statement(String projectId, String sql, List<JsonNode> parameters) {
+  private record Statement(
+      String projectId, String sql, List<JsonNode> parameters, String resultId) {
+    Statement(String projectId, String sql, List<JsonNode> parameters) {
+      this(projectId, sql, parameters, null);
+    }
+
     ByteString handle() {
       ObjectNode node = JSON.createObjectNode().put("project", projectId).put("sql", sql);
       if (!parameters.isEmpty()) node.putArray("parameters").addAll(parameters);
+      if (resultId != null) node.put("result", resultId);
       return ByteString.copyFromUtf8(node.toString());
     }
 
@@ -412,7 +462,11 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
             && (values.isMissingNode() || values.isArray())) {
           List<JsonNode> parameters = new ArrayList<>();
           values.forEach(parameters::add);
-          return new Statement(node.get("project").asText(), node.get("sql").asText(), parameters);
+          return new Statement(
+              node.get("project").asText(),
+              node.get("sql").asText(),
+              parameters,
+              node.path("result").isTextual() ? node.get("result").asText() : null);
         }
       } catch (IOException e) {
         // answered below
@@ -424,7 +478,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
 
     /** The same statement with {@code values} bound to its parameters. */
     Statement with(List<JsonNode> values) {
-      return new Statement(projectId, sql, List.copyOf(values));
+      return new Statement(projectId, sql, List.copyOf(values), resultId);
     }
 
     /** This statement, if it is one of {@code peer}'s project. */
@@ -471,15 +525,24 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
         .thenAccept(
             found -> {
               QueryEngine.ArrowQuery query =
-                  engine.stream(
-                      peer.projectId(),
-                      peer.userId(),
-                      found,
-                      statement.sql(),
-                      statement.parameters(),
-                      allocator,
-                      BATCH_ROWS,
-                      sink(listener));
+                  statement.resultId() != null
+                      ? engine.streamResult(
+                          peer.projectId(),
+                          peer.userId(),
+                          found,
+                          statement.resultId(),
+                          allocator,
+                          BATCH_ROWS,
+                          sink(listener))
+                      : engine.stream(
+                          peer.projectId(),
+                          peer.userId(),
+                          found,
+                          statement.sql(),
+                          statement.parameters(),
+                          allocator,
+                          BATCH_ROWS,
+                          sink(listener));
               follow(query, listener);
             })
         .exceptionally(

@@ -1,12 +1,28 @@
 package dev.easel.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.flight.CallHeaders;
+import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.HeaderCallOption;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Reactive SQL cells on a real node: a collaborator using the real sharedb client edits a canvas
  * and follows its run state (collection {@code canvas-runs}) on the same socket (cell-runs.js);
- * then {@code CanvasService.RunCell} over REST, its refusals, and run states that outlive a
- * restart.
+ * then {@code CanvasService.RunCell} over REST, its refusals, a cell's latest result pulled by
+ * ticket over Flight (Arrow's own client), and run states that outlive a restart.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CellRunsIntegrationTest {
@@ -64,6 +80,8 @@ class CellRunsIntegrationTest {
   }
 
   @Test
+  @SuppressWarnings(
+      "try") // Arrow's FlightClient and FlightStream close() may throw InterruptedException
   void cellsRunReactivelyAndEveryCollaboratorSeesTheirRunState() throws Exception {
     NodeScript.Result script =
         NodeScript.run(
@@ -125,6 +143,45 @@ class CellRunsIntegrationTest {
     assertThat(badId.statusCode()).as(badId.body()).isEqualTo(400);
     HttpResponse<String> stranger = runCell(Http.signUp(port, "stranger@example.org"), "total");
     assertThat(stranger.statusCode()).as(stranger.body()).isEqualTo(404);
+
+    // Partners pull a cell's latest result by ticket over Flight: what the canvas shows.
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client =
+            FlightClient.builder(
+                    allocator, Location.forGrpcInsecure("127.0.0.1", node.flightPort()))
+                .build()) {
+      CallHeaders headers = new FlightCallHeaders();
+      headers.insert("authorization", "Bearer " + owner);
+      headers.insert("project", project);
+      HeaderCallOption auth = new HeaderCallOption(headers);
+      FlightInfo info =
+          client.getInfo(FlightDescriptor.path("canvases", canvas, "cells", "total"), auth);
+      assertThat(info.getSchemaOptional().orElseThrow().getFields())
+          .extracting(Field::getName)
+          .containsExactly("n", "s");
+      List<String> rows = new ArrayList<>();
+      try (FlightStream stream = client.getStream(info.getEndpoints().get(0).getTicket(), auth)) {
+        while (stream.next()) {
+          VectorSchemaRoot root = stream.getRoot();
+          for (int i = 0; i < root.getRowCount(); i++) {
+            rows.add(root.getVector("n").getObject(i) + "," + root.getVector("s").getObject(i));
+          }
+        }
+      }
+      assertThat(rows).containsExactly("1,45");
+      assertThatThrownBy(
+              () ->
+                  client.getInfo(FlightDescriptor.path("canvases", canvas, "cells", "note"), auth))
+          .hasMessageContaining("not a SQL cell");
+      assertThatThrownBy(
+              () ->
+                  client.getInfo(FlightDescriptor.path("canvases", canvas, "cells", "nope"), auth))
+          .isInstanceOfSatisfying(
+              FlightRuntimeException.class,
+              e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.NOT_FOUND));
+      assertThatThrownBy(() -> client.getInfo(FlightDescriptor.path("canvases", canvas), auth))
+          .hasMessageContaining("canvases/<canvasId>/cells/<cellId>");
+    }
 
     // The run state is durable: after a restart the cells are still done, and run again.
     node.close();

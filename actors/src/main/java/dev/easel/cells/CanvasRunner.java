@@ -823,23 +823,24 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
 
   /** Makes {@code state} the run state of {@code cellId}, in memory and in the document. */
   private void write(String cellId, ObjectNode state) {
-    ObjectNode old = states.put(cellId, state);
-    ArrayNode op = JSON.arrayNode();
-    ObjectNode component = op.addObject();
-    component.putArray("p").add("cells").add(cellId);
-    if (old != null) component.set("od", old);
-    component.set("oi", state);
-    submit(op);
+    submit(replace(cellId, states.put(cellId, state), state));
   }
 
   private void remove(String cellId) {
     ObjectNode old = states.remove(cellId);
-    if (old == null) return;
+    if (old != null) submit(replace(cellId, old, null));
+  }
+
+  /**
+   * The json0 op that makes cell {@code cellId}'s state {@code now} (null: none) from {@code old}.
+   */
+  private static ArrayNode replace(String cellId, ObjectNode old, ObjectNode now) {
     ArrayNode op = JSON.arrayNode();
     ObjectNode component = op.addObject();
     component.putArray("p").add("cells").add(cellId);
-    component.set("od", old);
-    submit(op);
+    if (old != null) component.set("od", old);
+    if (now != null) component.set("oi", now);
+    return op;
   }
 
   private void submit(ArrayNode op) {

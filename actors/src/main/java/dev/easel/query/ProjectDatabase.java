@@ -172,6 +172,12 @@ final class ProjectDatabase {
     }
   }
 
+  /** {@link #onConnection} for work that sends a result: a failed send is QUERY_STREAM_FAILED. */
+  private <T> T sending(QueryRun run, List<DatasetTable> tables, ConnectionWork<T> work)
+      throws QueryFailure {
+    return onConnection(run, tables, "QUERY_STREAM_FAILED", "The result could not be sent: ", work);
+  }
+
   /**
    * Makes each result table a temporary view of {@code connection} over its result's file, held (in
    * {@code held}) until the query is done.
@@ -534,11 +540,9 @@ final class ProjectDatabase {
       boolean gated,
       ResultReader<T> reader)
       throws QueryFailure {
-    return onConnection(
+    return sending(
         run,
         tables,
-        "QUERY_STREAM_FAILED",
-        "The result could not be sent: ",
         connection -> {
           if (gated) {
             checkParameters(StatementGate.admit(connection, sql).parameters(), parameters.size());
@@ -697,11 +701,9 @@ final class ProjectDatabase {
       int batchRows,
       QueryEngine.ArrowSink sink)
       throws QueryFailure {
-    return onConnection(
+    return sending(
         run,
         tables,
-        "QUERY_STREAM_FAILED",
-        "The result could not be sent: ",
         connection -> {
           ResultStore.Lease lease = results.open(projectId, resultId);
           if (lease == null) {

@@ -1,12 +1,18 @@
 package dev.easel.query;
 
+import dev.easel.metrics.NodeMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +34,13 @@ public final class QueryPool implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private boolean closed;
 
+  /** When each waiting task was queued (System.nanoTime), for the wait it is measured to have. */
+  private final Map<Runnable, Long> queuedAt = new IdentityHashMap<>();
+
+  private final AtomicInteger running = new AtomicInteger();
+  private volatile Timer waits;
+  private volatile Timer runs;
+
   /** Starts {@code size} threads named {@code easel-query-<n>}. */
   public QueryPool(int size) {
     if (size < 1) throw new IllegalArgumentException("a query pool needs a thread");
@@ -39,12 +52,39 @@ public final class QueryPool implements AutoCloseable {
     }
   }
 
+  /**
+   * Records in {@code registry} the tasks waiting and running, how long they waited for a thread
+   * and how long they ran (a query, an export, a stream of Arrow batches).
+   */
+  public synchronized void measure(MeterRegistry registry) {
+    Gauge.builder("easel.query.queued", this, QueryPool::queued)
+        .description("Query tasks waiting for a thread of the node's query pool")
+        .register(registry);
+    Gauge.builder("easel.query.running", running, AtomicInteger::get)
+        .description("Query tasks running on the node's query pool")
+        .register(registry);
+    waits =
+        NodeMetrics.latency(
+                "easel.query.waits",
+                "How long query tasks waited for a thread (fair turns between projects)")
+            .register(registry);
+    runs =
+        NodeMetrics.latency("easel.query.runs", "How long query tasks ran on the query pool")
+            .register(registry);
+  }
+
+  /** Tasks waiting for a thread. */
+  public synchronized int queued() {
+    return queuedAt.size();
+  }
+
   /** Queues {@code task} behind the tasks {@code projectId} already has waiting. */
   public synchronized void submit(String projectId, Runnable task) {
     if (closed) throw new IllegalStateException("the query pool is closed");
     Queue<Runnable> queue = waiting.computeIfAbsent(projectId, id -> new ArrayDeque<>());
     if (queue.isEmpty()) turns.add(projectId);
     queue.add(task);
+    queuedAt.put(task, System.nanoTime());
     notify();
   }
 
@@ -52,6 +92,7 @@ public final class QueryPool implements AutoCloseable {
   public synchronized boolean withdraw(String projectId, Runnable task) {
     Queue<Runnable> queue = waiting.get(projectId);
     if (queue == null || !queue.remove(task)) return false;
+    queuedAt.remove(task);
     if (queue.isEmpty()) {
       waiting.remove(projectId);
       turns.remove(projectId);
@@ -68,6 +109,10 @@ public final class QueryPool implements AutoCloseable {
     String projectId = turns.remove();
     Queue<Runnable> queue = waiting.get(projectId);
     Runnable task = queue.remove();
+    Long queued = queuedAt.remove(task);
+    if (queued != null && waits != null) {
+      waits.record(System.nanoTime() - queued, TimeUnit.NANOSECONDS);
+    }
     if (queue.isEmpty()) {
       waiting.remove(projectId);
     } else {
@@ -79,10 +124,16 @@ public final class QueryPool implements AutoCloseable {
   private void work() {
     try {
       for (Runnable task = next(); task != null; task = next()) {
+        long start = System.nanoTime();
+        running.incrementAndGet();
         try {
           task.run();
         } catch (RuntimeException | Error e) {
           log.error("a query task failed", e);
+        } finally {
+          running.decrementAndGet();
+          Timer measured = runs;
+          if (measured != null) measured.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
       }
     } catch (InterruptedException e) {
@@ -100,6 +151,7 @@ public final class QueryPool implements AutoCloseable {
       closed = true;
       waiting.clear();
       turns.clear();
+      queuedAt.clear();
       notifyAll();
     }
     for (Thread thread : threads) {

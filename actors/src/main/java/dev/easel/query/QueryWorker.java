@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import dev.easel.CborSerializable;
 import dev.easel.dataset.DatasetFiles;
+import dev.easel.metrics.NodeMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -242,6 +243,7 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
             QuerySettings.load(config.getConfig("easel.query")),
             DatasetFiles.of(config),
             Path.of(config.getString("easel.data-dir")));
+    engine.pool().measure(NodeMetrics.get(system).registry());
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),

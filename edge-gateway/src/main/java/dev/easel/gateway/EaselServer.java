@@ -12,6 +12,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.common.grpc.GrpcSerializationFormats;
+import com.linecorp.armeria.common.metric.MeterIdPrefixFunction;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -20,6 +21,7 @@ import com.linecorp.armeria.server.grpc.GrpcService;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingOptions;
 import com.linecorp.armeria.server.grpc.HttpJsonTranscodingQueryParamMatchRule;
 import com.linecorp.armeria.server.grpc.UnframedGrpcErrorHandler;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.typesafe.config.Config;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasFeeds;
@@ -42,6 +44,7 @@ import dev.easel.identity.SignInStates;
 import dev.easel.identity.TokenKeys;
 import dev.easel.mail.MailSettings;
 import dev.easel.mail.Mailer;
+import dev.easel.metrics.NodeMetrics;
 import dev.easel.project.InvitationTokens;
 import dev.easel.project.Invitations;
 import dev.easel.project.Organizations;
@@ -270,6 +273,7 @@ public final class EaselServer implements AutoCloseable {
                     DatasetUploadRoute.RULE,
                     ResultExportRoute.METHOD,
                     ResultExportRoute.RULE)));
+    NodeMetrics metrics = NodeMetrics.get(system);
     ServerBuilder builder =
         listen(Server.builder(), config)
             .service(
@@ -284,11 +288,27 @@ public final class EaselServer implements AutoCloseable {
                             DocumentStore.of(system, DocumentKind.RUNS)),
                         projects,
                         callers,
-                        config.getDuration("socket-recheck-interval")),
+                        config.getDuration("socket-recheck-interval"),
+                        new ShareDbMeters(metrics.registry())),
                     (int) config.getMemorySize("max-frame-size").toBytes(),
                     allowedOrigins,
                     limits))
             .service("/health", new Health(system, grpcHealth))
+            // For the cluster's monitoring: Envoy does not route it (see edge-gateway/envoy/).
+            .service(
+                "/metrics",
+                (ctx, req) -> {
+                  String accept = req.headers().get(HttpHeaderNames.ACCEPT);
+                  return HttpResponse.of(
+                      HttpStatus.OK,
+                      MediaType.parse(NodeMetrics.contentType(accept)),
+                      metrics.scrape(accept));
+                })
+            .meterRegistry(metrics.registry())
+            // Plain HTTP services are named by their route in the meters (gRPC ones by service).
+            .defaultServiceNaming(ctx -> ctx.config().route().patternString())
+            .decorator(
+                MetricCollectingService.newDecorator(MeterIdPrefixFunction.ofDefault("easel.http")))
             .service(GraphqlEndpoint.PATH, graphql.service())
             .serverListener(graphql.listener())
             .service(

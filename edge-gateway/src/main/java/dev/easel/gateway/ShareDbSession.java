@@ -57,6 +57,7 @@ final class ShareDbSession {
   private final Map<DocumentKind, DocumentStore> stores;
   private final PresenceHub presence;
   private final Executor executor;
+  private final ShareDbMeters meters;
   private final Consumer<String> send;
   private final Caller caller;
   private final String user;
@@ -80,7 +81,9 @@ final class ShareDbSession {
       Executor executor,
       Consumer<String> send,
       Projects projects,
-      Caller caller) {
+      Caller caller,
+      ShareDbMeters meters) {
+    this.meters = meters;
     this.mapper = mapper;
     this.stores = Map.copyOf(stores);
     this.presence = presence;
@@ -132,6 +135,7 @@ final class ShareDbSession {
   // ---- lifecycle ------------------------------------------------------------------------------
 
   void open() {
+    meters.opened();
     ObjectNode init = hello("init");
     write(init);
   }
@@ -139,6 +143,7 @@ final class ShareDbSession {
   void close() {
     if (closed) return;
     closed = true;
+    meters.closed();
     for (Subscription subscription : subscriptions.values()) subscription.stream.close();
     subscriptions.clear();
     ownPresence.forEach(
@@ -684,6 +689,7 @@ final class ShareDbSession {
     } else {
       throw new BadRequest("ERR_MESSAGE_BADLY_FORMED", "Invalid op message");
     }
+    long arrived = System.nanoTime();
     answer(
         documents(doc).submit(canvasId, opSrc, seq, v == null ? -1 : v, kind, body, user),
         request,
@@ -692,12 +698,18 @@ final class ShareDbSession {
           ack.put("src", opSrc);
           ack.put("seq", seq);
           switch (result) {
-            case CanvasEntity.Applied applied ->
-                acknowledge(doc, applied.v(), applied.missed(), request, ack);
-            case CanvasEntity.AlreadyApplied again ->
-                acknowledge(doc, again.v(), again.missed(), request, ack);
-            case CanvasEntity.Rejected rejected ->
-                error(request, rejected.code().name(), rejected.message());
+            case CanvasEntity.Applied applied -> {
+              acknowledge(doc, applied.v(), applied.missed(), request, ack);
+              meters.acked(doc.kind(), arrived);
+            }
+            case CanvasEntity.AlreadyApplied again -> {
+              acknowledge(doc, again.v(), again.missed(), request, ack);
+              meters.acked(doc.kind(), arrived);
+            }
+            case CanvasEntity.Rejected rejected -> {
+              error(request, rejected.code().name(), rejected.message());
+              meters.refused(doc.kind());
+            }
           }
         });
   }

@@ -42,13 +42,16 @@ final class ShareDbSocket implements WebSocketServiceHandler {
   private final Projects projects;
   private final Callers callers;
   private final Duration recheckInterval;
+  private final ShareDbMeters meters;
 
   ShareDbSocket(
       ObjectMapper mapper,
       Map<DocumentKind, DocumentStore> stores,
       Projects projects,
       Callers callers,
-      Duration recheckInterval) {
+      Duration recheckInterval,
+      ShareDbMeters meters) {
+    this.meters = meters;
     this.recheckInterval = recheckInterval;
     this.mapper = mapper;
     this.stores = Map.copyOf(stores);
@@ -129,7 +132,8 @@ final class ShareDbSocket implements WebSocketServiceHandler {
     var executor = ctx.eventLoop();
     Caller caller = ctx.attr(Callers.CALLER);
     ShareDbSession session =
-        new ShareDbSession(mapper, stores, presence, executor, out::tryWrite, projects, caller);
+        new ShareDbSession(
+            mapper, stores, presence, executor, out::tryWrite, projects, caller, meters);
     executor.execute(session::open);
     List<ScheduledFuture<?>> timers = new ArrayList<>();
     Runnable end =

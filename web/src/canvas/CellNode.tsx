@@ -9,6 +9,7 @@ import { GRID } from "./cells";
 import type { CanvasData, Cell } from "./cells";
 import type { Here } from "./liveCanvas";
 import { colorVar } from "./presenceColors";
+import { RunProgress } from "./RunProgress";
 import { cellText, runBadge } from "./runs";
 import type { CellRun } from "./runs";
 
@@ -51,8 +52,9 @@ function refusal(error: unknown): string {
 
 /**
  * One cell on the board: its kind and name (the handle to drag it by), and its source; a SQL cell
- * also its run state (badge), a Run button (Shift+Enter in the editor too), and below the editor
- * its result's first rows or why it failed.
+ * also its run state (badge; while it runs, the seconds since it started, ticking, and a progress
+ * bar when DuckDB estimates how far it has come), a Run button (Shift+Enter in the editor too), and
+ * below the editor its result's first rows or why it failed.
  */
 export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
   const { cellId, cell, doc, readOnly, others, run, onRun } = data;
@@ -102,6 +104,7 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
           )}
         </Group>
       </Group>
+      {sql && <RunProgress run={run} label={cell.name ?? cellId} />}
       <CellEditor
         doc={doc}
         cellId={cellId}

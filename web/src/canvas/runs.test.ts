@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellText, elapsedSeconds, errorRange, formatDuration, runBadge } from "./runs";
+import { cellText, elapsedSeconds, errorRange, formatDuration, runBadge, runProgress } from "./runs";
 
 const T0 = Date.parse("2026-12-02T09:00:00Z");
 
@@ -28,6 +28,19 @@ describe("run state", () => {
     expect(runBadge({ state: "done", rowCount: 12345, durationMs: 1500 }, T0)?.label).toBe("done · 12,345 rows · 1.5 s");
     expect(runBadge({ state: "stale", rowCount: 3 }, T0)).toEqual({ label: "stale", color: "yellow" });
     expect(runBadge({ state: "failed", error: { message: "Parser Error" } }, T0)).toEqual({ label: "failed", color: "red" });
+  });
+
+  it("shows a running cell's progress when its query estimates it", () => {
+    const started = "2026-12-02T08:59:55Z";
+    expect(runBadge({ state: "running", startedAt: started, progress: 0.42 }, T0)).toEqual({ label: "running 5 s · 42%", color: "blue" });
+    expect(runProgress({ state: "running", startedAt: started, progress: 0.425 })).toBe(43);
+    expect(runProgress({ state: "running", startedAt: started })).toBeNull();
+    expect(runProgress({ state: "running", progress: 1.5 })).toBe(100);
+    expect(runProgress({ state: "running", progress: -0.2 })).toBe(0);
+    expect(runProgress({ state: "running", progress: Number.NaN })).toBeNull();
+    // Only a running cell has progress to show.
+    expect(runProgress({ state: "done", progress: 0.5 })).toBeNull();
+    expect(runProgress(undefined)).toBeNull();
   });
 
   it("shows preview values as text", () => {

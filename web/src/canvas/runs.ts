@@ -14,6 +14,8 @@ export type CellRun = {
   state: RunState;
   queuedAt?: string;
   startedAt?: string;
+  /** While running: how far the query has come (0 to 1), when DuckDB estimates it. */
+  progress?: number;
   finishedAt?: string;
   durationMs?: number;
   resultId?: string;
@@ -36,6 +38,15 @@ export function elapsedSeconds(since: string | undefined, now: number): number {
   return Math.max(0, Math.floor((now - start) / 1000));
 }
 
+/**
+ * A running cell's progress as a whole percentage (0 to 100), or null when the cell is not running
+ * or its query gives no estimate.
+ */
+export function runProgress(run: CellRun | undefined): number | null {
+  if (run?.state !== "running" || typeof run.progress !== "number" || !Number.isFinite(run.progress)) return null;
+  return Math.round(Math.min(1, Math.max(0, run.progress)) * 100);
+}
+
 /** A run's duration for people: "850 ms", "2.4 s", "3 min 5 s". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -53,8 +64,11 @@ export function runBadge(run: CellRun | undefined, now: number): RunBadge | null
   switch (run?.state) {
     case "queued":
       return { label: "queued", color: "gray" };
-    case "running":
-      return { label: `running ${elapsedSeconds(run.startedAt, now)} s`, color: "blue" };
+    case "running": {
+      const percent = runProgress(run);
+      const label = `running ${elapsedSeconds(run.startedAt, now)} s`;
+      return { label: percent === null ? label : `${label} · ${percent}%`, color: "blue" };
+    }
     case "done": {
       const parts = ["done"];
       if (run.rowCount !== undefined) parts.push(rows(run.rowCount));

@@ -10,10 +10,11 @@
 // 10, 20, 30, 40, 50. The script adds an input cell and two SQL cells reading each other, then
 // changes the input, types into a cell, adds a cycle and a broken cell, uploads a new version of
 // the dataset (with --project, the canvas's project), and checks each time that
-// the run-state document reaches what the change implies (auto-run, in dependency order). The
-// viewer reads the run state and may not write it; nor may the editor. Prints one JSON line:
-// {ok, states: {cellId: [every state seen]}, runs: the final run-state document}; exit 1 with a
-// FAIL line otherwise.
+// the run-state document reaches what the change implies (auto-run, in dependency order); then it
+// adds a cell whose query runs for seconds and follows its progress while it runs. The viewer reads
+// the run state and may not write it; nor may the editor. Prints one JSON line: {ok, states:
+// {cellId: [every state seen]}, progress: [the running cell's progress values, in order], runs:
+// the final run-state document}; exit 1 with a FAIL line otherwise.
 
 const c = require('./lib/common');
 
@@ -152,7 +153,29 @@ function refused(doc, op) {
     data = await whenRuns(runs, 'total sees the new version', (d) => done(d, 'total', 1) && String(cell(d, 'total').preview[0][1]) === '45');
   }
 
-  // 7. Nobody writes the run state but Easel: not the editor, not a viewer, who may read it.
+  // 7. A query that runs for seconds: while it runs, the cell says since when, and how far it has
+  // come as DuckDB estimates it (a fraction that never goes back), until it is done.
+  const progress = [];
+  let runningWithoutStart = false;
+  const follow = () => {
+    const state = cell(runs.data, 'heavy');
+    if (state.state !== 'running') return;
+    if (!state.startedAt || Number.isNaN(Date.parse(state.startedAt))) runningWithoutStart = true;
+    if (state.progress !== undefined && progress[progress.length - 1] !== state.progress) progress.push(state.progress);
+  };
+  runs.on('op', follow);
+  await c.submitOp(canvas, [
+    { p: ['cells', 'heavy'], oi: { kind: 'sql', name: 'heavy', source: 'SELECT a % 1000 AS g, count(*) AS n FROM range(60000000) t(a) GROUP BY ALL' } },
+  ]);
+  data = await whenRuns(runs, 'heavy is done', (d) => cell(d, 'heavy').state === 'done');
+  runs.removeListener('op', follow);
+  if (runningWithoutStart) c.fatal('a running cell had no startedAt');
+  if (!progress.some((p) => p > 0 && p < 1)) c.fatal(`no progress between 0 and 1 was seen: ${JSON.stringify(progress)}`);
+  if (progress.some((p, i) => i > 0 && p < progress[i - 1])) c.fatal(`progress went back: ${JSON.stringify(progress)}`);
+  if (cell(data, 'heavy').progress !== undefined) c.fatal(`a done cell still has progress: ${JSON.stringify(cell(data, 'heavy'))}`);
+  if (cell(data, 'heavy').rowCount !== 1000 && cell(data, 'heavy').rowCount !== '1000') c.fatal(`heavy's rows: ${cell(data, 'heavy').rowCount}`);
+
+  // 8. Nobody writes the run state but Easel: not the editor, not a viewer, who may read it.
   const editorWrite = await refused(runs, [{ p: ['cells', 'total', 'state'], od: 'done', oi: 'failed' }]);
   let viewer = null;
   if (args['viewer-token']) {
@@ -169,6 +192,6 @@ function refused(doc, op) {
   await c.fetchDoc(check);
   c.closeQuietly(fresh);
   c.closeQuietly(conn);
-  console.log(JSON.stringify({ ok: true, states, editorWrite, viewer, runs: check.data }));
+  console.log(JSON.stringify({ ok: true, states, progress, editorWrite, viewer, runs: check.data }));
   process.exit(0);
 })().catch((e) => c.fatal(e.stack || String(e)));

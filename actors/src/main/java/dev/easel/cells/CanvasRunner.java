@@ -139,6 +139,9 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     }
   }
 
+  /** How far the running query {@code runId} has come, as its query worker tells it. */
+  record QueryProgressed(String runId, double fraction) implements Command {}
+
   record RunsWriteFailed(String why) implements Command {}
 
   /** The project's datasets changed: cells that read them may be stale. */
@@ -207,6 +210,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   private final StashBuffer<Command> stash;
   private final TimerScheduler<Command> timers;
   private final ActorRef<DatasetCatalogEntity.TablesChanged> datasetsChanged;
+  private final ActorRef<QueryWorker.Progress> progressTo;
   private final String writerSrc = "runner-" + UUID.randomUUID();
   private long writerSeq;
 
@@ -251,6 +255,14 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   /** The query running now: which cell, with which fingerprint. */
   private record Running(String runId, String cellId, String fingerprint, Instant startedAt) {}
 
+  /** The least time between two writes of a running cell's progress. */
+  private static final Duration PROGRESS_GAP = Duration.ofMillis(450);
+
+  /** The progress written for the running cell (0: none yet), and when (System.nanoTime). */
+  private double progressShown;
+
+  private long progressShownAt;
+
   private CanvasRunner(
       ActorContext<Command> ctx,
       StashBuffer<Command> stash,
@@ -264,6 +276,9 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     this.timers = timers;
     this.datasetsChanged =
         ctx.messageAdapter(DatasetCatalogEntity.TablesChanged.class, c -> new DatasetsChanged());
+    this.progressTo =
+        ctx.messageAdapter(
+            QueryWorker.Progress.class, p -> new QueryProgressed(p.queryId(), p.fraction()));
     load();
   }
 
@@ -291,6 +306,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
         .onMessage(Settle.class, this::onSettle)
         .onMessage(Analysed.class, this::onAnalysed)
         .onMessage(QueryDone.class, this::onQueryDone)
+        .onMessage(QueryProgressed.class, this::onQueryProgressed)
         .onMessage(RunsWriteFailed.class, this::onRunsWriteFailed)
         .onMessage(RunsWritten.class, written -> this)
         .onMessage(
@@ -337,7 +353,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       if (state.equals("queued") || state.equals("running")) {
         ObjectNode next = entry.getValue().deepCopy();
         next.put("state", "stale");
-        next.remove(List.of("startedAt", "queuedAt"));
+        next.remove(List.of("startedAt", "queuedAt", "progress"));
         write(entry.getKey(), next);
       }
     }
@@ -624,6 +640,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       if (!state.path("state").asText().equals("queued")) {
         state.put("state", "queued");
         state.put("queuedAt", Instant.now().toString());
+        state.remove("progress");
         write(id, state);
       }
     }
@@ -694,10 +711,12 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     String fingerprint = analysis.fingerprint(id);
     Instant now = Instant.now();
     running = new Running(runId, id, fingerprint, now);
+    progressShown = 0;
+    progressShownAt = 0;
     ObjectNode state = stateOf(id);
     state.put("state", "running");
     state.put("startedAt", now.toString());
-    state.remove("queuedAt");
+    state.remove(List.of("queuedAt", "progress"));
     write(id, state);
     List<ResultTable> results = new ArrayList<>();
     for (String input : analysis.graph().inputs(id)) {
@@ -718,8 +737,39 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
                 analysis.positionalSql(id),
                 parameters,
                 analysis.tables(),
-                results);
+                results,
+                progressTo);
     getContext().pipeToSelf(outcome, (answer, failure) -> QueryDone.of(runId, answer, failure));
+  }
+
+  /**
+   * Writes the running cell's {@code progress} (0 to 1, in hundredths) when it grew: DuckDB may
+   * revise its estimate down, but what collaborators see never goes back; at most one write per
+   * {@link #PROGRESS_GAP}. Only the one field changes in the document.
+   */
+  private Behavior<Command> onQueryProgressed(QueryProgressed progressed) {
+    if (running == null
+        || !running.runId().equals(progressed.runId())
+        || !states.containsKey(running.cellId())) {
+      return this;
+    }
+    double shown = Math.floor(Math.min(1, progressed.fraction()) * 100) / 100;
+    long now = System.nanoTime();
+    if (shown <= progressShown || now - progressShownAt < PROGRESS_GAP.toNanos()) return this;
+    progressShown = shown;
+    progressShownAt = now;
+    String id = running.cellId();
+    ObjectNode state = stateOf(id);
+    JsonNode old = state.get("progress");
+    state.put("progress", shown);
+    states.put(id, state);
+    ArrayNode op = JSON.arrayNode();
+    ObjectNode component = op.addObject();
+    component.putArray("p").add("cells").add(id).add("progress");
+    if (old != null) component.set("od", old);
+    component.put("oi", shown);
+    submit(op);
+    return this;
   }
 
   private Behavior<Command> onQueryDone(QueryDone done) {
@@ -730,7 +780,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     if (analysis.sqlCells().contains(id)) {
       ObjectNode state = stateOf(id);
       Instant now = Instant.now();
-      state.remove(List.of("queuedAt", "error"));
+      state.remove(List.of("queuedAt", "error", "progress"));
       state.put("finishedAt", now.toString());
       state.put("durationMs", Duration.between(finished.startedAt(), now).toMillis());
       if (done.result() != null) {

@@ -45,11 +45,12 @@ import org.slf4j.LoggerFactory;
  * folder and its results folder (no other file, no URL, no {@code ATTACH} of a file), no extension
  * installed or loaded ({@code autoinstall_known_extensions}, {@code autoload_known_extensions} off,
  * and loading external extensions is refused with external access off), {@code memory_limit},
- * {@code threads} and {@code max_temp_directory_size} from {@link QuerySettings}, then {@code
- * lock_configuration = true}, so that no {@code SET} or {@code RESET} can change any of it. User
- * SQL passes {@link StatementGate} first (one SELECT), so it cannot {@code COPY}: only Easel writes
- * result files. Each query runs on its own connection to the database so that interrupting it
- * touches no other query, and so that the temporary views of its result tables are its own.
+ * {@code threads} and {@code max_temp_directory_size} from {@link QuerySettings}, DuckDB's progress
+ * estimates on ({@code enable_progress_bar}, never printed), then {@code lock_configuration =
+ * true}, so that no {@code SET} or {@code RESET} can change any of it. User SQL passes {@link
+ * StatementGate} first (one SELECT), so it cannot {@code COPY}: only Easel writes result files.
+ * Each query runs on its own connection to the database so that interrupting it touches no other
+ * query, and so that the temporary views of its result tables are its own.
  *
  * <p>Thread-safe: the views and the opening and closing are guarded by this object; queries run
  * concurrently. The database stays open while a query holds a connection, and closes when it was
@@ -529,34 +530,152 @@ final class ProjectDatabase {
   }
 
   /**
-   * Runs one query over {@code tables} (made views first where they changed; user SQL, {@code
-   * gated}, passes {@link StatementGate} first) and hands its rows to {@code reader}.
+   * Runs one query over {@code tables} (made views first where they changed) and the {@code cells}
+   * it names ({@link #withCells}), and hands its rows to {@code reader}. User SQL ({@code gated})
+   * passes {@link StatementGate} first.
    */
   private <T> T execute(
       QueryRun run,
       List<DatasetTable> tables,
+      List<CellTable> cells,
       String sql,
       List<JsonNode> parameters,
       boolean gated,
       ResultReader<T> reader)
       throws QueryFailure {
-    return sending(
-        run,
-        tables,
-        connection -> {
-          if (gated) {
-            checkParameters(StatementGate.admit(connection, sql).parameters(), parameters.size());
-          }
-          try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            QueryValues.bind(statement, parameters);
-            run.running(statement);
-            try (ResultSet rows = statement.executeQuery()) {
-              return reader.read(rows);
-            } finally {
-              run.finished();
+    List<ResultStore.Lease> held = new ArrayList<>();
+    try {
+      return sending(
+          run,
+          tables,
+          connection -> {
+            String text = sql;
+            if (gated) {
+              StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
+              checkParameters(admitted.parameters(), parameters.size());
+              text = withCells(connection, admitted.statement(), sql, cells, held);
             }
-          }
-        });
+            try (PreparedStatement statement = connection.prepareStatement(text)) {
+              QueryValues.bind(statement, parameters);
+              run.running(statement);
+              try (ResultSet rows = statement.executeQuery()) {
+                return reader.read(rows);
+              } finally {
+                run.finished();
+              }
+            }
+          });
+    } finally {
+      held.forEach(ResultStore.Lease::close);
+    }
+  }
+
+  /**
+   * {@code sql} reading the {@code cells} it names: each reference DuckDB's parser found in {@code
+   * statement} (its tree) to a cell's table, {@code canvas_<canvasId>.<cell>}, is made a temporary
+   * view of this connection over the cell's stored result (held in {@code held} until the query is
+   * done), as a cell reads the cells it names; the text of each such reference (where the parser
+   * says it is) is replaced by that view, under the reference's alias (or the cell's name), and the
+   * rest is kept byte for byte. Text that names no cell comes back as it is.
+   *
+   * @throws QueryFailure a canvas schema's table that is no cell with a result, a sample or time
+   *     travel on a cell's table, or RESULT_EXPIRED for a result no longer kept
+   */
+  private String withCells(
+      Connection connection,
+      JsonNode statement,
+      String sql,
+      List<CellTable> cells,
+      List<ResultStore.Lease> held)
+      throws SQLException, QueryFailure {
+    if (cells.isEmpty()) return sql;
+    Map<String, CellTable> byName = new HashMap<>();
+    Set<String> schemas = new HashSet<>();
+    for (CellTable cell : cells) {
+      String schema = cell.schema().toLowerCase(Locale.ROOT);
+      schemas.add(schema);
+      byName.put(schema + "\0" + cell.name().toLowerCase(Locale.ROOT), cell);
+    }
+    List<JsonNode> references = new ArrayList<>();
+    collectTables(statement, references);
+    record Replacement(int start, int end, String text) {}
+    List<Replacement> replacements = new ArrayList<>();
+    Map<CellTable, ResultTable> views = new LinkedHashMap<>();
+    for (JsonNode reference : references) {
+      String schema = reference.path("schema_name").asText("");
+      if (!reference.path("catalog_name").asText("").isEmpty()
+          || !schemas.contains(schema.toLowerCase(Locale.ROOT))) {
+        continue;
+      }
+      String table = reference.path("table_name").asText("");
+      CellTable cell =
+          byName.get(schema.toLowerCase(Locale.ROOT) + "\0" + table.toLowerCase(Locale.ROOT));
+      if (cell == null) {
+        throw QueryFailure.invalid(
+            "Table "
+                + schema
+                + "."
+                + table
+                + " does not exist: that canvas has no SQL cell named "
+                + table
+                + " with a result (GetTables lists the cells that have one)");
+      }
+      if (!reference.path("sample").isNull() || !reference.path("at_clause").isNull()) {
+        throw QueryFailure.invalid(
+            "A sample or AT clause cannot apply to a cell's table ("
+                + schema
+                + "."
+                + table
+                + "): read it in a subquery and sample that");
+      }
+      long start = reference.path("query_location").asLong(-1);
+      long length = reference.path("query_location_length").asLong(-1);
+      if (start < 0 || length <= 0) {
+        throw QueryFailure.invalid(
+            "DuckDB's parser did not say where " + schema + "." + table + " is in the query");
+      }
+      ResultTable view =
+          views.computeIfAbsent(
+              cell, c -> new ResultTable(c.schema() + "." + c.name(), c.resultId()));
+      String alias = reference.path("alias").asText("");
+      StringBuilder text =
+          new StringBuilder("temp.main.")
+              .append(identifier(view.name()))
+              .append(" AS ")
+              .append(identifier(alias.isEmpty() ? cell.name() : alias));
+      JsonNode columnAliases = reference.path("column_name_alias");
+      if (!columnAliases.isEmpty()) {
+        List<String> names = new ArrayList<>();
+        for (JsonNode name : columnAliases) names.add(identifier(name.asText()));
+        text.append('(').append(String.join(", ", names)).append(')');
+      }
+      replacements.add(new Replacement((int) start, (int) (start + length), text.toString()));
+    }
+    if (replacements.isEmpty()) return sql;
+    viewResults(connection, List.copyOf(views.values()), held);
+    replacements.sort(java.util.Comparator.comparingInt(Replacement::start));
+    byte[] bytes = sql.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.length + 64);
+    int at = 0;
+    for (Replacement replacement : replacements) {
+      if (replacement.start() < at || replacement.end() > bytes.length) {
+        throw QueryFailure.invalid("DuckDB's parser placed a table reference outside the query");
+      }
+      out.write(bytes, at, replacement.start() - at);
+      out.writeBytes(replacement.text().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      at = replacement.end();
+    }
+    out.write(bytes, at, bytes.length - at);
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Every base table reference of a parsed statement's tree. */
+  private static void collectTables(JsonNode node, List<JsonNode> found) {
+    if (node.isObject() && "BASE_TABLE".equals(node.path("type").asText())) {
+      found.add(node);
+      return;
+    }
+    if (node.isContainerNode()) for (JsonNode child : node) collectTables(child, found);
   }
 
   private static void checkParameters(int expected, int given) throws QueryFailure {
@@ -617,22 +736,30 @@ final class ProjectDatabase {
   // ---- Arrow: results streamed as record batches ----------------------------------------------
 
   /**
-   * Checks {@code sql} as {@link #run} would (the views made first, then {@link StatementGate}) and
-   * returns the Arrow schemas of its positional parameters and of its result, which DuckDB exports
-   * for the query limited to no rows (that text passes the gate too), with {@code parameters} bound
-   * (none: nulls, so a column that is an untyped parameter, {@code SELECT ?}, is of type null).
+   * Checks {@code sql} as {@link #run} would (the views made first, then {@link StatementGate}),
+   * over the {@code cells} it names ({@link #withCells}), and returns the Arrow schemas of its
+   * positional parameters and of its result, which DuckDB exports for the query limited to no rows
+   * (that text passes the gate too), with {@code parameters} bound (none: nulls, so a column that
+   * is an untyped parameter, {@code SELECT ?}, is of type null).
    *
    * @throws QueryFailure the SQL was refused
    */
   QueryEngine.Checked check(
-      List<DatasetTable> tables, String sql, List<JsonNode> parameters, BufferAllocator allocator)
+      List<DatasetTable> tables,
+      List<CellTable> cells,
+      String sql,
+      List<JsonNode> parameters,
+      BufferAllocator allocator)
       throws QueryFailure {
     Connection connection = connect();
+    List<ResultStore.Lease> held = new ArrayList<>();
     try {
       sync(tables);
-      int count = StatementGate.admit(connection, sql).parameters();
+      StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
+      int count = admitted.parameters();
       if (!parameters.isEmpty()) checkParameters(count, parameters.size());
-      String empty = "SELECT * FROM (" + sql.strip().replaceAll(";+$", "") + "\n) LIMIT 0";
+      String text = withCells(connection, admitted.statement(), sql, cells, held);
+      String empty = "SELECT * FROM (" + text.strip().replaceAll(";+$", "") + "\n) LIMIT 0";
       StatementGate.admit(connection, empty);
       try (PreparedStatement statement = connection.prepareStatement(empty)) {
         Schema parameterSchema = parameterSchema(connection, statement, count, allocator);
@@ -648,6 +775,7 @@ final class ProjectDatabase {
     } catch (SQLException | IOException e) {
       throw e instanceof SQLException sql1 ? failure(sql1) : QueryFailure.invalid(e.getMessage());
     } finally {
+      held.forEach(ResultStore.Lease::close);
       disconnect(connection);
     }
   }
@@ -733,15 +861,17 @@ final class ProjectDatabase {
   }
 
   /**
-   * Runs one query over {@code tables} and hands its whole result to {@code sink} as Arrow record
-   * batches, from DuckDB's own Arrow export, {@code batchRows} rows at most each. User SQL ({@code
-   * gated}) passes {@link StatementGate} first; Easel's own catalog SQL does not need to.
+   * Runs one query over {@code tables} and the {@code cells} it names ({@link #withCells}) and
+   * hands its whole result to {@code sink} as Arrow record batches, from DuckDB's own Arrow export,
+   * {@code batchRows} rows at most each. User SQL ({@code gated}) passes {@link StatementGate}
+   * first; Easel's own catalog SQL does not need to.
    *
    * @throws QueryFailure the SQL was refused or failed, {@code run} was stopped, or the sink failed
    */
   void stream(
       QueryRun run,
       List<DatasetTable> tables,
+      List<CellTable> cells,
       String sql,
       List<JsonNode> parameters,
       boolean gated,
@@ -752,6 +882,7 @@ final class ProjectDatabase {
     execute(
         run,
         tables,
+        cells,
         sql,
         parameters,
         gated,
@@ -872,8 +1003,18 @@ final class ProjectDatabase {
     config.setProperty("memory_limit", settings.memoryLimit());
     config.setProperty("threads", Integer.toString(settings.threads()));
     config.setProperty("max_temp_directory_size", settings.tempLimit());
-    config.setProperty("lock_configuration", "true");
     Connection connection = new DuckDBDriver().connect("jdbc:duckdb:" + file, config);
+    try (Statement settings = connection.createStatement()) {
+      // DuckDB estimates a running statement's progress only with its progress bar on, a session
+      // setting that cannot be given at open time; its bar is never printed. Then nothing can
+      // change any setting any more.
+      settings.execute("SET enable_progress_bar = true");
+      settings.execute("SET enable_progress_bar_print = false");
+      settings.execute("SET lock_configuration = true");
+    } catch (SQLException e) {
+      connection.close();
+      throw e;
+    }
     return connection.unwrap(DuckDBConnection.class);
   }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -40,7 +41,8 @@ public final class Queries {
 
   /**
    * Runs one SELECT of {@code userId} over the project's {@code tables} and, for this query, {@code
-   * resultTables} (earlier results by name).
+   * resultTables} (earlier results by name), telling {@code progressTo} (when not null) the query's
+   * progress while it runs.
    */
   public CompletionStage<QueryWorker.Outcome> execute(
       String projectId,
@@ -49,7 +51,8 @@ public final class Queries {
       String sql,
       List<JsonNode> parameters,
       List<DatasetTable> tables,
-      List<ResultTable> resultTables) {
+      List<ResultTable> resultTables,
+      ActorRef<QueryWorker.Progress> progressTo) {
     return worker(projectId)
         .ask(
             replyTo ->
@@ -60,7 +63,8 @@ public final class Queries {
                     List.copyOf(parameters),
                     List.copyOf(tables),
                     List.copyOf(resultTables),
-                    replyTo),
+                    replyTo,
+                    progressTo),
             answerWithin());
   }
 

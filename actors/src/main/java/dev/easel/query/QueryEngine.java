@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.dataset.DatasetFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -16,17 +17,22 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * What the query workers of one node share: the settings, the {@link QueryPool} their queries run
  * on, each project's {@link ProjectDatabase} under {@code <data dir>/query/}, the {@link
- * ResultStore} of results under {@code <data dir>/results/} and the exports being downloaded. A
- * project's database object outlives the worker that used it (a worker that passivates and the next
- * one for the same project use the same object), so it is never open twice.
+ * ResultStore} of results under {@code <data dir>/results/}, the exports being downloaded and the
+ * {@link ProgressReports} of running queries that someone follows. A project's database object
+ * outlives the worker that used it (a worker that passivates and the next one for the same project
+ * use the same object), so it is never open twice.
  */
 public final class QueryEngine implements AutoCloseable {
+  /** How often the progress of a followed query is read and told: at most twice a second. */
+  static final Duration PROGRESS_EVERY = Duration.ofMillis(500);
+
   private final QuerySettings settings;
   private final QueryPool pool;
   private final DatasetFiles datasets;
   private final Path directory;
   private final ResultStore results;
   private final ResultExports exports = new ResultExports();
+  private final ProgressReports progress = new ProgressReports(PROGRESS_EVERY);
   private final ConcurrentHashMap<String, ProjectDatabase> databases = new ConcurrentHashMap<>();
 
   /**
@@ -49,6 +55,10 @@ public final class QueryEngine implements AutoCloseable {
 
   ResultExports exports() {
     return exports;
+  }
+
+  ProgressReports progress() {
+    return progress;
   }
 
   public QuerySettings settings() {
@@ -76,18 +86,20 @@ public final class QueryEngine implements AutoCloseable {
 
   /**
    * Checks {@code sql} on the project's database as a query would be checked ({@link
-   * StatementGate}, on the same locked-down database), on the query pool; the future holds the
-   * Arrow schemas of its positional parameters and of its result (with {@code parameters} bound, if
-   * any), or fails with the {@link QueryFailure}.
+   * StatementGate}, on the same locked-down database), on the query pool, with the project's
+   * dataset {@code tables} and the {@code cells} of its canvases that it names as {@code
+   * canvas_<canvasId>.<cell>}; the future holds the Arrow schemas of its positional parameters and
+   * of its result (with {@code parameters} bound, if any), or fails with the {@link QueryFailure}.
    */
   public CompletableFuture<Checked> check(
       String projectId,
       List<DatasetTable> tables,
+      List<CellTable> cells,
       String sql,
       List<JsonNode> parameters,
       BufferAllocator allocator) {
     ProjectDatabase database = database(projectId);
-    return onPool(projectId, () -> database.check(tables, sql, parameters, allocator));
+    return onPool(projectId, () -> database.check(tables, cells, sql, parameters, allocator));
   }
 
   /** Work on a project's database that answers a value or a {@link QueryFailure}. */
@@ -113,19 +125,22 @@ public final class QueryEngine implements AutoCloseable {
 
   /**
    * Runs one user query ({@link StatementGate} first) on the project's database, on the query pool,
-   * and hands its result to {@code sink} as Arrow record batches of at most {@code batchRows} rows.
-   * It is stopped past {@code easel.query.timeout} or by {@link ArrowQuery#cancel}.
+   * and hands its result to {@code sink} as Arrow record batches of at most {@code batchRows} rows;
+   * it reads the {@code cells} it names as {@link #check} does. It is stopped past {@code
+   * easel.query.timeout} or by {@link ArrowQuery#cancel}.
    */
   public ArrowQuery stream(
       String projectId,
       String userId,
       List<DatasetTable> tables,
+      List<CellTable> cells,
       String sql,
       List<JsonNode> parameters,
       BufferAllocator allocator,
       int batchRows,
       ArrowSink sink) {
-    return submit(projectId, userId, tables, sql, parameters, true, allocator, batchRows, sink);
+    return submit(
+        projectId, userId, tables, cells, sql, parameters, true, allocator, batchRows, sink);
   }
 
   /**
@@ -143,6 +158,7 @@ public final class QueryEngine implements AutoCloseable {
         projectId,
         userId,
         tables,
+        List.of(),
         listing.sql(),
         listing.parameters(),
         false,
@@ -192,6 +208,7 @@ public final class QueryEngine implements AutoCloseable {
       String projectId,
       String userId,
       List<DatasetTable> tables,
+      List<CellTable> cells,
       String sql,
       List<JsonNode> parameters,
       boolean gated,
@@ -202,7 +219,8 @@ public final class QueryEngine implements AutoCloseable {
         projectId,
         userId,
         (database, run) ->
-            database.stream(run, tables, sql, parameters, gated, allocator, batchRows, sink));
+            database.stream(
+                run, tables, cells, sql, parameters, gated, allocator, batchRows, sink));
   }
 
   private ArrowQuery submit(String projectId, String userId, StreamWork work) {
@@ -284,9 +302,10 @@ public final class QueryEngine implements AutoCloseable {
     database(projectId).discard();
   }
 
-  /** Stops the pool, closes the exports and every database. */
+  /** Stops the pool and the progress reports, closes the exports and every database. */
   @Override
   public void close() {
+    progress.close();
     pool.close();
     exports.close();
     databases.values().forEach(ProjectDatabase::release);

@@ -3,12 +3,14 @@ package dev.easel.query;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicReference;
+import org.duckdb.DuckDBPreparedStatement;
 
 /**
  * One query while it waits or runs: the handle that stops it. Stopping records why (timeout,
  * cancel, the worker stopping) and interrupts the statement DuckDB is running, if any; the thread
  * that runs the query checks the reason between steps and while it reads rows, so a query stopped
- * before or between DuckDB calls stops too.
+ * before or between DuckDB calls stops too. Its progress is what DuckDB reports for the statement
+ * it runs now ({@link #progress}), read from any thread.
  */
 final class QueryRun {
   private final String queryId;
@@ -44,6 +46,24 @@ final class QueryRun {
       running.cancel();
     } catch (SQLException e) {
       // The statement already finished or was closed: nothing left to interrupt.
+    }
+  }
+
+  /**
+   * How far the statement DuckDB runs now has come, from 0 to 1, as DuckDB estimates it (rows its
+   * pipelines have processed of those they will); -1 while no statement runs or DuckDB gives no
+   * estimate. Safe to call from any thread: DuckDB answers while the statement runs.
+   */
+  double progress() {
+    Statement running = statement;
+    if (running == null) return -1;
+    try {
+      double percentage =
+          running.unwrap(DuckDBPreparedStatement.class).getQueryProgress().getPercentage();
+      return percentage < 0 ? -1 : Math.min(1, percentage / 100);
+    } catch (SQLException e) {
+      // The statement ended or was closed in the meantime: no progress to tell.
+      return -1;
     }
   }
 

@@ -65,6 +65,8 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
    * tables} and, for this query only, {@code resultTables} (earlier results by name), for {@code
    * userId}, under the caller's {@code queryId} (unique among the project's running queries; it
    * names the query to {@link Cancel}). A query whose result is stored already is not run again.
+   * While it runs, {@code progressTo} (when not null) is told its {@link Progress} as DuckDB
+   * reports it, at most twice a second.
    */
   public record Execute(
       String queryId,
@@ -73,8 +75,15 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
       List<JsonNode> parameters,
       List<DatasetTable> tables,
       List<ResultTable> resultTables,
-      ActorRef<Outcome> replyTo)
+      ActorRef<Outcome> replyTo,
+      ActorRef<Progress> progressTo)
       implements Command {}
+
+  /**
+   * How far running query {@code queryId} has come: {@code fraction} from 0 to 1, DuckDB's estimate
+   * for the statement it runs now (it may go back when DuckDB revises it).
+   */
+  public record Progress(String queryId, double fraction) implements CborSerializable {}
 
   /**
    * Reads a page of the project's stored result {@code resultId}: at most {@code size} rows from
@@ -317,6 +326,12 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
     Runnable task =
         () -> {
           Outcome outcome;
+          ActorRef<Progress> progressTo = execute.progressTo();
+          if (progressTo != null) {
+            engine
+                .progress()
+                .follow(run, fraction -> progressTo.tell(new Progress(queryId, fraction)));
+          }
           try {
             outcome =
                 database.run(
@@ -331,6 +346,8 @@ public final class QueryWorker extends AbstractBehavior<QueryWorker.Command> {
             log.error("query {} of project {} failed", queryId, projectId, e);
             outcome =
                 new Failed(QueryFailure.Kind.UNAVAILABLE, "QUERY_FAILED", "The query failed: " + e);
+          } finally {
+            engine.progress().unfollow(run);
           }
           self.tell(Finished.of(queryId, outcome));
         };

@@ -76,6 +76,7 @@ class CellMessagesTest {
                 new QueryWorker.Failed(
                     dev.easel.query.QueryFailure.Kind.INVALID, "SQL_ERROR", "no such table"),
                 null),
+            new CanvasRunner.QueryProgressed("r1", 0.5),
             new CanvasRunner.RunsWriteFailed("why"),
             new CanvasRunner.DatasetsChanged(),
             new CanvasRunner.RunsWritten());

@@ -158,10 +158,12 @@ class ProjectDatabaseTest {
         .isEqualTo("[[\"orders\"]]");
     assertThat(
             run("SELECT current_setting('memory_limit'), current_setting('enable_external_access'),"
-                    + " current_setting('lock_configuration')")
+                    + " current_setting('lock_configuration'),"
+                    + " current_setting('enable_progress_bar'),"
+                    + " current_setting('enable_progress_bar_print')")
                 .rows()
                 .toString())
-        .isEqualTo("[[\"244.1 MiB\",false,true]]");
+        .isEqualTo("[[\"244.1 MiB\",false,true,true,false]]");
     assertThat(Files.exists(Path.of("/tmp/easel-escape.csv"))).isFalse();
     assertThat(files.versionFile("p1", "orders", 9)).doesNotExist();
   }
@@ -349,6 +351,7 @@ class ProjectDatabaseTest {
       QueryEngine.Checked checked =
           database.check(
               List.of(orders),
+              List.of(),
               "SELECT id, $4 AS label FROM orders WHERE day >= $2 AND amount < $3 AND id = $1",
               List.of(),
               allocator);
@@ -360,6 +363,7 @@ class ProjectDatabaseTest {
               database
                   .check(
                       List.of(orders),
+                      List.of(),
                       "SELECT id, $4 AS label FROM orders WHERE day >= $2 AND amount < $3 AND id = $1",
                       List.of(
                           NODES.numberNode(1),
@@ -373,16 +377,112 @@ class ProjectDatabaseTest {
       // A parameter whose type the query does not fix is text, which DuckDB casts where needed.
       assertThat(
               database
-                  .check(List.of(orders), "SELECT ?", List.of(), allocator)
+                  .check(List.of(orders), List.of(), "SELECT ?", List.of(), allocator)
                   .parameters()
                   .toString())
           .isEqualTo("Schema<$1: Utf8>");
       assertThat(
               database
-                  .check(List.of(orders), "SELECT 1", List.of(), allocator)
+                  .check(List.of(orders), List.of(), "SELECT 1", List.of(), allocator)
                   .parameters()
                   .toString())
           .isEqualTo("Schema<>");
+    }
+  }
+
+  @Test
+  void aStatementReadsTheCellsItNamesAsTheirStoredResults() throws Exception {
+    QueryWorker.Result totals =
+        run(
+            "SELECT id % 2 AS odd, sum(id) AS total,"
+                + " 170141183460469231731687303715884105727::HUGEINT AS huge"
+                + " FROM orders GROUP BY ALL ORDER BY odd");
+    List<CellTable> cells =
+        List.of(
+            new CellTable("canvas_C1", "Totals", totals.resultId()),
+            new CellTable("canvas_C1", "gone", "0".repeat(64)));
+    try (BufferAllocator allocator = new RootAllocator()) {
+      // Any case, quoted or not, with or without an alias, in a subquery, beside a dataset: the
+      // stored result, with its columns' own types; the rest of the text is kept as it is.
+      String sql =
+          "SELECT t.odd, totals.total, o.n, 'canvas_C1.Totals é' AS note FROM canvas_c1.totals"
+              + " JOIN (SELECT count(*) AS n FROM orders) o ON true"
+              + " JOIN \"canvas_C1\".\"TOTALS\" AS t(odd, total2, huge) USING (odd)"
+              + " WHERE totals.total > ? ORDER BY t.odd";
+      assertThat(
+              database
+                  .check(List.of(orders), cells, sql, List.of(NODES.numberNode(0)), allocator)
+                  .schema()
+                  .toString())
+          .isEqualTo(
+              "Schema<odd: Int(64, true), total: Decimal(38, 0, 128), n: Int(64, true),"
+                  + " note: Utf8>");
+      List<String> rows = new java.util.ArrayList<>();
+      database.stream(
+          new QueryRun("f", "ann"),
+          List.of(orders),
+          cells,
+          sql,
+          List.of(NODES.numberNode(0)),
+          true,
+          allocator,
+          100,
+          (batches, stopped) -> {
+            while (batches.loadNextBatch()) {
+              var root = batches.getVectorSchemaRoot();
+              for (int row = 0; row < root.getRowCount(); row++) {
+                List<String> values = new java.util.ArrayList<>();
+                for (var vector : root.getFieldVectors()) {
+                  values.add(String.valueOf(vector.getObject(row)));
+                }
+                rows.add(String.join(",", values));
+              }
+            }
+          });
+      assertThat(rows).containsExactly("0,20,10,canvas_C1.Totals é", "1,25,10,canvas_C1.Totals é");
+      assertThat(
+              database
+                  .check(
+                      List.of(orders),
+                      cells,
+                      "SELECT huge FROM canvas_C1.Totals",
+                      List.of(),
+                      allocator)
+                  .schema()
+                  .toString())
+          .isEqualTo("Schema<huge: Decimal(38, 0, 128)>");
+
+      // A name that is no cell of the canvas, a result no longer kept, a sample: refused clearly.
+      assertThatThrownBy(
+              () ->
+                  database.check(
+                      List.of(orders), cells, "FROM canvas_C1.nope", List.of(), allocator))
+          .isInstanceOf(QueryFailure.class)
+          .hasMessageContaining("canvas_C1.nope does not exist")
+          .hasMessageContaining("no SQL cell named nope");
+      assertThatThrownBy(
+              () ->
+                  database.check(
+                      List.of(orders), cells, "FROM canvas_C1.gone", List.of(), allocator))
+          .isInstanceOf(QueryFailure.class)
+          .hasMessageContaining("no longer kept");
+      assertThatThrownBy(
+              () ->
+                  database.check(
+                      List.of(orders),
+                      cells,
+                      "FROM canvas_C1.totals TABLESAMPLE 1",
+                      List.of(),
+                      allocator))
+          .isInstanceOf(QueryFailure.class)
+          .hasMessageContaining("sample");
+      // Without the cells (another project's canvas, or none), the schema does not exist.
+      assertThatThrownBy(
+              () ->
+                  database.check(
+                      List.of(orders), List.of(), "FROM canvas_C1.totals", List.of(), allocator))
+          .isInstanceOf(QueryFailure.class)
+          .hasMessageContaining("canvas_C1");
     }
   }
 

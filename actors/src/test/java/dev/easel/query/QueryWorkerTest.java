@@ -62,7 +62,7 @@ class QueryWorkerTest {
   private static QueryWorker.Execute execute(
       String queryId, String sql, TestProbe<QueryWorker.Outcome> replies) {
     return new QueryWorker.Execute(
-        queryId, "ann", sql, List.of(), List.of(orders), List.of(), replies.getRef());
+        queryId, "ann", sql, List.of(), List.of(orders), List.of(), replies.getRef(), null);
   }
 
   @Test
@@ -78,7 +78,8 @@ class QueryWorkerTest {
             List.of(JsonNodeFactory.instance.numberNode(10)),
             List.of(orders),
             List.of(),
-            replies.getRef()));
+            replies.getRef(),
+            null));
 
     QueryWorker.Result result = replies.expectMessageClass(QueryWorker.Result.class);
     assertThat(result.rows().toString()).isEqualTo("[[\"13\"]]");
@@ -151,7 +152,7 @@ class QueryWorkerTest {
     first.tell(execute("busy", ENDLESS, busy));
     second.tell(
         new QueryWorker.Execute(
-            "queued", "ann", ENDLESS, List.of(), List.of(), List.of(), waiting.getRef()));
+            "queued", "ann", ENDLESS, List.of(), List.of(), List.of(), waiting.getRef(), null));
 
     second.tell(new QueryWorker.Cancel("queued", "ann", cancels.getRef()));
     assertThat(cancels.receiveMessage().cancelled()).isTrue();
@@ -208,6 +209,7 @@ class QueryWorkerTest {
     TestProbe<QueryWorker.CancelResult> cancels = testKit.createTestProbe();
     TestProbe<QueryWorker.PageOutcome> pages = testKit.createTestProbe();
     TestProbe<QueryWorker.ExportOutcome> exports = testKit.createTestProbe();
+    TestProbe<QueryWorker.Progress> progress = testKit.createTestProbe();
     List<CborSerializable> samples =
         List.of(
             new QueryWorker.Execute(
@@ -220,7 +222,9 @@ class QueryWorkerTest {
                     JsonNodeFactory.instance.nullNode()),
                 List.of(orders),
                 List.of(new ResultTable("earlier", "0123456789abcdef0123456789abcdef")),
-                outcomes.getRef()),
+                outcomes.getRef(),
+                progress.getRef()),
+            new QueryWorker.Progress("q1", 0.42),
             new QueryWorker.Cancel("q1", "ann", cancels.getRef()),
             new QueryWorker.ReadPage("0123456789abcdef0123456789abcdef", 1000, 500, pages.getRef()),
             new QueryWorker.OpenExport("0123456789abcdef0123456789abcdef", "csv", exports.getRef()),

@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.easel.cells.CellResults;
 import dev.easel.query.CatalogListing;
+import dev.easel.query.CellTable;
 import dev.easel.query.DatasetTable;
 import dev.easel.query.QueryEngine;
 import dev.easel.query.QueryFailure;
@@ -17,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -53,9 +56,12 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * values a prepared statement's DoPut bound to its parameters ({@link FlightParameters}); DoGet
  * runs it on the node's query pool, never on a gRPC thread, binding the values by position, and
  * streams the Arrow record batches of DuckDB's own Arrow export. The catalog commands list the
- * project database's {@code information_schema} ({@link CatalogListing}), tables with their Arrow
- * schemas when asked. Endpoints name no location unless the node advertises one ({@link
- * #advertise}). Other commands (updates, transactions, Substrait, keys) answer UNIMPLEMENTED.
+ * project database's {@code information_schema} ({@link CatalogListing}) and the SQL cells of the
+ * project's canvases that have a result ({@link CellResults#tables}: schema {@code
+ * canvas_<canvasId>}, table type {@code CELL}), tables with their Arrow schemas when asked; a
+ * statement that names {@code canvas_<canvasId>.<cell>} reads that cell's stored result. Endpoints
+ * name no location unless the node advertises one ({@link #advertise}). Other commands (updates,
+ * transactions, Substrait, keys) answer UNIMPLEMENTED.
  */
 final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -303,7 +309,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
 
   @Override
   public void getStreamCatalogs(CallContext context, ServerStreamListener listener) {
-    list(peer(context), CatalogListing.catalogs(), listener);
+    list(peer(context), false, cells -> CatalogListing.catalogs(), listener);
   }
 
   @Override
@@ -318,9 +324,12 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightSql.CommandGetDbSchemas command, CallContext context, ServerStreamListener listener) {
     list(
         peer(context),
-        CatalogListing.schemas(
-            command.hasCatalog() ? command.getCatalog() : null,
-            command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : null),
+        true,
+        cells ->
+            CatalogListing.schemas(
+                command.hasCatalog() ? command.getCatalog() : null,
+                command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : null,
+                cells),
         listener);
   }
 
@@ -340,12 +349,14 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
   public void getStreamTables(
       FlightSql.CommandGetTables command, CallContext context, ServerStreamListener listener) {
     FlightSqlServer.Peer peer = peer(context);
-    CatalogListing listing =
-        CatalogListing.tables(
-            command.hasCatalog() ? command.getCatalog() : null,
-            command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : null,
-            command.hasTableNameFilterPattern() ? command.getTableNameFilterPattern() : null,
-            command.getTableTypesList());
+    Function<List<CellTable>, CatalogListing> listing =
+        cells ->
+            CatalogListing.tables(
+                command.hasCatalog() ? command.getCatalog() : null,
+                command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : null,
+                command.hasTableNameFilterPattern() ? command.getTableNameFilterPattern() : null,
+                command.getTableTypesList(),
+                cells);
     if (command.getIncludeSchema()) {
       try {
         sendWithSchemas(peer, listing, listener);
@@ -353,7 +364,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
         listener.error(error(e));
       }
     } else {
-      list(peer, listing, listener);
+      list(peer, true, listing, listener);
     }
   }
 
@@ -363,7 +374,10 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
    * of the table's checked {@code SELECT *}, as a query over it would stream it.
    */
   private void sendWithSchemas(
-      FlightSqlServer.Peer peer, CatalogListing listing, ServerStreamListener listener) {
+      FlightSqlServer.Peer peer,
+      Function<List<CellTable>, CatalogListing> listing,
+      ServerStreamListener listener) {
+    Catalog catalog = await(catalog(peer.projectId(), true), askTimeout);
     List<List<String>> tables = new ArrayList<>();
     QueryEngine.ArrowSink collect =
         (batches, stopped) -> {
@@ -380,12 +394,14 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
           }
         };
     await(
-        tables(peer.projectId())
-            .thenCompose(
-                found ->
-                    engine.stream(
-                            peer.projectId(), peer.userId(), found, listing, allocator, collect)
-                        .done()),
+        engine.stream(
+                peer.projectId(),
+                peer.userId(),
+                catalog.datasets(),
+                listing.apply(catalog.cells()),
+                allocator,
+                collect)
+            .done(),
         askTimeout.plus(engine.settings().timeout()));
     try (VectorSchemaRoot root = VectorSchemaRoot.create(Schemas.GET_TABLES_SCHEMA, allocator)) {
       root.allocateNew();
@@ -398,7 +414,8 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
           }
         }
         Schema schema =
-            check(peer, CatalogListing.readTable(names.get(1), names.get(2)), List.of()).schema();
+            check(peer, catalog, CatalogListing.readTable(names.get(1), names.get(2)), List.of())
+                .schema();
         ((VarBinaryVector) root.getVector("table_schema"))
             .setSafe(row, schema.serializeAsMessage());
       }
@@ -418,7 +435,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
 
   @Override
   public void getStreamTableTypes(CallContext context, ServerStreamListener listener) {
-    list(peer(context), CatalogListing.tableTypes(), listener);
+    list(peer(context), true, CatalogListing::tableTypes, listener);
   }
 
   @Override
@@ -512,16 +529,42 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
 
   private QueryEngine.Checked check(
       FlightSqlServer.Peer peer, String sql, List<JsonNode> parameters) {
+    return check(
+        peer, await(catalog(peer.projectId(), namesCells(sql)), askTimeout), sql, parameters);
+  }
+
+  private QueryEngine.Checked check(
+      FlightSqlServer.Peer peer, Catalog catalog, String sql, List<JsonNode> parameters) {
     return await(
-        tables(peer.projectId())
-            .thenCompose(
-                found -> engine.check(peer.projectId(), found, sql, parameters, allocator)),
-        askTimeout.plus(engine.settings().timeout()));
+        engine.check(
+            peer.projectId(), catalog.datasets(), catalog.cells(), sql, parameters, allocator),
+        engine.settings().timeout().plus(askTimeout));
+  }
+
+  /**
+   * Whether {@code sql} may name a cell's table: only then are the project's cells looked up (which
+   * asks each canvas). The text is not read to decide what the query reads (DuckDB's parser does
+   * that); this only spares the look-up to queries that cannot name a cell.
+   */
+  private static boolean namesCells(String sql) {
+    return sql.toLowerCase(Locale.ROOT).contains(CellTable.SCHEMA_PREFIX);
+  }
+
+  /** What a project's statements can read: its datasets and its cells' results. */
+  private record Catalog(List<DatasetTable> datasets, List<CellTable> cells) {}
+
+  /** The project's datasets, and its cells' tables {@code withCells} (else none). */
+  private CompletableFuture<Catalog> catalog(String projectId, boolean withCells) {
+    CompletableFuture<List<CellTable>> cellTables =
+        withCells
+            ? cells.tables(projectId).toCompletableFuture()
+            : CompletableFuture.completedFuture(List.of());
+    return tables(projectId).toCompletableFuture().thenCombine(cellTables, Catalog::new);
   }
 
   private void run(FlightSqlServer.Peer peer, Statement statement, ServerStreamListener listener) {
     statement.of(peer);
-    tables(peer.projectId())
+    catalog(peer.projectId(), statement.resultId() == null && namesCells(statement.sql()))
         .thenAccept(
             found -> {
               QueryEngine.ArrowQuery query =
@@ -529,7 +572,7 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
                       ? engine.streamResult(
                           peer.projectId(),
                           peer.userId(),
-                          found,
+                          found.datasets(),
                           statement.resultId(),
                           allocator,
                           BATCH_ROWS,
@@ -537,7 +580,8 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
                       : engine.stream(
                           peer.projectId(),
                           peer.userId(),
-                          found,
+                          found.datasets(),
+                          found.cells(),
                           statement.sql(),
                           statement.parameters(),
                           allocator,
@@ -552,14 +596,23 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
             });
   }
 
+  /** Streams the listing made from the project's cells' tables ({@code withCells}, else none). */
   private void list(
-      FlightSqlServer.Peer peer, CatalogListing listing, ServerStreamListener listener) {
-    tables(peer.projectId())
+      FlightSqlServer.Peer peer,
+      boolean withCells,
+      Function<List<CellTable>, CatalogListing> listing,
+      ServerStreamListener listener) {
+    catalog(peer.projectId(), withCells)
         .thenAccept(
             found ->
                 follow(
                     engine.stream(
-                        peer.projectId(), peer.userId(), found, listing, allocator, sink(listener)),
+                        peer.projectId(),
+                        peer.userId(),
+                        found.datasets(),
+                        listing.apply(found.cells()),
+                        allocator,
+                        sink(listener)),
                     listener))
         .exceptionally(
             failure -> {

@@ -103,7 +103,8 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
                         request.getSql(),
                         parameters,
                         found,
-                        List.of())),
+                        List.of(),
+                        null)),
         response,
         QueryServiceImpl::answer);
   }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Reactive SQL cells on a real node: a collaborator using the real sharedb client edits a canvas
  * and follows its run state (collection {@code canvas-runs}) on the same socket (cell-runs.js);
  * then {@code CanvasService.RunCell} over REST, its refusals, a cell's latest result pulled by
- * ticket over Flight (Arrow's own client), and run states that outlive a restart.
+ * ticket over Flight (Arrow's own client), the cells as tables of the project's Flight SQL catalog
+ * (Arrow's own JDBC driver), and run states that outlive a restart.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CellRunsIntegrationTest {
@@ -104,6 +105,12 @@ class CellRunsIntegrationTest {
     assertThat(totalStates).contains("queued", "running", "done");
     assertThat(totalStates.indexOf("running")).isGreaterThan(totalStates.indexOf("queued"));
     assertThat(states(verdict, "big")).contains("stale");
+    // The heavy cell's progress, as DuckDB estimated it while it ran: up to done, never back.
+    List<Double> progress = new ArrayList<>();
+    verdict.path("progress").forEach(value -> progress.add(value.asDouble()));
+    assertThat(progress).anyMatch(value -> value > 0 && value < 1);
+    assertThat(progress).isSorted();
+    assertThat(states(verdict, "heavy")).containsSubsequence("running", "done");
     assertThat(verdict.path("editorWrite").asText()).isEqualTo("ERR_PERMISSION_DENIED");
     assertThat(verdict.path("viewer").path("reads").asText()).isEqualTo("done");
     assertThat(verdict.path("viewer").path("write").asText()).isEqualTo("ERR_PERMISSION_DENIED");
@@ -183,6 +190,102 @@ class CellRunsIntegrationTest {
           .hasMessageContaining("canvases/<canvasId>/cells/<cellId>");
     }
 
+    // Another project of the same owner, with a canvas whose cell has a result.
+    String other = Http.createProject(port, owner, "Other");
+    HttpResponse<String> otherCreated =
+        Http.post(port, "/v1/projects/" + other + "/canvases", "{\"title\":\"Secret\"}", owner);
+    assertThat(otherCreated.statusCode()).as(otherCreated.body()).isEqualTo(200);
+    JsonNode otherCanvas = JSON.readTree(otherCreated.body());
+    String otherId = otherCanvas.path("canvasId").asText();
+    HttpResponse<String> added =
+        Http.post(
+            port,
+            "/v1/canvases/" + otherId + "/ops",
+            "{\"version\":\""
+                + otherCanvas.path("version").asText()
+                + "\",\"op\":[{\"p\":[\"cells\",\"secret\"],\"oi\":{\"kind\":\"sql\","
+                + "\"name\":\"total\",\"source\":\"SELECT 7 AS n\"}}]}",
+            owner);
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+    HttpResponse<String> secret =
+        Http.post(port, "/v1/canvases/" + otherId + "/cells/secret:run", "{}", owner);
+    assertThat(JSON.readTree(secret.body()).path("state").asText())
+        .as(secret.body())
+        .isEqualTo("done");
+
+    // BI tools see the cells with a result as tables (Arrow's own JDBC driver): one schema per
+    // canvas, of this project only, and read exactly the result the canvas shows.
+    String schema = "canvas_" + canvas;
+    try (java.sql.Connection jdbc =
+        java.sql.DriverManager.getConnection(
+            "jdbc:arrow-flight-sql://127.0.0.1:"
+                + node.flightPort()
+                + "/?useEncryption=false&token="
+                + owner
+                + "&project="
+                + project)) {
+      java.sql.DatabaseMetaData meta = jdbc.getMetaData();
+      assertThat(tables(meta.getTables(null, null, "%", null)))
+          .containsExactly(
+              schema + ".big CELL",
+              schema + ".heavy CELL",
+              schema + ".total CELL",
+              "main.orders VIEW");
+      assertThat(tables(meta.getTables(null, schema, "t%", new String[] {"CELL"})))
+          .containsExactly(schema + ".total CELL");
+      assertThat(tables(meta.getTables(null, "main", "%", null)))
+          .containsExactly("main.orders VIEW");
+      assertThat(tables(meta.getTables(null, null, "%", new String[] {"VIEW"})))
+          .containsExactly("main.orders VIEW");
+      List<String> schemas = new ArrayList<>();
+      try (java.sql.ResultSet found = meta.getSchemas()) {
+        while (found.next()) schemas.add(found.getString("TABLE_SCHEM"));
+      }
+      assertThat(schemas).containsExactly(schema, "main");
+      List<String> columns = new ArrayList<>();
+      try (java.sql.ResultSet found = meta.getColumns(null, schema, "total", "%")) {
+        while (found.next()) {
+          columns.add(found.getString("COLUMN_NAME") + " " + found.getInt("DATA_TYPE"));
+        }
+      }
+      assertThat(columns)
+          .containsExactly("n " + java.sql.Types.BIGINT, "s " + java.sql.Types.DECIMAL);
+
+      // What the canvas shows (its run state's preview), not a run of its own.
+      try (java.sql.Statement statement = jdbc.createStatement();
+          java.sql.ResultSet rows = statement.executeQuery("SELECT * FROM " + schema + ".total")) {
+        assertThat(rows.next()).isTrue();
+        assertThat(rows.getString(1) + "," + rows.getString(2)).isEqualTo("1,45");
+        assertThat(rows.next()).isFalse();
+      }
+      assertThat(answer.path("preview").toString()).isEqualTo("[[\"1\",\"45\"]]");
+      try (java.sql.PreparedStatement prepared =
+          jdbc.prepareStatement(
+              "SELECT count(*) AS rows, max(b.amount) AS top FROM "
+                  + schema
+                  + ".BIG b JOIN orders USING (id) WHERE b.amount >= ?")) {
+        prepared.setInt(1, 40);
+        try (java.sql.ResultSet rows = prepared.executeQuery()) {
+          assertThat(rows.next()).isTrue();
+          assertThat(rows.getLong("rows")).isEqualTo(1);
+          assertThat(rows.getLong("top")).isEqualTo(45);
+        }
+      }
+      // The other project's canvas is not this project's: not listed, not readable.
+      assertThat(tables(meta.getTables(null, "canvas_" + otherId, "%", null))).isEmpty();
+      assertThatThrownBy(
+              () ->
+                  jdbc.createStatement()
+                      .executeQuery("SELECT * FROM canvas_" + otherId + ".total")
+                      .next())
+          .isInstanceOf(java.sql.SQLException.class)
+          .hasMessageContaining("canvas_" + otherId);
+      assertThatThrownBy(
+              () -> jdbc.createStatement().executeQuery("SELECT * FROM " + schema + ".note").next())
+          .isInstanceOf(java.sql.SQLException.class)
+          .hasMessageContaining("no SQL cell named note");
+    }
+
     // The run state is durable: after a restart the cells are still done, and run again.
     node.close();
     node = TestNodes.start(dataDir.resolve("node"));
@@ -191,6 +294,22 @@ class CellRunsIntegrationTest {
     assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
     assertThat(JSON.readTree(again.body()).path("preview").toString())
         .isEqualTo("[[\"1\",\"45\"]]");
+  }
+
+  /** The tables a catalog listing names, as {@code schema.table TYPE}, in its order. */
+  private static List<String> tables(java.sql.ResultSet found) throws java.sql.SQLException {
+    List<String> names = new ArrayList<>();
+    try (found) {
+      while (found.next()) {
+        names.add(
+            found.getString("TABLE_SCHEM")
+                + "."
+                + found.getString("TABLE_NAME")
+                + " "
+                + found.getString("TABLE_TYPE"));
+      }
+    }
+    return names;
   }
 
   private static List<String> states(JsonNode verdict, String cellId) {

@@ -394,7 +394,8 @@ class QueryResultsIntegrationTest {
                       + " AS i FROM orders",
                   List.of(),
                   tables,
-                  List.of(new ResultTable("orders", table)))
+                  List.of(new ResultTable("orders", table)),
+                  null)
               .toCompletableFuture());
     }
     for (int i = 0; i < runs.size(); i++) {
@@ -414,7 +415,8 @@ class QueryResultsIntegrationTest {
                     "SELECT count(*) AS n FROM orders",
                     List.of(),
                     tables,
-                    List.of(new ResultTable("orders", first)))
+                    List.of(new ResultTable("orders", first)),
+                    null)
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
     QueryWorker.Result withSecond =
@@ -427,7 +429,8 @@ class QueryResultsIntegrationTest {
                     "SELECT count(*) AS n FROM orders",
                     List.of(),
                     tables,
-                    List.of(new ResultTable("orders", second)))
+                    List.of(new ResultTable("orders", second)),
+                    null)
                 .toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
     assertThat(withFirst.resultId()).isNotEqualTo(withSecond.resultId());
@@ -450,7 +453,8 @@ class QueryResultsIntegrationTest {
                 "SELECT * FROM upstream",
                 List.of(),
                 tables,
-                List.of(new ResultTable("upstream", "f".repeat(32))))
+                List.of(new ResultTable("upstream", "f".repeat(32))),
+                null)
             .toCompletableFuture()
             .get(60, TimeUnit.SECONDS);
     assertThat(expired)

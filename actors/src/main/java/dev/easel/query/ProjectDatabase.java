@@ -123,15 +123,22 @@ final class ProjectDatabase {
             StatementGate.Admitted admitted = StatementGate.admit(connection, sql);
             checkParameters(admitted.parameters(), parameters.size());
             String resultId = ResultKey.of(admitted.statement(), parameters, tables, resultTables);
-            ResultStore.Lease result = results.open(projectId, resultId);
-            if (result == null) {
-              // Only a query that runs needs its result tables (a stored answer does not).
-              viewResults(connection, resultTables, held);
-              result = materialise(run, connection, sql, parameters, resultId);
+            ResultStore.Lease stored = results.open(projectId, resultId);
+            if (stored != null) {
+              held.add(stored);
+              run.checkStopped();
+              return preview(connection, stored, null, -1, run.queryId());
             }
-            held.add(result);
+            // Only a query that runs needs its result tables (a stored answer does not).
+            viewResults(connection, resultTables, held);
+            Written written = materialise(run, connection, sql, parameters, resultId);
+            held.add(written.result());
             run.checkStopped();
-            return preview(connection, result, run.queryId());
+            // The file just written: its columns and row count are known without reading it.
+            return written.result().kept()
+                ? preview(
+                    connection, written.result(), written.columns(), written.rows(), run.queryId())
+                : preview(connection, written.result(), null, -1, run.queryId());
           });
     } finally {
       held.forEach(ResultStore.Lease::close);
@@ -224,6 +231,9 @@ final class ProjectDatabase {
     }
   }
 
+  /** A result just written: held, with its columns and its row count (-1: not known). */
+  private record Written(ResultStore.Lease result, List<QueryWorker.Column> columns, long rows) {}
+
   /**
    * Writes the result of {@code sql} to its Parquet file with DuckDB's {@code COPY}: the query (one
    * SELECT, checked by {@link StatementGate}) inside {@code COPY (...)}, its parameters bound.
@@ -232,7 +242,7 @@ final class ProjectDatabase {
    * and types are kept in the file's key-value metadata ({@value #COLUMNS_KEY}), shown from there,
    * and a query that reads the result as a table gets those columns back as their own type.
    */
-  private ResultStore.Lease materialise(
+  private Written materialise(
       QueryRun run, Connection connection, String sql, List<JsonNode> parameters, String resultId)
       throws SQLException, QueryFailure, IOException {
     String body = withoutTrailingSemicolons(sql);
@@ -262,13 +272,15 @@ final class ProjectDatabase {
     try (PreparedStatement statement = connection.prepareStatement(copy)) {
       QueryValues.bind(statement, parameters);
       run.running(statement);
+      long rows;
       try {
-        statement.execute();
+        // COPY answers the number of rows it wrote.
+        rows = statement.execute() ? -1 : statement.getLargeUpdateCount();
       } finally {
         run.finished();
       }
       run.checkStopped();
-      return results.keep(projectId, resultId, part);
+      return new Written(results.keep(projectId, resultId, part), columns, rows);
     } finally {
       Files.deleteIfExists(part);
     }
@@ -312,12 +324,19 @@ final class ProjectDatabase {
   static final String COLUMNS_KEY = "easel.columns";
 
   /**
-   * The columns of the query {@code body} with {@code parameters}, as DuckDB types them: the query
-   * limited to no rows ({@code SELECT * FROM (body) LIMIT 0}, which passes the gate too) is run.
+   * The columns of the query {@code body} (which passed the gate) with {@code parameters}, as
+   * DuckDB types them: without parameters, as DuckDB prepares it (nothing runs); with parameters,
+   * whose types can change the columns', the query limited to no rows ({@code SELECT * FROM (body)
+   * LIMIT 0}, which passes the gate too) is run with them bound.
    */
   private static List<QueryWorker.Column> describe(
       QueryRun run, Connection connection, String body, List<JsonNode> parameters)
       throws SQLException, QueryFailure {
+    if (parameters.isEmpty()) {
+      try (PreparedStatement statement = connection.prepareStatement(body)) {
+        return columns(statement.getMetaData());
+      }
+    }
     String empty = "SELECT * FROM (" + body + "\n) LIMIT 0";
     StatementGate.admit(connection, empty);
     try (PreparedStatement statement = connection.prepareStatement(empty)) {
@@ -368,11 +387,19 @@ final class ProjectDatabase {
     return body;
   }
 
-  /** The answer for a stored result: its columns, row count and first rows. */
+  /**
+   * The answer for a stored result: its columns, row count and first rows; {@code columns} and
+   * {@code rowCount} are read from the file unless given (null, -1).
+   */
   private QueryWorker.Result preview(
-      Connection connection, ResultStore.Lease result, String queryId) throws SQLException {
-    Rows first = rows(connection, result.file(), 0, settings.maxRows(), false);
-    long count = rowCount(connection, result.file());
+      Connection connection,
+      ResultStore.Lease result,
+      List<QueryWorker.Column> columns,
+      long rowCount,
+      String queryId)
+      throws SQLException {
+    Rows first = rows(connection, result.file(), 0, settings.maxRows(), false, columns);
+    long count = rowCount >= 0 ? rowCount : rowCount(connection, result.file());
     return new QueryWorker.Result(
         first.columns(),
         first.rows(),
@@ -399,7 +426,7 @@ final class ProjectDatabase {
             "INVALID_PAGE_TOKEN",
             "The page token points past the end of result " + resultId);
       }
-      Rows page = rows(connection, result.file(), offset, size, true);
+      Rows page = rows(connection, result.file(), offset, size, true, null);
       long next = offset + page.rows().size();
       return new QueryWorker.Page(page.columns(), page.rows(), count, next < count ? next : -1);
     } catch (SQLException e) {
@@ -484,9 +511,16 @@ final class ProjectDatabase {
 
   /**
    * The rows of a Parquet file from {@code offset}: at most {@code limit}, and no more than {@code
-   * easel.query.max-result-size} of JSON ({@code atLeastOne}: but one row even if it is larger).
+   * easel.query.max-result-size} of JSON ({@code atLeastOne}: but one row even if it is larger);
+   * its columns as {@code known} says (those it was written with), else as the file says.
    */
-  private Rows rows(Connection connection, Path parquet, long offset, int limit, boolean atLeastOne)
+  private Rows rows(
+      Connection connection,
+      Path parquet,
+      long offset,
+      int limit,
+      boolean atLeastOne,
+      List<QueryWorker.Column> known)
       throws SQLException {
     try (PreparedStatement select =
         connection.prepareStatement("SELECT * FROM read_parquet(?) LIMIT ? OFFSET ?")) {
@@ -495,7 +529,7 @@ final class ProjectDatabase {
       select.setLong(3, offset);
       try (ResultSet rows = select.executeQuery()) {
         List<QueryWorker.Column> columns =
-            storedColumns(connection, parquet, columns(rows.getMetaData()));
+            known != null ? known : storedColumns(connection, parquet, columns(rows.getMetaData()));
         int width = columns.size();
         ArrayNode kept = JsonNodeFactory.instance.arrayNode();
         long bytes = 0;

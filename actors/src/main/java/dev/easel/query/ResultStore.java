@@ -158,7 +158,7 @@ public final class ResultStore {
     }
     entry.readers++;
     use(entry);
-    return new Lease(this, entry, file);
+    return new Lease(this, entry, file, false);
   }
 
   /**
@@ -169,7 +169,8 @@ public final class ResultStore {
   synchronized Lease keep(String projectId, String resultId, Path written) throws IOException {
     Path file = file(projectId, resultId);
     Entry entry = entries.get(key(projectId, resultId));
-    if (entry != null && Files.exists(file)) {
+    boolean kept = entry == null || !Files.exists(file);
+    if (!kept) {
       Files.deleteIfExists(written);
     } else {
       if (entry != null) forget(entry);
@@ -180,7 +181,7 @@ public final class ResultStore {
     }
     entry.readers++;
     use(entry);
-    Lease lease = new Lease(this, entry, file);
+    Lease lease = new Lease(this, entry, file, kept);
     evict();
     return lease;
   }
@@ -320,12 +321,22 @@ public final class ResultStore {
     private final ResultStore store;
     private final Entry entry;
     private final Path file;
+    private final boolean kept;
     private boolean closed;
 
-    private Lease(ResultStore store, Entry entry, Path file) {
+    private Lease(ResultStore store, Entry entry, Path file, boolean kept) {
       this.store = store;
       this.entry = entry;
       this.file = file;
+      this.kept = kept;
+    }
+
+    /**
+     * Whether the file is the one this lease's {@link #keep} was given (false: one kept earlier, by
+     * another run of the same result, or a lease from {@link #open}).
+     */
+    boolean kept() {
+      return kept;
     }
 
     /** The result's Parquet file. */

@@ -89,6 +89,29 @@ class ResultStoreTest {
   }
 
   @Test
+  void aSecondRunOfAStoredResultKeepsTheFirstFileAndSaysSo() throws IOException {
+    ResultStore store = new ResultStore(root, 1000);
+    Path first = store.partFile("p1", A);
+    Files.write(first, new byte[100]);
+    Path second = store.partFile("p1", A);
+    Files.write(second, new byte[60]);
+
+    try (ResultStore.Lease kept = store.keep("p1", A, first);
+        ResultStore.Lease notKept = store.keep("p1", A, second)) {
+      // The run whose file was not kept must read the answer from the kept file.
+      assertThat(kept.kept()).isTrue();
+      assertThat(notKept.kept()).isFalse();
+      assertThat(notKept.file()).isEqualTo(kept.file());
+      assertThat(Files.size(kept.file())).isEqualTo(100);
+      assertThat(second).doesNotExist();
+    }
+    try (ResultStore.Lease opened = store.open("p1", A)) {
+      assertThat(opened.kept()).isFalse();
+    }
+    assertThat(store.totalBytes()).isEqualTo(100);
+  }
+
+  @Test
   void aDeletedFolderOrFileIsAResultNoLongerKept() throws IOException {
     ResultStore store = new ResultStore(root, 1000);
     keep(store, A, 100);

@@ -643,6 +643,10 @@ final class ProjectFlightSqlProducer extends NoOpFlightSqlProducer {
       Semaphore ready = new Semaphore(0);
       listener.setOnReadyHandler(ready::release);
       VectorSchemaRoot root = batches.getVectorSchemaRoot();
+      // gRPC sends the batch's own buffers instead of a copy of them: each batch DuckDB exports
+      // arrives in new buffers (never written again), which the message holds by reference count
+      // until gRPC has written them, so the next batch cannot change or free what is being sent.
+      listener.setUseZeroCopy(true);
       listener.start(root);
       while (batches.loadNextBatch()) {
         while (!listener.isReady()) {

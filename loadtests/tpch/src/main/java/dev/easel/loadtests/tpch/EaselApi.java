@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +39,7 @@ final class EaselApi implements AutoCloseable {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   /** The answer of one query: its total row count, whether rows were left out, bytes received. */
-  record Answer(long rowCount, boolean truncated, long bytes) {}
+  record Answer(long rowCount, boolean truncated, long bytes, String resultId) {}
 
   /** A dataset version as the upload answered it. */
   record Uploaded(String datasetId, long version, long rowCount, long byteSize) {}
@@ -88,10 +89,22 @@ final class EaselApi implements AutoCloseable {
     return accessToken;
   }
 
+  /**
+   * Signs in; on a loaded machine a sign-in (a password hash) can outlast the node's request
+   * timeout (HTTP 499, or 503/504), so such an answer is tried again, 5 times at most.
+   */
   private void signIn() throws IOException, InterruptedException {
     ObjectNode login = JSON.createObjectNode().put("email", email).put("password", password);
     Instant asked = Instant.now();
-    JsonNode tokens = json(send(request("/v1/auth:login", false).POST(body(login))), "sign-in");
+    HttpResponse<byte[]> answer = send(request("/v1/auth:login", false).POST(body(login)));
+    for (int tries = 1;
+        tries < 5 && List.of(499, 503, 504).contains(answer.statusCode());
+        tries++) {
+      TpchBench.log("sign-in -> HTTP %d; again", answer.statusCode());
+      asked = Instant.now();
+      answer = send(request("/v1/auth:login", false).POST(body(login)));
+    }
+    JsonNode tokens = json(answer, "sign-in");
     accessToken = tokens.path("accessToken").asText();
     tokenExpires = asked.plusSeconds(tokens.path("expiresIn").asLong(15 * 60));
   }
@@ -125,7 +138,10 @@ final class EaselApi implements AutoCloseable {
     }
     JsonNode answer = JSON.readTree(bytes);
     return new Answer(
-        answer.path("rowCount").asLong(-1), answer.path("truncated").asBoolean(), bytes.length);
+        answer.path("rowCount").asLong(-1),
+        answer.path("truncated").asBoolean(),
+        bytes.length,
+        answer.path("resultId").asText());
   }
 
   /** Runs {@code sql} through gRPC ({@code QueryService/ExecuteQuery}). */
@@ -139,7 +155,10 @@ final class EaselApi implements AutoCloseable {
             .executeQuery(
                 ExecuteQueryRequest.newBuilder().setProjectId(projectId).setSql(sql).build());
     return new Answer(
-        response.getRowCount(), response.getTruncated(), response.getSerializedSize());
+        response.getRowCount(),
+        response.getTruncated(),
+        response.getSerializedSize(),
+        response.getResultId());
   }
 
   private HttpRequest.Builder request(String path, boolean signedIn)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +12,15 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -26,7 +31,7 @@ import org.apache.arrow.memory.RootAllocator;
  * java -jar easel-tpch-bench.jar run --sf 1 --work DIR --url http://127.0.0.1:PORT
  *   --flight-port PORT --data EASEL_DATA_DIR [--easel-pid PID] [--threads 2] [--memory-limit 1GB]
  *   [--benchmarks queries,scan,probe (default: queries,scan at SF1, else queries)]
- *   [--faces rest,grpc] [--warmup 1] [--rounds 5]
+ *   [--faces rest,grpc] [--warmup 1] [--rounds 5] [--sql fresh|repeated]
  *   [--scan-warmup 1] [--scan-rounds 3] [--scan-sides flight-raw,flight-jdbc,duckdb-arrow,duckdb-jdbc]
  *   [--out results.json]</pre>
  *
@@ -83,6 +88,13 @@ public final class TpchBench {
     List<String> benchmarks =
         list(options.getOrDefault("benchmarks", scale == 1.0 ? "queries,scan" : "queries"));
     List<String> faces = list(options.getOrDefault("faces", "rest,grpc"));
+    // fresh: each run's SQL differs in its parse tree (Easel executes every run); repeated: the
+    // same SQL every time (Easel answers from its result cache after the first run).
+    String sqlMode = options.getOrDefault("sql", "fresh");
+    if (!List.of("fresh", "repeated").contains(sqlMode)) {
+      throw new IllegalArgumentException("--sql is fresh or repeated, not " + sqlMode);
+    }
+    boolean fresh = sqlMode.equals("fresh");
     int warmup = Integer.parseInt(options.getOrDefault("warmup", "1"));
     int rounds = Integer.parseInt(options.getOrDefault("rounds", "5"));
     int scanWarmup = Integer.parseInt(options.getOrDefault("scan-warmup", "1"));
@@ -99,7 +111,11 @@ public final class TpchBench {
                     ScanBenchmark.DUCKDB_JDBC)));
 
     ObjectNode report = JSON.createObjectNode();
-    report.put("scaleFactor", scale).put("threads", threads).put("memoryLimit", memoryLimit);
+    report
+        .put("scaleFactor", scale)
+        .put("threads", threads)
+        .put("memoryLimit", memoryLimit)
+        .put("sql", sqlMode);
     List<String> problems = new ArrayList<>();
     Map<String, Long> expected = TpchData.rowCounts(TpchData.folder(work, scale));
     try (EaselApi easel = new EaselApi(url)) {
@@ -143,25 +159,76 @@ public final class TpchBench {
           new InProcessDuckDb(threads, memoryLimit, work.resolve("tpch-spill"), stored)) {
         Map<String, QueryBenchmark.Side> sides = new LinkedHashMap<>();
         sides.put("duckdb", duckdb::query);
-        if (faces.contains("rest")) sides.put("easel-rest", sql -> easel.queryRest(sql).rowCount());
-        if (faces.contains("grpc")) sides.put("easel-grpc", sql -> easel.queryGrpc(sql).rowCount());
+        // With fresh SQL every Easel run must make a result of its own (a new result id): one
+        // answered from the cache would not be a run of the query.
+        Set<String> resultIds = new HashSet<>();
+        AtomicBoolean mustBeNew = new AtomicBoolean(fresh);
+        Function<EaselApi.Answer, Long> rows =
+            answer -> {
+              if (!resultIds.add(answer.resultId()) && mustBeNew.get()) {
+                throw new IllegalStateException(
+                    "answered from the result cache (result " + answer.resultId() + " again)");
+              }
+              return answer.rowCount();
+            };
+        if (faces.contains("rest"))
+          sides.put("easel-rest", sql -> rows.apply(easel.queryRest(sql)));
+        if (faces.contains("grpc"))
+          sides.put("easel-grpc", sql -> rows.apply(easel.queryGrpc(sql)));
+        // The probe runs twice: with fresh SQL (Easel executes every run) and with the same SQL
+        // every time (Easel answers all but the first from its result cache).
         if (benchmarks.contains("probe")) {
-          List<QueryBenchmark.QueryResult> results =
-              QueryBenchmark.run(
-                  List.of(QueryBenchmark.PROBE), sides, "duckdb", 5, 30, scale, nodeAlive);
-          String table = QueryBenchmark.table(results, "duckdb");
-          System.out.println(
-              "\n== Overhead probe: "
-                  + QueryBenchmark.PROBE.sql()
-                  + ", median ms of 30 rounds after 5 warm-up\n\n"
-                  + table);
-          results.forEach(result -> problems.addAll(result.problems()));
-          report.put("probeTable", table);
+          for (String mode : List.of("fresh", "repeated")) {
+            mustBeNew.set(mode.equals("fresh"));
+            double cpu0 = cpuSeconds(nodePid);
+            List<QueryBenchmark.QueryResult> results =
+                QueryBenchmark.run(
+                    List.of(QueryBenchmark.PROBE),
+                    sides,
+                    "duckdb",
+                    5,
+                    30,
+                    scale,
+                    mode.equals("fresh"),
+                    nodeAlive);
+            // What the node's process spent on CPU per Easel query (warm-up included): unlike
+            // the wall-clock times, it does not grow with the machine's load.
+            double cpu = cpuSeconds(nodePid) - cpu0;
+            int easelRuns = 35 * (sides.size() - 1);
+            String table = QueryBenchmark.table(results, "duckdb");
+            String cpuLine =
+                Double.isNaN(cpu)
+                    ? ""
+                    : String.format(
+                        Locale.ROOT,
+                        "\nNode CPU (user + system): %.2f s for %d Easel queries, %.1f ms per query\n",
+                        cpu,
+                        easelRuns,
+                        cpu * 1000 / easelRuns);
+            System.out.println(
+                "\n== Overhead probe: "
+                    + QueryBenchmark.PROBE.sql()
+                    + " ("
+                    + mode
+                    + " SQL), median ms of 30 rounds after 5 warm-up\n\n"
+                    + table
+                    + cpuLine);
+            results.forEach(result -> problems.addAll(result.problems()));
+            report.put("probeTable-" + mode, table);
+          }
+          mustBeNew.set(fresh);
         }
         if (benchmarks.contains("queries")) {
           List<QueryBenchmark.QueryResult> results =
               QueryBenchmark.run(
-                  QueryBenchmark.load(scale), sides, "duckdb", warmup, rounds, scale, nodeAlive);
+                  QueryBenchmark.load(scale),
+                  sides,
+                  "duckdb",
+                  warmup,
+                  rounds,
+                  scale,
+                  fresh,
+                  nodeAlive);
           String table = QueryBenchmark.table(results, "duckdb");
           System.out.println(
               "\n== Benchmark 1: TPC-H SF"
@@ -170,7 +237,9 @@ public final class TpchBench {
                   + rounds
                   + " rounds after "
                   + warmup
-                  + " warm-up\n\n"
+                  + " warm-up ("
+                  + sqlMode
+                  + " SQL)\n\n"
                   + table);
           ArrayNode queries = report.putArray("queries");
           for (QueryBenchmark.QueryResult result : results) {
@@ -220,6 +289,23 @@ public final class TpchBench {
       return 1;
     }
     return 0;
+  }
+
+  /**
+   * CPU seconds (user + system) process {@code pid} has used, from {@code /proc/<pid>/stat}; NaN
+   * when it cannot be read (no such process, not Linux).
+   */
+  static double cpuSeconds(long pid) {
+    if (pid < 0) return Double.NaN;
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // Fields after the command name, which is in parentheses and may hold blanks.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // utime and stime: fields 14 and 15 of the line, in clock ticks (100 per second).
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   static void log(String format, Object... args) {

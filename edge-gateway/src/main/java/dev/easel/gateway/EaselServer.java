@@ -42,6 +42,7 @@ import dev.easel.identity.SignInStates;
 import dev.easel.identity.TokenKeys;
 import dev.easel.mail.MailSettings;
 import dev.easel.mail.Mailer;
+import dev.easel.project.GettingStarted;
 import dev.easel.project.InvitationTokens;
 import dev.easel.project.Invitations;
 import dev.easel.project.Organizations;
@@ -212,7 +213,14 @@ public final class EaselServer implements AutoCloseable {
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
-            .addService(new AuthServiceImpl(accounts, limits))
+            .addService(
+                new AuthServiceImpl(
+                    accounts,
+                    limits,
+                    system.settings().config().getBoolean("easel.projects.getting-started")
+                        ? new GettingStarted(
+                            projects, datasets, canvases, dataDir.resolve("uploads"))
+                        : null))
             .addService(
                 new UserServiceImpl(
                     accounts, settings, securityLog, projects, organizations, limits, callers))

@@ -61,6 +61,20 @@ describe("addChartOp", () => {
       oi: { kind: "chart", name: "chart_1", source: "", layout: { x: 14, y: 4, w: 28, h: 20 }, config: { source: "q", mark: "bar" } },
     });
   });
+  it("moves down past the cells that are already there", () => {
+    const data = {
+      title: "t",
+      cells: {
+        q: { kind: "sql" as const, source: "", layout: { x: 0, y: 10, w: 10, h: 8 } },
+        c: { kind: "chart" as const, source: "", layout: { x: 12, y: 0, w: 30, h: 30 } },
+        d: { kind: "markdown" as const, source: "", layout: { x: 38, y: 32, w: 10, h: 5 } },
+      },
+    };
+    const [op] = addChartOp(data, "q", "c9", { source: "q" });
+    // below c (ends at 30), then below d (32 + 5), which the chart would cover there
+    expect((op as { oi: { layout: unknown; name: string } }).oi.layout).toEqual({ x: 12, y: 39, w: 28, h: 20 });
+    expect((op as { oi: { name: string } }).oi.name).toBe("chart_2");
+  });
 });
 
 describe("chartRows", () => {

@@ -147,16 +147,26 @@ export function guessChart(sourceId: string, columns: { name: string; type: stri
   return config;
 }
 
-/** The op that adds chart cell `cellId` of `config` to the right of cell `besideId`. */
+/**
+ * The op that adds chart cell `cellId` of `config` to the right of cell `besideId`, moved down
+ * past any cell it would cover there.
+ */
 export function addChartOp(data: CanvasData, besideId: string, cellId: string, config: ChartConfig): Json0Component[] {
   const beside = data.cells[besideId];
   const at = beside ? layoutOf(beside) : DEFAULT_LAYOUT;
   const count = Object.values(data.cells).filter((cell) => cell.kind === "chart").length;
+  const layout = { x: at.x + at.w + 2, y: at.y, w: 28, h: 20 };
+  const others = Object.values(data.cells).map(layoutOf);
+  const overlaps = (o: { x: number; y: number; w: number; h: number }) =>
+    o.x < layout.x + layout.w && layout.x < o.x + o.w && o.y < layout.y + layout.h && layout.y < o.y + o.h;
+  for (let blocker = others.find(overlaps); blocker; blocker = others.find(overlaps)) {
+    layout.y = blocker.y + blocker.h + 2;
+  }
   const cell: Cell = {
     kind: "chart",
     name: `chart_${count + 1}`,
     source: "",
-    layout: { x: at.x + at.w + 2, y: at.y, w: 28, h: 20 },
+    layout,
     config: config as Record<string, unknown>,
   };
   return [{ p: ["cells", cellId], oi: cell }];
@@ -193,7 +203,8 @@ export function themeConfig(dark: boolean): Spec {
     background: null,
     view: { stroke: null },
     axis: { labelColor: text, titleColor: text, gridColor: grid, domainColor: grid, tickColor: grid },
-    legend: { labelColor: text, titleColor: text },
+    legend: { labelColor: text, titleColor: text, orient: "top" },
+    axisX: { labelAngle: 0, labelOverlap: true },
     font: "system-ui, -apple-system, sans-serif",
   };
 }

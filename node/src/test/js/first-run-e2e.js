@@ -11,7 +11,8 @@
 // presses Chart on the query, a chart cell of it appears and is drawn, and they make it a donut in
 // its form: it is drawn again and the server's document holds the new config. Prints the time
 // from the sign-up form to their own chart (measured, not asserted) and one JSON line; on failure a
-// FAIL line and exit 1, 3 on the watchdog. --shots saves the canvas in light and dark.
+// FAIL line and exit 1, 3 on the watchdog. --shots saves the canvas with the tour, then in light
+// and dark.
 
 const fs = require('fs');
 const path = require('path');
@@ -70,6 +71,10 @@ async function marksOf(page, cellId) {
 
     watchdog.step('the guided tour: step 1, then 2, then skipped');
     await page.locator('[data-tour-step="1"]').waitFor(WAIT);
+    if (args.shots) {
+      fs.mkdirSync(args.shots, { recursive: true });
+      await page.screenshot({ path: path.join(args.shots, 'first-run-tour.png') });
+    }
     await page.getByRole('button', { name: 'Next' }).click();
     await page.locator('[data-tour-step="2"]').waitFor(WAIT);
     await page.getByRole('button', { name: 'Skip tour' }).click();
@@ -81,7 +86,6 @@ async function marksOf(page, cellId) {
 
     if (args.shots) {
       watchdog.step(`screenshots into ${args.shots}`);
-      fs.mkdirSync(args.shots, { recursive: true });
       await page.screenshot({ path: path.join(args.shots, 'first-run-light.png') });
     }
 

@@ -154,7 +154,7 @@ public final class GettingStarted {
                 "\n",
                 "SELECT species, island, sex, bill_length_mm, flipper_length_mm, body_mass_g",
                 "FROM penguins",
-                "WHERE body_mass_g IS NOT NULL",
+                "WHERE body_mass_g IS NOT NULL AND sex IS NOT NULL",
                 "ORDER BY species, island"),
             layout(0, 15, 34, 16),
             JSON.objectNode()));

@@ -1,32 +1,13 @@
 // @vitest-environment jsdom
 import { MantineProvider } from "@mantine/core";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
-import ShareDB from "sharedb";
-import type { Doc } from "sharedb/lib/sharedb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ChartCell } from "./ChartCell";
-import type { CanvasData } from "./cells";
+import { twoClients, until } from "./twoClients";
 import { withMatchMedia } from "./jsdomMedia";
 
 beforeAll(withMatchMedia);
 afterEach(cleanup);
-
-// A real ShareDB backend (in memory) and two real sharedb clients: this browser's and a
-// collaborator's.
-async function twoClients(data: CanvasData): Promise<{ mine: Doc<CanvasData>; theirs: Doc<CanvasData> }> {
-  const backend = new ShareDB();
-  const open = (doc: Doc<CanvasData>) => new Promise<void>((resolve, reject) => doc.subscribe((e) => (e ? reject(e) : resolve())));
-  const mine = backend.connect().get("canvases", "k1") as Doc<CanvasData>;
-  await new Promise<void>((resolve, reject) => mine.create(data, (e) => (e ? reject(e) : resolve())));
-  const theirs = backend.connect().get("canvases", "k1") as Doc<CanvasData>;
-  await open(theirs);
-  await open(mine);
-  return { mine, theirs };
-}
-
-async function until(check: () => boolean) {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 const sources = [{ cellId: "q", name: "penguins_measured", columns: [{ name: "species", type: "VARCHAR" }, { name: "body_mass_g", type: "BIGINT" }] }];
 

@@ -39,11 +39,13 @@ export function SignInPage({ mode, next }: { mode: Mode; next: string }) {
     setBusy(true);
     setError(null);
     try {
-      if (mode === "sign-up") await signUp({ email, password, displayName });
+      let landing: string | null = null;
+      if (mode === "sign-up") landing = await signUp({ email, password, displayName });
       else if (needsCode) await signIn(totpCode.length > 6 ? { email, password, recoveryCode: totpCode } : { email, password, totpCode });
       else await signIn({ email, password });
       await sessionChanged();
-      navigate(next, true);
+      // A new person lands on their getting-started canvas, unless they came for something else.
+      navigate(landing && next === "/projects" ? landing : next, true);
     } catch (failure) {
       const refusal =
         failure instanceof ApiError ? failure : new ApiError(0, String(failure), "", {});

@@ -1,7 +1,7 @@
 // The signed-in person and the browser session routes (BrowserSessions on the server): sign-in sets
 // the session cookies, sign-out clears them, sign-up registers then signs in.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import type { RegisterRequestJson, UserJson } from "../api/gen/v1/auth_pb.js";
+import type { RegisterRequestJson, RegisterResponseJson, UserJson } from "../api/gen/v1/auth_pb.js";
 import { ApiError, call } from "../api/http";
 
 /** Who is signed in: the user, or null when this browser has no session. */
@@ -43,9 +43,15 @@ export async function signIn(credentials: Credentials): Promise<void> {
 }
 
 /** Registers an account, then signs this browser in with it. */
-export async function signUp(request: Required<Pick<RegisterRequestJson, "email" | "password" | "displayName">>) {
-  await call("POST", "/v1/auth:register", request, false);
+/**
+ * Creates the account and signs in; answers where a new person lands: the canvas of their
+ * "Getting started" project (null when the server made none).
+ */
+export async function signUp(request: Required<Pick<RegisterRequestJson, "email" | "password" | "displayName">>): Promise<string | null> {
+  const registered = await call<RegisterResponseJson>("POST", "/v1/auth:register", request, false);
   await signIn({ email: request.email, password: request.password });
+  const { gettingStartedProjectId: projectId, gettingStartedCanvasId: canvasId } = registered;
+  return projectId && canvasId ? `/projects/${encodeURIComponent(projectId)}/canvases/${encodeURIComponent(canvasId)}` : null;
 }
 
 export async function signOut(): Promise<void> {

@@ -9,6 +9,10 @@ import { Link } from "../app/Link";
 import { canEdit, useProject } from "../projects/api";
 import { CellNode } from "./CellNode";
 import type { CellNodeType } from "./CellNode";
+import type { ChartSource } from "./ChartCell";
+import { addChartOp, guessChart } from "./charts";
+import { readEdges } from "./dag";
+import { GuidedTour } from "./GuidedTour";
 import { GRID, KINDS, addCellOp, layoutOf, layoutOp, newCellId, toUnits } from "./cells";
 import type { CanvasData, Kind } from "./cells";
 import { LiveCanvas } from "./liveCanvas";
@@ -46,8 +50,13 @@ export function CanvasPage({ projectId, canvasId, me }: { projectId: string; can
       live={live}
       me={me}
       readOnly={readOnly}
-      back={<Link to={`/projects/${projectId}`}>{project.data.name}</Link>}
+      back={
+        <span data-tour-project>
+          <Link to={`/projects/${projectId}`}>{project.data.name}</Link>
+        </span>
+      }
       role={project.data.role ?? ""}
+      projectId={projectId}
     />
   );
 }
@@ -58,12 +67,14 @@ function Board({
   readOnly,
   back,
   role,
+  projectId,
 }: {
   live: LiveCanvas;
   me: UserJson;
   readOnly: boolean;
   back: React.ReactNode;
   role: string;
+  projectId: string;
 }) {
   const doc = live.doc;
   const [data, setData] = useState<CanvasData>(() => doc.data);
@@ -135,6 +146,25 @@ function Board({
   );
 
   const onRun = useCallback((cellId: string) => runCell(live.canvasId, cellId), [live]);
+  const onChart = useCallback(
+    (cellId: string) => {
+      const columns = live.runs.data?.cells?.[cellId]?.columns ?? [];
+      submit(addChartOp(doc.data, cellId, newCellId(), guessChart(cellId, columns)));
+    },
+    [doc, live, submit],
+  );
+  // What a chart may draw: the named SQL and chart cells, with their latest result's columns.
+  const sources: ChartSource[] = useMemo(
+    () =>
+      Object.entries(data.cells)
+        .filter(([, cell]) => (cell.kind === "sql" || cell.kind === "chart") && cell.name)
+        .map(([cellId, cell]) => ({ cellId, name: cell.name ?? cellId, columns: runs.cells?.[cellId]?.columns ?? [] })),
+    [data, runs],
+  );
+  const edges = useMemo(
+    () => readEdges(runs.cells, data.cells).map((edge) => ({ ...edge, animated: runs.cells?.[edge.target]?.state === "running" })),
+    [data, runs],
+  );
 
   // The board's nodes follow the document, except where this browser is dragging or resizing.
   useEffect(() => {
@@ -165,11 +195,14 @@ function Board({
             onDelete,
             run: runs.cells?.[cellId],
             onRun,
+            projectId,
+            sources,
+            onChart,
           },
         };
       });
     });
-  }, [data, runs, present, doc, readOnly, onFocus, onDelete, onRun]);
+  }, [data, runs, present, doc, readOnly, onFocus, onDelete, onRun, projectId, sources, onChart]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CellNodeType>[]) => {
@@ -229,6 +262,7 @@ function Board({
       <div className="board">
         <ReactFlow<CellNodeType>
           nodes={nodes}
+          edges={edges}
           onNodesChange={onNodesChange}
           nodeTypes={nodeTypes}
           snapToGrid
@@ -245,6 +279,7 @@ function Board({
           <Controls showInteractive={false} />
         </ReactFlow>
       </div>
+      {live.canvasId.startsWith("getting-started-") && <GuidedTour userId={me.userId ?? ""} />}
     </Stack>
   );
 }

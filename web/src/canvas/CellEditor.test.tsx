@@ -1,29 +1,13 @@
 // @vitest-environment jsdom
 import { EditorView } from "@codemirror/view";
 import { cleanup, render } from "@testing-library/react";
-import ShareDB from "sharedb";
-import type { Doc } from "sharedb/lib/sharedb";
 import { afterEach, describe, expect, it } from "vitest";
 import { CellEditor } from "./CellEditor";
-import type { CanvasData } from "./cells";
+import { twoClients, until } from "./twoClients";
 
-// A real ShareDB backend (in memory) and two real sharedb clients: the editor's and another
-// person's. Nothing of the editor's side is stubbed.
-async function twoClients(source: string): Promise<{ mine: Doc<CanvasData>; theirs: Doc<CanvasData> }> {
-  const backend = new ShareDB();
-  const open = (doc: Doc<CanvasData>) => new Promise<void>((resolve, reject) => doc.subscribe((e) => (e ? reject(e) : resolve())));
-  const mine = backend.connect().get("canvases", "k1") as Doc<CanvasData>;
-  await new Promise<void>((resolve, reject) =>
-    mine.create({ title: "t", cells: { c1: { kind: "sql", source } } }, (e) => (e ? reject(e) : resolve())),
-  );
-  const theirs = backend.connect().get("canvases", "k1") as Doc<CanvasData>;
-  await open(theirs);
-  await open(mine);
-  return { mine, theirs };
-}
-
-async function until(check: () => boolean) {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+/** The canvas with one SQL cell c1 of `source`, open in the editor's client and another person's. */
+function withCell(source: string) {
+  return twoClients({ title: "t", cells: { c1: { kind: "sql", source } } });
 }
 
 function viewIn(container: HTMLElement): EditorView {
@@ -37,7 +21,7 @@ afterEach(cleanup);
 
 describe("CellEditor", () => {
   it("sends each edit to the others and shows theirs without moving the local caret", async () => {
-    const { mine, theirs } = await twoClients("SELECT 1");
+    const { mine, theirs } = await withCell("SELECT 1");
     const { container } = render(<CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} />);
     const view = viewIn(container);
     expect(view.state.doc.toString()).toBe("SELECT 1");
@@ -54,7 +38,7 @@ describe("CellEditor", () => {
   });
 
   it("is read-only for a viewer", async () => {
-    const { mine, theirs } = await twoClients("SELECT 1");
+    const { mine, theirs } = await withCell("SELECT 1");
     const { container } = render(<CellEditor doc={mine} cellId="c1" kind="sql" readOnly onFocus={() => {}} />);
     const view = viewIn(container);
     expect(view.state.readOnly).toBe(true);
@@ -66,7 +50,7 @@ describe("CellEditor", () => {
 
 describe("CellEditor and runs", () => {
   it("runs on Shift+Enter and marks where the run failed", async () => {
-    const { mine } = await twoClients("SELECT 1\nFRM t");
+    const { mine } = await withCell("SELECT 1\nFRM t");
     let runs = 0;
     const onRun = () => {
       runs++;

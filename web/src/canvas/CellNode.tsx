@@ -1,10 +1,12 @@
 import { ActionIcon, Badge, Button, Group, Text, Tooltip } from "@mantine/core";
-import { NodeResizer } from "@xyflow/react";
+import { Handle, NodeResizer, Position } from "@xyflow/react";
 import type { Node, NodeProps } from "@xyflow/react";
 import { useCallback, useEffect, useState } from "react";
 import type { Doc } from "sharedb/lib/sharedb";
 import { ApiError } from "../api/http";
 import { CellEditor } from "./CellEditor";
+import { ChartCell } from "./ChartCell";
+import type { ChartSource } from "./ChartCell";
 import { GRID } from "./cells";
 import type { CanvasData, Cell } from "./cells";
 import type { Here } from "./liveCanvas";
@@ -26,6 +28,11 @@ export type CellNodeData = {
   run?: CellRun | undefined;
   /** Asks the server to run the cell now (RunCell). */
   onRun: (cellId: string) => Promise<unknown>;
+  projectId: string;
+  /** The cells a chart may draw. */
+  sources: ChartSource[];
+  /** Adds a chart cell of this cell's result. */
+  onChart: (cellId: string) => void;
 };
 export type CellNodeType = Node<CellNodeData, "cell">;
 
@@ -60,8 +67,9 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
   const { cellId, cell, doc, readOnly, others, run, onRun } = data;
   const ring = others[0] && colorVar(others[0].color);
   const sql = cell.kind === "sql";
+  const chart = cell.kind === "chart";
   const now = useNow(run?.state === "running");
-  const badge = sql ? runBadge(run, now) : null;
+  const badge = sql || chart ? runBadge(run, now) : null;
   const [refused, setRefused] = useState<string | null>(null);
   const runNow = useCallback(() => {
     setRefused(null);
@@ -74,6 +82,8 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
       style={{ borderColor: ring ?? (selected ? "var(--mantine-color-blue-5)" : undefined) }}
     >
       {!readOnly && <NodeResizer minWidth={4 * GRID} minHeight={4 * GRID} isVisible={selected} />}
+      <Handle type="target" position={Position.Left} isConnectable={false} className="cell-handle" />
+      <Handle type="source" position={Position.Right} isConnectable={false} className="cell-handle" />
       <Group className="cell-header" justify="space-between" gap={6} wrap="nowrap">
         <Group gap={6} wrap="nowrap">
           <Badge size="xs" color={KIND_COLORS[cell.kind] ?? "gray"}>{cell.kind}</Badge>
@@ -84,6 +94,13 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
             <Badge size="xs" variant="light" color={badge.color} data-run-state={run?.state}>
               {badge.label}
             </Badge>
+          )}
+          {sql && !readOnly && run?.state === "done" && (
+            <Tooltip label="Add a chart of this cell's result">
+              <Button size="compact-xs" variant="subtle" color="teal" onClick={() => data.onChart(cellId)} aria-label={`Chart ${cell.name ?? cellId}`}>
+                Chart
+              </Button>
+            </Tooltip>
           )}
           {sql && (
             <Tooltip label="Run (Shift+Enter)">
@@ -105,15 +122,19 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
         </Group>
       </Group>
       {sql && <RunProgress run={run} label={cell.name ?? cellId} />}
-      <CellEditor
-        doc={doc}
-        cellId={cellId}
-        kind={cell.kind}
-        readOnly={readOnly}
-        onFocus={(focused) => data.onFocus(cellId, focused)}
-        onRun={sql ? runNow : undefined}
-        error={run?.state === "failed" ? run.error : undefined}
-      />
+      {chart ? (
+        <ChartCell cellId={cellId} cell={cell} doc={doc} readOnly={readOnly} run={run} projectId={data.projectId} sources={data.sources} />
+      ) : (
+        <CellEditor
+          doc={doc}
+          cellId={cellId}
+          kind={cell.kind}
+          readOnly={readOnly}
+          onFocus={(focused) => data.onFocus(cellId, focused)}
+          onRun={sql ? runNow : undefined}
+          error={run?.state === "failed" ? run.error : undefined}
+        />
+      )}
       {refused && (
         <Text className="cell-run-error nodrag" size="xs" c="red" role="alert">
           {refused}

@@ -24,6 +24,9 @@ export type CellRun = {
   columns?: { name: string; type: string }[];
   preview?: unknown[][];
   error?: RunError;
+  /** The cell's kind (sql or chart) and the cells it reads: the DAG's arrows. */
+  kind?: string;
+  reads?: string[];
 };
 
 export type RunsData = { cells?: Record<string, CellRun> };

@@ -8,7 +8,8 @@
 //
 // The canvas must exist, in a project whose dataset `orders` holds ids 1..5 with amounts
 // 10, 20, 30, 40, 50. The script adds an input cell and two SQL cells reading each other, then
-// changes the input, types into a cell, adds a cycle and a broken cell, uploads a new version of
+// changes the input, types into a cell, adds a cycle and a broken cell, charts a cell (a chart cell,
+// aggregated by Easel; every run state lists the cells it reads), uploads a new version of
 // the dataset (with --project, the canvas's project), and checks each time that
 // the run-state document reaches what the change implies (auto-run, in dependency order); then it
 // adds a cell whose query runs for seconds and follows its progress while it runs. The viewer reads
@@ -140,6 +141,29 @@ function refused(doc, op) {
   // 5. Removing a cell removes its run state.
   await c.submitOp(canvas, [{ p: ['cells', 'unbound'], od: canvas.data.cells.unbound }]);
   data = await whenRuns(runs, 'unbound has no run state', (d) => !d.cells.unbound);
+
+  // 5b. A chart cell draws a SQL cell's result: Easel runs the aggregation (the browser gets the
+  // chart's rows, not the source's), and every run state names the cells it reads (the arrows).
+  await c.submitOp(canvas, [
+    { p: ['cells', 'sized'], oi: { kind: 'sql', name: 'sized', source: "SELECT id, amount, CASE WHEN amount > 25 THEN 'big' ELSE 'small' END AS \"size class\" FROM orders" } },
+    { p: ['cells', 'bars'], oi: { kind: 'chart', name: 'by_size', source: '', config: { source: 'sized', mark: 'bar', x: { field: 'size class', type: 'nominal' }, y: { field: 'amount', type: 'quantitative', aggregate: 'sum' } } } },
+  ]);
+  data = await whenRuns(runs, 'the chart sums amounts per size class', (d) => done(d, 'bars', 'big'));
+  const bars = cell(data, 'bars');
+  if (JSON.stringify(bars.preview) !== '[["big","120"],["small","30"]]' || bars.kind !== 'chart') c.fatal(`the chart's rows: ${JSON.stringify(bars)}`);
+  if (JSON.stringify(bars.columns.map((col) => col.name)) !== '["x","y"]') c.fatal(`the chart's columns: ${JSON.stringify(bars.columns)}`);
+  const reads = (id) => JSON.stringify(cell(data, id).reads);
+  if (reads('bars') !== '["sized"]' || reads('total') !== '["big"]' || reads('big') !== '["limit"]' || reads('sized') !== '[]') {
+    c.fatal(`reads: bars ${reads('bars')}, total ${reads('total')}, big ${reads('big')}, sized ${reads('sized')}`);
+  }
+  // A collaborator changes the mapping (count instead of sum): the chart runs again.
+  await c.submitOp(canvas, [{ p: ['cells', 'bars', 'config', 'y', 'aggregate'], od: 'sum', oi: 'count' }]);
+  data = await whenRuns(runs, 'the chart counts per size class', (d) => done(d, 'bars', 'big') && String(cell(d, 'bars').preview[0][1]) === '3');
+  // Its source removed, the chart fails and says why; its arrow goes.
+  await c.submitOp(canvas, [{ p: ['cells', 'sized'], od: canvas.data.cells.sized }]);
+  data = await whenRuns(runs, 'the chart of a removed cell fails', (d) => cell(d, 'bars').state === 'failed' && !d.cells.sized);
+  if (!/removed/.test(cell(data, 'bars').error.message)) c.fatal(`bars' error: ${JSON.stringify(cell(data, 'bars'))}`);
+  if (reads('bars') !== '[]') c.fatal(`bars still reads ${reads('bars')}`);
 
   // 6. A new version of the dataset: the cells reading it, and theirs, run again on their own.
   if (args.project) {

@@ -429,7 +429,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     settledCells = cells();
     List<String> sources = new ArrayList<>();
     for (CellSource cell : settledCells.values()) {
-      if (cell.kind().equals("sql")) sources.add(cell.source());
+      if (runs(cell.kind())) sources.add(cell.source());
     }
     CompletableFuture<Map<String, SqlReferences.Result>> readings =
         services.parser().parse(sources);
@@ -451,8 +451,17 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     return this;
   }
 
-  /** A cell of the canvas as the runner needs it. */
-  private record CellSource(String id, String kind, String name, String source, JsonNode value) {}
+  /**
+   * A cell of the canvas as the runner needs it: a chart cell's {@code source} is the query its
+   * config asks for ({@link ChartQuery}), {@code problem} why that cannot run (null: it can).
+   */
+  private record CellSource(
+      String id, String kind, String name, String source, JsonNode value, String problem) {}
+
+  /** Whether cells of {@code kind} run as queries: SQL cells, and chart cells over their source. */
+  static boolean runs(String kind) {
+    return kind.equals("sql") || kind.equals("chart");
+  }
 
   /** The canvas's cells, in the document's order. */
   private Map<String, CellSource> cells() {
@@ -460,23 +469,51 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     if (!(doc instanceof Map<?, ?> root) || !(root.get("cells") instanceof Map<?, ?> all)) {
       return cells;
     }
+    Map<String, JsonNode> charts = new LinkedHashMap<>();
     for (var entry : all.entrySet()) {
       if (!(entry.getValue() instanceof Map<?, ?> cell)) continue;
       String id = String.valueOf(entry.getKey());
       JsonNode value = JSON.nullNode();
-      if (cell.get("config") instanceof Map<?, ?> config && config.containsKey("value")) {
-        value = Json0.toJson(config.get("value"));
+      String kind = text(cell.get("kind"));
+      if (cell.get("config") instanceof Map<?, ?> config) {
+        if (config.containsKey("value")) value = Json0.toJson(config.get("value"));
+        if (kind.equals("chart")) charts.put(id, Json0.toJson(config));
       }
       cells.put(
           id,
           new CellSource(
-              id,
-              text(cell.get("kind")),
-              text(cell.get("name")).strip(),
-              text(cell.get("source")),
-              value));
+              id, kind, text(cell.get("name")).strip(), text(cell.get("source")), value, null));
+    }
+    for (var chart : charts.entrySet()) {
+      CellSource cell = cells.get(chart.getKey());
+      cells.put(cell.id(), chartSource(cell, chart.getValue(), cells));
     }
     return cells;
+  }
+
+  /** Chart cell {@code cell} with the query of its {@code config} over the cell it charts. */
+  private static CellSource chartSource(
+      CellSource cell, JsonNode config, Map<String, CellSource> cells) {
+    String sourceId = ChartQuery.sourceOf(config);
+    String table = "";
+    String problem = null;
+    if (!sourceId.isEmpty()) {
+      CellSource source = cells.get(sourceId);
+      if (source == null) {
+        problem = "the cell this chart draws was removed: pick another source";
+      } else if (!runs(source.kind())) {
+        problem = "a chart draws the result of a SQL or chart cell, not of a " + source.kind();
+      } else if (source.id().equals(cell.id())) {
+        problem = "a chart cannot draw itself";
+      } else if (source.name().isEmpty()) {
+        problem = "the cell this chart draws has no name: name it";
+      } else {
+        table = source.name();
+      }
+    }
+    ChartQuery.Built built = ChartQuery.of(config, table);
+    if (problem == null) problem = built.problem();
+    return new CellSource(cell.id(), cell.kind(), cell.name(), built.sql(), cell.value(), problem);
   }
 
   private static String text(Object value) {
@@ -516,7 +553,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
     Map<String, CellSource> now = cells();
     for (RunCell run : List.copyOf(waiting)) {
       CellSource cell = now.get(run.cellId());
-      if (cell == null || !cell.kind().equals("sql")) {
+      if (cell == null || !runs(cell.kind())) {
         // removed (or made another kind) since it was asked for
         waiting.remove(run);
         run.replyTo()
@@ -563,7 +600,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       } else {
         next.put("state", "idle");
       }
-      next.put("kind", "sql");
+      describe(id, next);
       if (!next.equals(current)) write(id, next);
     }
   }
@@ -598,7 +635,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       run.replyTo().tell(new CellRun(run.cellId(), null, Refusal.CELL_NOT_FOUND));
       return this;
     }
-    if (!cell.kind().equals("sql")) {
+    if (!runs(cell.kind())) {
       run.replyTo().tell(new CellRun(run.cellId(), null, Refusal.NOT_A_SQL_CELL));
       return this;
     }
@@ -649,8 +686,17 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
   private ObjectNode stateOf(String id) {
     ObjectNode current = states.get(id);
     ObjectNode state = current == null ? JSON.objectNode() : current.deepCopy();
-    state.put("kind", "sql");
+    describe(id, state);
     return state;
+  }
+
+  /** Sets what a run state says of the cell itself: its kind, and the cells it reads. */
+  private void describe(String id, ObjectNode state) {
+    if (!analysis.sqlCells().contains(id)) return;
+    state.put("kind", analysis.cell(id).kind());
+    ArrayNode reads = JSON.arrayNode();
+    for (String input : analysis.reads(id)) reads.add(input);
+    state.set("reads", reads);
   }
 
   /** Starts the next cell of the plan, if nothing runs. */
@@ -952,6 +998,7 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       Map<String, List<String>> parameterNames,
       Map<String, String> positional,
       Map<String, JsonNode> inputs,
+      Map<String, String> inputIds,
       List<DatasetTable> tables,
       Map<String, String> fingerprints) {
 
@@ -966,14 +1013,20 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
       Map<String, List<String>> parameterNames = new HashMap<>();
       Map<String, String> positional = new HashMap<>();
       Map<String, JsonNode> inputs = new HashMap<>();
+      Map<String, String> inputIds = new HashMap<>();
       for (CellSource cell : cells.values()) {
         if (cell.kind().equals("input") && !cell.name().isEmpty()) {
           inputs.put(cell.name().toLowerCase(Locale.ROOT), cell.value());
+          inputIds.putIfAbsent(cell.name().toLowerCase(Locale.ROOT), cell.id());
         }
       }
       for (CellSource cell : cells.values()) {
-        if (!cell.kind().equals("sql")) continue;
+        if (!runs(cell.kind())) continue;
         sqlCells.add(cell.id());
+        if (cell.problem() != null) {
+          problems.put(cell.id(), cell.problem());
+          errors.put(cell.id(), CanvasRunner.error(cell.problem()));
+        }
         SqlReferences.Result reading = readings.get(cell.source());
         List<String> references = List.of();
         if (reading instanceof SqlReferences.Tables read) {
@@ -1038,8 +1091,22 @@ public final class CanvasRunner extends AbstractBehavior<CanvasRunner.Command> {
           parameterNames,
           positional,
           inputs,
+          inputIds,
           List.copyOf(tables),
           fingerprints);
+    }
+
+    /**
+     * The cells {@code id} reads: the cells whose results it reads (a chart's source among them),
+     * then the input cells it names as parameters.
+     */
+    List<String> reads(String id) {
+      List<String> reads = new ArrayList<>(graph.inputs(id));
+      for (String name : parameters(id)) {
+        String input = inputIds.get(name);
+        if (input != null && !reads.contains(input)) reads.add(input);
+      }
+      return reads;
     }
 
     CellSource cell(String id) {

@@ -26,7 +26,7 @@ final class CellRunReplies {
             ApiErrors.status(
                 Code.FAILED_PRECONDITION,
                 "NOT_A_SQL_CELL",
-                "Cell " + run.cellId() + " is not a SQL cell: only SQL cells run",
+                "Cell " + run.cellId() + " is not a SQL or chart cell: only those run",
                 "cellId");
       };
     }

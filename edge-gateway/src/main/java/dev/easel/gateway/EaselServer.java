@@ -45,6 +45,7 @@ import dev.easel.identity.TokenKeys;
 import dev.easel.mail.MailSettings;
 import dev.easel.mail.Mailer;
 import dev.easel.metrics.NodeMetrics;
+import dev.easel.project.GettingStarted;
 import dev.easel.project.InvitationTokens;
 import dev.easel.project.Invitations;
 import dev.easel.project.Organizations;
@@ -215,7 +216,14 @@ public final class EaselServer implements AutoCloseable {
     GrpcService grpc =
         GrpcService.builder()
             .addService(canvasService)
-            .addService(new AuthServiceImpl(accounts, limits))
+            .addService(
+                new AuthServiceImpl(
+                    accounts,
+                    limits,
+                    system.settings().config().getBoolean("easel.projects.getting-started")
+                        ? new GettingStarted(
+                            projects, datasets, canvases, dataDir.resolve("uploads"))
+                        : null))
             .addService(
                 new UserServiceImpl(
                     accounts, settings, securityLog, projects, organizations, limits, callers))

@@ -35,6 +35,9 @@ public final class TestNodes {
             "easel.flight.port",
             0,
             "pekko.remote.artery.canonical.port",
-            0));
+            0,
+            // tests that want a new account's getting-started project turn it on
+            "easel.projects.getting-started",
+            false));
   }
 }

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +32,6 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * One canvas: the single writer and sequencer of its json0 document. Every change arrives as a
@@ -99,6 +99,33 @@ public final class CanvasEntity
   /** Internal: write the changes decided since the last write. */
   record WriteBatch() implements Command {}
 
+  /**
+   * Give version {@code version} ({@code 0}: the current one) a name and a description, as {@code
+   * author}.
+   */
+  public record NameVersion(
+      long version, String name, String description, String author, ActorRef<VersionResult> replyTo)
+      implements Command {}
+
+  /**
+   * Rename named version {@code versionId} and/or change its description; a null {@code name} or
+   * {@code description} keeps the one it has.
+   */
+  public record UpdateVersion(
+      String versionId,
+      String name,
+      String description,
+      String author,
+      ActorRef<VersionResult> replyTo)
+      implements Command {}
+
+  /** Remove the name of named version {@code versionId} (the version itself stays). */
+  public record DeleteVersion(String versionId, String author, ActorRef<VersionResult> replyTo)
+      implements Command {}
+
+  /** Reply with what a reader of the canvas's history needs: {@link HistoryIndex}. */
+  public record GetHistoryIndex(ActorRef<HistoryIndex> replyTo) implements Command {}
+
   // ---- replies --------------------------------------------------------------------------------
 
   /** The outcome of a {@link Submit}. */
@@ -119,7 +146,41 @@ public final class CanvasEntity
   public record AlreadyApplied(long v, List<CanvasOp> missed) implements SubmitResult {}
 
   /** Refused: nothing was changed or persisted. */
-  public record Rejected(CanvasError code, String message) implements SubmitResult {}
+  public record Rejected(CanvasError code, String message) implements SubmitResult, VersionResult {}
+
+  /** The outcome of {@link NameVersion}, {@link UpdateVersion} or {@link DeleteVersion}. */
+  public sealed interface VersionResult extends CborSerializable {}
+
+  /** Done: the named version as it is now (for a delete: as it was). */
+  public record VersionDone(NamedVersion named) implements VersionResult {}
+
+  /**
+   * The written state of a canvas's history: its current {@code version}, whether it exists now,
+   * its named versions (oldest first) and {@code markers}, the version the canvas was at when each
+   * event that changes no version (naming one, say) was written, in order. An event's sequence
+   * number in the journal is one more than the events before it, so the document at version {@code
+   * v} is the state after sequence number {@code v + (markers <= v - 1)}.
+   */
+  public record HistoryIndex(
+      String canvasId,
+      long version,
+      boolean exists,
+      String projectId,
+      List<NamedVersion> namedVersions,
+      List<Long> markers)
+      implements CborSerializable {
+    public HistoryIndex {
+      namedVersions = namedVersions == null ? List.of() : List.copyOf(namedVersions);
+      markers = markers == null ? List.of() : List.copyOf(markers);
+    }
+
+    /** The journal sequence number after which the document is at {@code version} (>= 1). */
+    public long sequenceNrOf(long version) {
+      long before = 0;
+      for (long marker : markers) if (marker <= version - 1) before++;
+      return version + before;
+    }
+  }
 
   /**
    * The current document; {@code data} is null when the canvas does not exist (yet, or now). {@code
@@ -152,7 +213,10 @@ public final class CanvasEntity
 
   // ---- events ---------------------------------------------------------------------------------
 
-  public sealed interface Event extends CborSerializable {
+  public sealed interface Event extends CborSerializable {}
+
+  /** An event that changes the document and moves it to the next version. */
+  public sealed interface Change extends Event {
     long v();
 
     /** This event as the change it records. */
@@ -165,7 +229,7 @@ public final class CanvasEntity
    */
   public record CanvasCreated(
       long v, String src, long seq, JsonNode data, String author, Instant at, String projectId)
-      implements Event {
+      implements Change {
     @Override
     public CanvasOp toOp() {
       return new CanvasOp(v, src, seq, ChangeKind.CREATE, data, author, at);
@@ -174,7 +238,7 @@ public final class CanvasEntity
 
   /** A json0 op (already transformed) was applied at version {@code v}. */
   public record OpApplied(long v, String src, long seq, JsonNode op, String author, Instant at)
-      implements Event {
+      implements Change {
     @Override
     public CanvasOp toOp() {
       return new CanvasOp(v, src, seq, ChangeKind.EDIT, op, author, at);
@@ -183,12 +247,23 @@ public final class CanvasEntity
 
   /** The canvas was deleted at version {@code v}. */
   public record CanvasDeleted(long v, String src, long seq, String author, Instant at)
-      implements Event {
+      implements Change {
     @Override
     public CanvasOp toOp() {
       return new CanvasOp(v, src, seq, ChangeKind.DELETE, null, author, at);
     }
   }
+
+  /** A version of the canvas was given a name ({@link NamedVersion#at()}: when). */
+  public record VersionNamed(NamedVersion named) implements Event {}
+
+  /** Named version {@code versionId} now has this name and description. */
+  public record VersionUpdated(
+      String versionId, String name, String description, String author, Instant at)
+      implements Event {}
+
+  /** Named version {@code versionId} lost its name. */
+  public record VersionNameDeleted(String versionId, String author, Instant at) implements Event {}
 
   // ---- state ----------------------------------------------------------------------------------
 
@@ -203,6 +278,12 @@ public final class CanvasEntity
     String projectId;
     final ArrayDeque<CanvasOp> recent = new ArrayDeque<>();
 
+    /** The named versions by id, oldest first. */
+    final Map<String, NamedVersion> namedVersions = new LinkedHashMap<>();
+
+    /** See {@link HistoryIndex#markers()}. */
+    final List<Long> markers = new ArrayList<>();
+
     /**
      * Events whose change the command handler has already applied to {@link #doc} while deciding
      * them, so the event handler does not apply them twice. Empty during recovery.
@@ -215,10 +296,19 @@ public final class CanvasEntity
   }
 
   /** What a snapshot of a canvas holds. */
-  public record CanvasSnapshot(long version, JsonNode data, Instant createdAt, String projectId)
+  public record CanvasSnapshot(
+      long version,
+      JsonNode data,
+      Instant createdAt,
+      String projectId,
+      List<NamedVersion> namedVersions,
+      List<Long> markers)
       implements CborSerializable {
     public CanvasSnapshot {
       data = CanvasOp.absentIfNull(data);
+      // snapshots written before named versions existed have neither
+      namedVersions = namedVersions == null ? List.of() : List.copyOf(namedVersions);
+      markers = markers == null ? List.of() : List.copyOf(markers);
     }
   }
 
@@ -272,7 +362,7 @@ public final class CanvasEntity
   private final ChangeListener changeListener;
 
   /** Decided changes, already in the document, not yet written: the next write. */
-  private final List<Event> batch = new ArrayList<>();
+  private final List<Change> batch = new ArrayList<>();
 
   /** What to send once the batch is written: publications and replies, in order. */
   private final List<Runnable> afterWrite = new ArrayList<>();
@@ -352,9 +442,14 @@ public final class CanvasEntity
     return new State();
   }
 
+  /**
+   * A snapshot every {@code snapshot-every} events, and all of them are kept: the document at any
+   * past version is read from the nearest snapshot before it plus the events after it ({@link
+   * PastDocuments}).
+   */
   @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  public boolean shouldSnapshot(State state, Event event, long sequenceNr) {
+    return sequenceNr % settings.snapshotEvery() == 0;
   }
 
   @Override
@@ -371,7 +466,9 @@ public final class CanvasEntity
             state.version,
             state.exists() ? Json0.toJson(state.doc) : null,
             state.createdAt,
-            state.projectId);
+            state.projectId,
+            List.copyOf(state.namedVersions.values()),
+            state.markers);
       }
 
       @Override
@@ -382,6 +479,10 @@ public final class CanvasEntity
         state.doc = snapshot.data() == null ? null : Json0.fromJson(snapshot.data());
         state.createdAt = snapshot.createdAt();
         state.projectId = snapshot.projectId();
+        for (NamedVersion named : snapshot.namedVersions()) {
+          state.namedVersions.put(named.versionId(), named);
+        }
+        state.markers.addAll(snapshot.markers());
         return state;
       }
     };
@@ -400,6 +501,10 @@ public final class CanvasEntity
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(Unsubscribe.class, (state, cmd) -> removeFeed(cmd.feed()))
         .onCommand(FeedStopped.class, (state, cmd) -> removeFeed(cmd.feed()))
+        .onCommand(NameVersion.class, this::onNameVersion)
+        .onCommand(UpdateVersion.class, this::onUpdateVersion)
+        .onCommand(DeleteVersion.class, this::onDeleteVersion)
+        .onCommand(GetHistoryIndex.class, this::onGetHistoryIndex)
         .build();
   }
 
@@ -465,7 +570,7 @@ public final class CanvasEntity
     if (v == head) return List.of();
     if (v >= state.version) {
       return batch.subList((int) (v - state.version), batch.size()).stream()
-          .map(Event::toOp)
+          .map(Change::toOp)
           .toList();
     }
     CanvasOp oldest = state.recent.peekFirst();
@@ -474,7 +579,7 @@ public final class CanvasEntity
     for (CanvasOp op : state.recent) {
       if (op.v() >= v) ops.add(op);
     }
-    for (Event event : batch) ops.add(event.toOp());
+    for (Change event : batch) ops.add(event.toOp());
     return ops;
   }
 
@@ -515,7 +620,7 @@ public final class CanvasEntity
     }
     Instant now = Instant.now();
     long at = head(state);
-    Event event;
+    Change event;
     switch (submit.kind()) {
       case CREATE -> {
         if (state.exists()) {
@@ -644,6 +749,108 @@ public final class CanvasEntity
                 state.projectId));
   }
 
+  // ---- named versions and history --------------------------------------------------------------
+
+  private ReplyEffect<Event, State> onNameVersion(State state, NameVersion command) {
+    // Versions count written changes only: decide once the batch is written.
+    if (!batch.isEmpty()) return Effect().stash();
+    if (!state.exists()) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              new Rejected(CanvasError.ERR_DOC_DOES_NOT_EXIST, "Document does not exist"));
+    }
+    long version = command.version() == 0 ? state.version : command.version();
+    String problem =
+        NamedVersion.problem(version, state.version, command.name(), command.description());
+    if (problem == null && state.namedVersions.size() >= NamedVersion.MOST_PER_CANVAS) {
+      problem = "a canvas has at most " + NamedVersion.MOST_PER_CANVAS + " named versions";
+    }
+    if (problem != null) {
+      return Effect()
+          .reply(command.replyTo(), new Rejected(CanvasError.ERR_VERSION_INVALID, problem));
+    }
+    String name = command.name().strip();
+    if (NamedVersion.taken(name, null, state.namedVersions)) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              new Rejected(
+                  CanvasError.ERR_VERSION_NAME_TAKEN,
+                  "this canvas already has a version named '" + name + "'"));
+    }
+    NamedVersion named =
+        new NamedVersion(
+            NamedVersion.newId(),
+            version,
+            name,
+            command.description() == null ? "" : command.description(),
+            command.author(),
+            Instant.now());
+    return Effect()
+        .persist(new VersionNamed(named))
+        .thenReply(command.replyTo(), s -> new VersionDone(named));
+  }
+
+  private ReplyEffect<Event, State> onUpdateVersion(State state, UpdateVersion command) {
+    NamedVersion named = state.namedVersions.get(command.versionId());
+    if (named == null) return versionNotFound(command.versionId(), command.replyTo());
+    String name = command.name() == null ? named.name() : command.name();
+    String description =
+        command.description() == null ? named.description() : command.description();
+    String problem = NamedVersion.problem(named.version(), state.version, name, description);
+    if (problem != null) {
+      return Effect()
+          .reply(command.replyTo(), new Rejected(CanvasError.ERR_VERSION_INVALID, problem));
+    }
+    String stripped = name.strip();
+    if (NamedVersion.taken(stripped, named.versionId(), state.namedVersions)) {
+      return Effect()
+          .reply(
+              command.replyTo(),
+              new Rejected(
+                  CanvasError.ERR_VERSION_NAME_TAKEN,
+                  "this canvas already has a version named '" + stripped + "'"));
+    }
+    return Effect()
+        .persist(
+            new VersionUpdated(
+                named.versionId(), stripped, description, command.author(), Instant.now()))
+        .thenReply(command.replyTo(), s -> new VersionDone(s.namedVersions.get(named.versionId())));
+  }
+
+  private ReplyEffect<Event, State> onDeleteVersion(State state, DeleteVersion command) {
+    NamedVersion named = state.namedVersions.get(command.versionId());
+    if (named == null) return versionNotFound(command.versionId(), command.replyTo());
+    return Effect()
+        .persist(new VersionNameDeleted(named.versionId(), command.author(), Instant.now()))
+        .thenReply(command.replyTo(), s -> new VersionDone(named));
+  }
+
+  private ReplyEffect<Event, State> versionNotFound(
+      String versionId, ActorRef<VersionResult> replyTo) {
+    return Effect()
+        .reply(
+            replyTo,
+            new Rejected(
+                CanvasError.ERR_VERSION_NOT_FOUND,
+                "this canvas has no named version " + versionId));
+  }
+
+  private ReplyEffect<Event, State> onGetHistoryIndex(State state, GetHistoryIndex get) {
+    if (!batch.isEmpty()) return Effect().stash();
+    return Effect()
+        .reply(
+            get.replyTo(),
+            new HistoryIndex(
+                canvasId,
+                state.version,
+                state.exists(),
+                state.projectId,
+                List.copyOf(state.namedVersions.values()),
+                state.markers));
+  }
+
   private ReplyEffect<Event, State> onSubscribe(State state, Subscribe subscribe) {
     if (feeds.add(subscribe.feed())) {
       context.watchWith(subscribe.feed(), new FeedStopped(subscribe.feed()));
@@ -670,22 +877,38 @@ public final class CanvasEntity
         .forAnyState()
         .onAnyEvent(
             (state, event) -> {
-              boolean preApplied = state.preApplied.remove(event);
+              if (event instanceof Change change) return onChange(state, change);
+              state.markers.add(state.version);
               switch (event) {
-                case CanvasCreated created -> {
-                  if (!preApplied) state.doc = Json0.fromJson(created.data());
-                  state.createdAt = created.at();
-                  state.projectId = created.projectId();
-                }
-                case OpApplied applied -> {
-                  if (!preApplied) state.doc = Json0.apply(state.doc, applied.op());
-                }
-                case CanvasDeleted deleted -> state.doc = null;
+                case VersionNamed named ->
+                    state.namedVersions.put(named.named().versionId(), named.named());
+                case VersionUpdated updated ->
+                    state.namedVersions.computeIfPresent(
+                        updated.versionId(),
+                        (id, named) -> named.with(updated.name(), updated.description()));
+                case VersionNameDeleted deleted -> state.namedVersions.remove(deleted.versionId());
+                case Change change -> throw new IllegalStateException("handled above");
               }
-              state.version = event.v() + 1;
-              state.recent.addLast(event.toOp());
-              while (state.recent.size() > settings.opWindow()) state.recent.removeFirst();
               return state;
             });
+  }
+
+  private State onChange(State state, Change event) {
+    boolean preApplied = state.preApplied.remove(event);
+    switch (event) {
+      case CanvasCreated created -> {
+        if (!preApplied) state.doc = Json0.fromJson(created.data());
+        state.createdAt = created.at();
+        state.projectId = created.projectId();
+      }
+      case OpApplied applied -> {
+        if (!preApplied) state.doc = Json0.apply(state.doc, applied.op());
+      }
+      case CanvasDeleted deleted -> state.doc = null;
+    }
+    state.version = event.v() + 1;
+    state.recent.addLast(event.toOp());
+    while (state.recent.size() > settings.opWindow()) state.recent.removeFirst();
+    return state;
   }
 }

@@ -15,5 +15,11 @@ public enum CanvasError {
   ERR_OT_OP_NOT_APPLIED,
   /** The op applies but would leave the canvas outside its schema. */
   ERR_CANVAS_INVALID,
+  /** A named version's version, name or description is not acceptable. */
+  ERR_VERSION_INVALID,
+  /** The canvas has no named version with that id. */
+  ERR_VERSION_NOT_FOUND,
+  /** The canvas already has a named version with that name. */
+  ERR_VERSION_NAME_TAKEN,
   ERR_UNKNOWN_ERROR
 }

@@ -2,6 +2,7 @@ package dev.easel.canvas;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.CborSerializable;
+import dev.easel.ot.Json0;
 import java.time.Instant;
 
 /**
@@ -14,6 +15,18 @@ public record CanvasOp(
     implements CborSerializable {
   public CanvasOp {
     body = absentIfNull(body);
+  }
+
+  /**
+   * The document after this change, given the one before it (the json0 document model; an edit
+   * changes {@code doc} in place).
+   */
+  public Object applyTo(Object doc) {
+    return switch (kind) {
+      case CREATE -> Json0.fromJson(body);
+      case EDIT -> Json0.apply(doc, body);
+      case DELETE -> null;
+    };
   }
 
   /** Jackson reads an absent JSON value back as a JSON null node; both mean "none" here. */

@@ -3,6 +3,7 @@ package dev.easel.canvas;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -20,6 +21,7 @@ public final class Canvases {
   private final Duration askTimeout;
   private final CanvasHistory history;
   private final DocumentKind kind;
+  private final Duration sessionGap;
 
   /** The canvases. */
   public Canvases(ActorSystem<?> system) {
@@ -32,6 +34,7 @@ public final class Canvases {
     this.askTimeout = system.settings().config().getDuration("easel.canvas.ask-timeout");
     this.history = CanvasHistory.of(system, kind);
     this.kind = kind;
+    this.sessionGap = system.settings().config().getDuration("easel.canvas.history-session-gap");
   }
 
   /** The kind of document this reaches. */
@@ -83,5 +86,60 @@ public final class Canvases {
 
   public CanvasHistory history() {
     return history;
+  }
+
+  /** What a reader of the canvas's history needs: version, named versions, journal markers. */
+  public CompletionStage<CanvasEntity.HistoryIndex> index(String canvasId) {
+    return ref(canvasId).ask(CanvasEntity.GetHistoryIndex::new, askTimeout);
+  }
+
+  /**
+   * The document at {@code version}, or at the current version when the canvas has not reached
+   * {@code version} yet (the answer's version says which); fast however long the history ({@link
+   * CanvasHistory#documentAt(String, long, CanvasEntity.HistoryIndex)}).
+   */
+  public CompletionStage<CanvasHistory.DocumentAt> documentAt(String canvasId, long version) {
+    return index(canvasId)
+        .thenCompose(
+            index -> history.documentAt(canvasId, Math.min(version, index.version()), index))
+        .toCompletableFuture()
+        .orTimeout(askTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A page of the canvas's timeline: editing sessions before version {@code before} (0: up to now),
+   * newest first ({@link CanvasHistory#timeline}).
+   */
+  public CompletionStage<CanvasHistory.TimelinePage> timeline(
+      String canvasId, long before, int pageSize) {
+    if (before > 0) return history.timeline(canvasId, before, pageSize, sessionGap);
+    return index(canvasId)
+        .thenCompose(index -> history.timeline(canvasId, index.version(), pageSize, sessionGap));
+  }
+
+  /** Names {@code version} (0: the current one) of the canvas. */
+  public CompletionStage<CanvasEntity.VersionResult> nameVersion(
+      String canvasId, long version, String name, String description, String author) {
+    return ref(canvasId)
+        .ask(
+            replyTo -> new CanvasEntity.NameVersion(version, name, description, author, replyTo),
+            askTimeout);
+  }
+
+  /** Renames a named version and/or changes its description (null: unchanged). */
+  public CompletionStage<CanvasEntity.VersionResult> updateVersion(
+      String canvasId, String versionId, String name, String description, String author) {
+    return ref(canvasId)
+        .ask(
+            replyTo ->
+                new CanvasEntity.UpdateVersion(versionId, name, description, author, replyTo),
+            askTimeout);
+  }
+
+  /** Removes the name of a named version. */
+  public CompletionStage<CanvasEntity.VersionResult> deleteVersion(
+      String canvasId, String versionId, String author) {
+    return ref(canvasId)
+        .ask(replyTo -> new CanvasEntity.DeleteVersion(versionId, author, replyTo), askTimeout);
   }
 }

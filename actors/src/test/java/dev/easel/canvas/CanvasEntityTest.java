@@ -5,16 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.easel.EntityTestKits;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
+import org.apache.pekko.persistence.typed.PersistenceId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -353,5 +356,205 @@ class CanvasEntityTest {
     assertThat(read.data().path("title").asText()).isEqualTo("T");
     entity.tell(titleEdit(0, fresh));
     assertThat(((CanvasEntity.Applied) fresh.receiveMessage()).v()).isEqualTo(1);
+  }
+
+  CanvasEntity.VersionResult versionCommand(
+      java.util.function.Function<ActorRef<CanvasEntity.VersionResult>, CanvasEntity.Command>
+          command) {
+    TestProbe<CanvasEntity.VersionResult> probe = testKit.createTestProbe();
+    canvas.runCommand(command.apply(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  NamedVersion named(CanvasEntity.VersionResult result) {
+    assertThat(result).isInstanceOf(CanvasEntity.VersionDone.class);
+    return ((CanvasEntity.VersionDone) result).named();
+  }
+
+  CanvasEntity.HistoryIndex index() {
+    TestProbe<CanvasEntity.HistoryIndex> probe = testKit.createTestProbe();
+    canvas.runCommand(new CanvasEntity.GetHistoryIndex(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  CanvasError refusal(CanvasEntity.VersionResult result) {
+    assertThat(result).isInstanceOf(CanvasEntity.Rejected.class);
+    return ((CanvasEntity.Rejected) result).code();
+  }
+
+  @Test
+  void namesRenamesAndDeletesVersionsAndKeepsThemThroughRecovery() {
+    assertThat(refusal(versionCommand(r -> new CanvasEntity.NameVersion(0, "Early", "", "ann", r))))
+        .isEqualTo(CanvasError.ERR_DOC_DOES_NOT_EXIST);
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    NamedVersion first =
+        named(versionCommand(r -> new CanvasEntity.NameVersion(1, " First ", "empty", "ann", r)));
+    assertThat(first.version()).isEqualTo(1);
+    assertThat(first.name()).isEqualTo("First");
+    assertThat(first.author()).isEqualTo("ann");
+    NamedVersion current =
+        named(versionCommand(r -> new CanvasEntity.NameVersion(0, "With a cell", "", "bob", r)));
+    assertThat(current.version()).isEqualTo(2);
+    // a name is unique within the canvas; versions must exist; names must be sensible
+    assertThat(refusal(versionCommand(r -> new CanvasEntity.NameVersion(2, "First", "", "x", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_NAME_TAKEN);
+    assertThat(refusal(versionCommand(r -> new CanvasEntity.NameVersion(3, "Later", "", "x", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_INVALID);
+    assertThat(refusal(versionCommand(r -> new CanvasEntity.NameVersion(-1, "Neg", "", "x", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_INVALID);
+    assertThat(refusal(versionCommand(r -> new CanvasEntity.NameVersion(1, "  ", "", "x", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_INVALID);
+    assertThat(
+            refusal(
+                versionCommand(r -> new CanvasEntity.NameVersion(1, "x".repeat(101), "", "x", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_INVALID);
+    assertThat(
+            refusal(
+                versionCommand(
+                    r -> new CanvasEntity.NameVersion(1, "ok", "d".repeat(2001), "x", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_INVALID);
+    // rename (description kept), then change only the description
+    NamedVersion renamed =
+        named(
+            versionCommand(
+                r -> new CanvasEntity.UpdateVersion(first.versionId(), "Blank", null, "bob", r)));
+    assertThat(renamed).isEqualTo(first.with("Blank", "empty"));
+    assertThat(
+            named(
+                    versionCommand(
+                        r ->
+                            new CanvasEntity.UpdateVersion(
+                                first.versionId(), null, "nothing yet", "bob", r)))
+                .description())
+        .isEqualTo("nothing yet");
+    assertThat(
+            refusal(
+                versionCommand(
+                    r ->
+                        new CanvasEntity.UpdateVersion(
+                            first.versionId(), "With a cell", null, "bob", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_NAME_TAKEN);
+    assertThat(
+            refusal(versionCommand(r -> new CanvasEntity.UpdateVersion("nope", "N", null, "b", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_NOT_FOUND);
+    assertThat(
+            named(versionCommand(r -> new CanvasEntity.DeleteVersion(current.versionId(), "b", r))))
+        .isEqualTo(current);
+    assertThat(
+            refusal(
+                versionCommand(r -> new CanvasEntity.DeleteVersion(current.versionId(), "b", r))))
+        .isEqualTo(CanvasError.ERR_VERSION_NOT_FOUND);
+    // naming changes no version; every naming event is a marker at the version it was written at
+    CanvasEntity.HistoryIndex index = index();
+    assertThat(index.version()).isEqualTo(2);
+    assertThat(index.namedVersions()).containsExactly(first.with("Blank", "nothing yet"));
+    assertThat(index.markers()).containsExactly(2L, 2L, 2L, 2L, 2L);
+    assertThat(snapshot().v()).isEqualTo(2);
+    // and a later op still lands at the next version
+    assertThat(submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['title',1],'si':'!'}]"))
+        .isInstanceOf(CanvasEntity.Applied.class);
+    canvas.restart();
+    CanvasEntity.HistoryIndex recovered = index();
+    assertThat(recovered.namedVersions()).isEqualTo(index.namedVersions());
+    assertThat(recovered.markers()).isEqualTo(index.markers());
+    assertThat(recovered.version()).isEqualTo(3);
+  }
+
+  @Test
+  void readsEveryPastVersionFromTheNearestSnapshotAndKeepsEverySnapshot() throws Exception {
+    // snapshot-every = 4: with names written in between, snapshots land at several versions
+    create();
+    List<JsonNode> documents = new ArrayList<>();
+    documents.add(null); // version 0: no canvas yet
+    documents.add(snapshot().data());
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL);
+    documents.add(snapshot().data());
+    for (int i = 0; i < 14; i++) {
+      if (i % 3 == 0) {
+        int n = i;
+        named(versionCommand(r -> new CanvasEntity.NameVersion(0, "v" + n, "", "ann", r)));
+      }
+      submit(
+          "a", 3 + i, 2 + i, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'" + i + "'}]");
+      documents.add(snapshot().data());
+    }
+    assertThat(submit("a", 20, 16, ChangeKind.DELETE, null))
+        .isInstanceOf(CanvasEntity.Applied.class);
+    documents.add(null);
+    CanvasEntity.HistoryIndex index = index();
+    assertThat(index.version()).isEqualTo(17);
+    String persistenceId = PersistenceId.of(CanvasEntity.KEY.name(), canvasId).id();
+    // every snapshot taken is still there
+    var snapshots =
+        canvas.snapshotTestKit().orElseThrow().persistedInStorage(persistenceId).stream()
+            .map(pair -> pair.first().sequenceNr())
+            .toList();
+    assertThat(snapshots).containsExactly(4L, 8L, 12L, 16L, 20L);
+    PastDocuments past = new PastDocuments(testKit.system());
+    CanvasHistory history =
+        new CanvasHistory(
+            testKit.system(), PersistenceTestKitReadJournal.Identifier(), DocumentKind.CANVAS);
+    for (long v = 1; v <= 17; v++) {
+      // straight from the snapshot and the events after it, never the fallback
+      CanvasHistory.DocumentAt fast =
+          past.read(persistenceId, index, v).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(fast.version()).as("version %d", v).isEqualTo(v);
+      assertThat(fast.data()).as("version %d", v).isEqualTo(documents.get((int) v));
+      // the same as replaying the whole history
+      assertThat(
+              history.documentAt(canvasId, v, -1).toCompletableFuture().get(10, TimeUnit.SECONDS))
+          .isEqualTo(fast);
+    }
+    // an index that does not match the journal is refused, not answered wrongly
+    CanvasEntity.HistoryIndex wrong =
+        new CanvasEntity.HistoryIndex(canvasId, 17, false, "p1", List.of(), List.of());
+    assertThat(past.read(persistenceId, wrong, 9).toCompletableFuture())
+        .failsWithin(10, TimeUnit.SECONDS);
+    // and then the whole history is replayed instead
+    assertThat(
+            history
+                .documentAt(canvasId, 9, wrong)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .data())
+        .isEqualTo(documents.get(9));
+  }
+
+  @Test
+  void groupsTheTimelineIntoSessionsInPages() throws Exception {
+    create();
+    submit("a", 2, 1, ChangeKind.EDIT, ADD_CELL, "ann");
+    submit("a", 3, 2, ChangeKind.EDIT, "[{'p':['title',1],'si':'!'}]", "bob");
+    submit("a", 4, 3, ChangeKind.EDIT, "[{'p':['cells','c1','source',0],'si':'x'}]", "ann");
+    CanvasHistory history =
+        new CanvasHistory(
+            testKit.system(), PersistenceTestKitReadJournal.Identifier(), DocumentKind.CANVAS);
+    // one session: everything within the gap
+    CanvasHistory.TimelinePage all =
+        history.timeline(canvasId, 4, 10, Duration.ofHours(1)).toCompletableFuture().get();
+    assertThat(all.nextBefore()).isEqualTo(-1);
+    assertThat(all.sessions()).hasSize(1);
+    EditSession session = all.sessions().get(0);
+    assertThat(session.fromVersion()).isZero();
+    assertThat(session.toVersion()).isEqualTo(4);
+    assertThat(session.changes()).isEqualTo(4);
+    assertThat(session.authors()).containsExactly("ann", "bob", "tester");
+    assertThat(session.cells()).containsExactly("c1");
+    assertThat(session.titleChanged()).isTrue();
+    assertThat(session.created()).isTrue();
+    assertThat(session.deleted()).isFalse();
+    // a gap shorter than any pause: every change its own session, paged newest first
+    Duration none = Duration.ofNanos(-1);
+    List<Long> seen = new ArrayList<>();
+    long before = 4;
+    while (before > 0) {
+      CanvasHistory.TimelinePage page =
+          history.timeline(canvasId, before, 3, none).toCompletableFuture().get();
+      assertThat(page.sessions()).hasSizeLessThanOrEqualTo(3);
+      for (EditSession one : page.sessions()) seen.add(one.fromVersion());
+      before = page.nextBefore();
+    }
+    assertThat(seen).containsExactly(3L, 2L, 1L, 0L);
   }
 }

@@ -43,6 +43,9 @@ class SerializationTest {
     ActorRef<CanvasEntity.Command> canvas =
         testKit.createTestProbe(CanvasEntity.Command.class).getRef();
     CanvasOp canvasOp = new CanvasOp(4, "src", 7, ChangeKind.EDIT, op, "ann", at);
+    NamedVersion named = new NamedVersion("k3x9", 4, "Before the rewrite", "Q3 numbers", "ann", at);
+    ActorRef<CanvasEntity.VersionResult> versionResults =
+        testKit.createTestProbe(CanvasEntity.VersionResult.class).getRef();
     CanvasEntity.Submit submit =
         new CanvasEntity.Submit("src", 7, 4, ChangeKind.EDIT, op, "ann", null, results);
     return List.of(
@@ -64,8 +67,19 @@ class SerializationTest {
         new CanvasEntity.CanvasCreated(0, "src", 1, doc, "ann", at, "p1"),
         new CanvasEntity.OpApplied(4, "src", 7, op, "ann", at),
         new CanvasEntity.CanvasDeleted(5, "src", 8, "ann", at),
-        new CanvasEntity.CanvasSnapshot(5, doc, at, "p1"),
-        new CanvasEntity.CanvasSnapshot(6, null, at, null),
+        new CanvasEntity.CanvasSnapshot(5, doc, at, "p1", List.of(named), List.of(3L, 4L)),
+        new CanvasEntity.CanvasSnapshot(6, null, at, null, null, null),
+        new CanvasEntity.NameVersion(0, "Release", "", "ann", versionResults),
+        new CanvasEntity.UpdateVersion("k3x9", null, "new words", "ann", versionResults),
+        new CanvasEntity.DeleteVersion("k3x9", "ann", versionResults),
+        new CanvasEntity.GetHistoryIndex(
+            testKit.createTestProbe(CanvasEntity.HistoryIndex.class).getRef()),
+        new CanvasEntity.VersionDone(named),
+        new CanvasEntity.HistoryIndex("c", 6, true, "p1", List.of(named), List.of(4L)),
+        new CanvasEntity.VersionNamed(named),
+        new CanvasEntity.VersionUpdated("k3x9", "After", "", "ann", at),
+        new CanvasEntity.VersionNameDeleted("k3x9", "ann", at),
+        named,
         canvasOp);
   }
 
@@ -84,10 +98,13 @@ class SerializationTest {
                 List.of(
                     CanvasEntity.Command.class,
                     CanvasEntity.SubmitResult.class,
+                    CanvasEntity.VersionResult.class,
                     CanvasEntity.Feed.class,
                     CanvasEntity.Event.class)));
     declared.add(CanvasEntity.Snapshot.class);
     declared.add(CanvasEntity.CanvasSnapshot.class);
+    declared.add(CanvasEntity.HistoryIndex.class);
+    declared.add(NamedVersion.class);
     declared.add(CanvasOp.class);
     assertThat(sampled).containsAll(declared);
   }

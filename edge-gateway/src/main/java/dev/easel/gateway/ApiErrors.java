@@ -184,13 +184,14 @@ final class ApiErrors {
   static StatusRuntimeException of(CanvasEntity.Rejected rejected) {
     Code code =
         switch (rejected.code()) {
-          case ERR_DOC_ALREADY_CREATED -> Code.ALREADY_EXISTS;
-          case ERR_DOC_DOES_NOT_EXIST, ERR_DOC_WAS_DELETED -> Code.NOT_FOUND;
+          case ERR_DOC_ALREADY_CREATED, ERR_VERSION_NAME_TAKEN -> Code.ALREADY_EXISTS;
+          case ERR_DOC_DOES_NOT_EXIST, ERR_DOC_WAS_DELETED, ERR_VERSION_NOT_FOUND -> Code.NOT_FOUND;
           case ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT -> Code.FAILED_PRECONDITION;
           case ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND, ERR_UNKNOWN_ERROR -> Code.INTERNAL;
           case ERR_OT_OP_BADLY_FORMED,
               ERR_OT_OP_NOT_APPLIED,
               ERR_CANVAS_INVALID,
+              ERR_VERSION_INVALID,
               ERR_DOC_TYPE_NOT_RECOGNIZED ->
               Code.INVALID_ARGUMENT;
         };

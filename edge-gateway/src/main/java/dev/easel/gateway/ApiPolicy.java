@@ -114,6 +114,28 @@ final class ApiPolicy implements AsyncServerInterceptor {
           Map.entry("easel.v1.CanvasService/ListCanvases", Rule.listing()),
           Map.entry("easel.v1.CanvasService/RunCell", Rule.role(ProjectPolicy.Action.QUERY)),
           Map.entry(
+              "easel.v1.CanvasService/GetCanvasSnapshot",
+              Rule.role(ProjectPolicy.Action.CANVAS_READ)),
+          Map.entry(
+              "easel.v1.CanvasService/GetCanvasHistory",
+              Rule.role(ProjectPolicy.Action.CANVAS_READ)),
+          Map.entry(
+              "easel.v1.CanvasService/RollbackCanvas", Rule.role(ProjectPolicy.Action.CANVAS_EDIT)),
+          Map.entry(
+              "easel.v1.CanvasService/DiffCanvas", Rule.role(ProjectPolicy.Action.CANVAS_READ)),
+          Map.entry(
+              "easel.v1.CanvasService/ListNamedVersions",
+              Rule.role(ProjectPolicy.Action.CANVAS_READ)),
+          Map.entry(
+              "easel.v1.CanvasService/CreateNamedVersion",
+              Rule.role(ProjectPolicy.Action.CANVAS_EDIT)),
+          Map.entry(
+              "easel.v1.CanvasService/UpdateNamedVersion",
+              Rule.role(ProjectPolicy.Action.CANVAS_EDIT)),
+          Map.entry(
+              "easel.v1.CanvasService/DeleteNamedVersion",
+              Rule.role(ProjectPolicy.Action.CANVAS_EDIT)),
+          Map.entry(
               "easel.v1.ProjectService/RenameProject", Rule.role(ProjectPolicy.Action.RENAME)),
           Map.entry(
               "easel.v1.ProjectService/UpdateProject", Rule.role(ProjectPolicy.Action.RENAME)),

@@ -16,20 +16,34 @@ import dev.easel.api.v1.CanvasOp;
 import dev.easel.api.v1.CanvasServiceGrpc;
 import dev.easel.api.v1.CellRun;
 import dev.easel.api.v1.CreateCanvasRequest;
+import dev.easel.api.v1.CreateNamedVersionRequest;
+import dev.easel.api.v1.DeleteNamedVersionRequest;
+import dev.easel.api.v1.DiffCanvasRequest;
+import dev.easel.api.v1.GetCanvasHistoryRequest;
 import dev.easel.api.v1.GetCanvasRequest;
+import dev.easel.api.v1.GetCanvasSnapshotRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
 import dev.easel.api.v1.ListCanvasesResponse;
+import dev.easel.api.v1.ListNamedVersionsRequest;
+import dev.easel.api.v1.ListNamedVersionsResponse;
+import dev.easel.api.v1.NamedVersion;
+import dev.easel.api.v1.RollbackCanvasRequest;
+import dev.easel.api.v1.RollbackCanvasResponse;
 import dev.easel.api.v1.RunCellRequest;
 import dev.easel.api.v1.StreamOpsRequest;
 import dev.easel.api.v1.SubmitOpRequest;
 import dev.easel.api.v1.SubmitOpResponse;
+import dev.easel.api.v1.UpdateNamedVersionRequest;
+import dev.easel.canvas.CanvasDiff;
 import dev.easel.canvas.CanvasEntity;
 import dev.easel.canvas.CanvasError;
 import dev.easel.canvas.CanvasFeeds;
+import dev.easel.canvas.CanvasHistory;
 import dev.easel.canvas.CanvasSchema;
 import dev.easel.canvas.CanvasStream;
 import dev.easel.canvas.Canvases;
 import dev.easel.canvas.ChangeKind;
+import dev.easel.canvas.EditSession;
 import dev.easel.cells.CellRuns;
 import dev.easel.ot.Json0;
 import dev.easel.project.OrderedPages;
@@ -43,6 +57,7 @@ import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
 
 /**
  * {@code easel.v1.CanvasService}: each method checks its request, asks the canvas, and translates
@@ -172,7 +187,7 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
 
   private void readVersion(String canvasId, long version, StreamObserver<Canvas> response) {
     Replies.reply(
-        canvases.history().documentAt(canvasId, version, -1),
+        canvases.documentAt(canvasId, version),
         response,
         document -> {
           if (document.version() < version) {
@@ -185,6 +200,338 @@ final class CanvasServiceImpl extends CanvasServiceGrpc.CanvasServiceImplBase {
           }
           return canvas(canvasId, document.version(), document.data(), false);
         });
+  }
+
+  /**
+   * Checks the canvas id, signs the caller in and decides whether they may do {@code action} on the
+   * canvas; then runs {@code then} with the caller's user id, else answers the refusal.
+   */
+  private void onCanvas(
+      String canvasId,
+      ProjectPolicy.Action action,
+      StreamObserver<?> response,
+      java.util.function.Consumer<String> then) {
+    String problem = Canvases.checkId(canvasId);
+    if (problem != null) {
+      response.onError(ApiErrors.invalid("canvasId", problem));
+      return;
+    }
+    String user = callers.signedInUser(response);
+    if (user == null) return;
+    authorized(user, canvasId, action, response, () -> then.accept(user));
+  }
+
+  @Override
+  public void getCanvasSnapshot(GetCanvasSnapshotRequest request, StreamObserver<Canvas> response) {
+    if (request.getVersion() <= 0) {
+      response.onError(ApiErrors.invalid("version", "version must be 1 or more"));
+      return;
+    }
+    onCanvas(
+        request.getCanvasId(),
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        user -> readVersion(request.getCanvasId(), request.getVersion(), response));
+  }
+
+  /** The page token of the timeline page that ends before version {@code before}. */
+  private static final Pattern HISTORY_TOKEN = Pattern.compile("v([1-9][0-9]{0,17})");
+
+  @Override
+  public void getCanvasHistory(
+      GetCanvasHistoryRequest request, StreamObserver<dev.easel.api.v1.CanvasHistory> response) {
+    String canvasId = request.getCanvasId();
+    int size = request.getPageSize() <= 0 ? 20 : request.getPageSize();
+    if (size > 200) {
+      response.onError(ApiErrors.invalid("pageSize", "pageSize must be at most 200"));
+      return;
+    }
+    long before = 0;
+    if (!request.getPageToken().isEmpty()) {
+      var token = HISTORY_TOKEN.matcher(request.getPageToken());
+      if (!token.matches()) {
+        response.onError(
+            ApiErrors.invalid("pageToken", "pageToken must be a next_page_token of this call"));
+        return;
+      }
+      before = Long.parseLong(token.group(1));
+    }
+    long end = before;
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        user ->
+            Replies.reply(
+                canvases.timeline(canvasId, end, size),
+                response,
+                page -> {
+                  if (page.sessions().isEmpty() && end == 0) throw ApiErrors.notFound(canvasId);
+                  var history = dev.easel.api.v1.CanvasHistory.newBuilder();
+                  for (EditSession session : page.sessions()) {
+                    history
+                        .addSessionsBuilder()
+                        .setFromVersion(session.fromVersion())
+                        .setToVersion(session.toVersion())
+                        .setStartedAt(session.startedAt().toString())
+                        .setEndedAt(session.endedAt().toString())
+                        .addAllAuthors(session.authors())
+                        .addAllCells(session.cells())
+                        .setTitleChanged(session.titleChanged())
+                        .setCreated(session.created())
+                        .setDeleted(session.deleted())
+                        .setChanges(session.changes());
+                  }
+                  if (page.nextBefore() > 0) history.setNextPageToken("v" + page.nextBefore());
+                  return history.build();
+                }));
+  }
+
+  @Override
+  public void diffCanvas(
+      DiffCanvasRequest request, StreamObserver<dev.easel.api.v1.CanvasDiff> response) {
+    String canvasId = request.getCanvasId();
+    if (request.getFrom() <= 0) {
+      response.onError(ApiErrors.invalid("from", "from must be a version, 1 or more"));
+      return;
+    }
+    if (request.getTo() < 0 || request.getTo() > 0 && request.getTo() < request.getFrom()) {
+      response.onError(
+          ApiErrors.invalid("to", "to must be 0 (the current version) or at least from"));
+      return;
+    }
+    long from = request.getFrom();
+    long to = request.getTo() == 0 ? Long.MAX_VALUE : request.getTo();
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        user ->
+            Replies.reply(
+                canvases
+                    .documentAt(canvasId, to)
+                    .thenCombine(
+                        canvases.documentAt(canvasId, from),
+                        (after, before) -> {
+                          reached(canvasId, "from", from, before);
+                          if (to != Long.MAX_VALUE) reached(canvasId, "to", to, after);
+                          return CanvasDiffs.toProto(
+                              canvasId,
+                              before.version(),
+                              after.version(),
+                              CanvasDiff.between(before.data(), after.data()));
+                        }),
+                response,
+                diff -> diff));
+  }
+
+  /** Refuses {@code field} when the canvas has not reached {@code version} yet. */
+  private static void reached(
+      String canvasId, String field, long version, CanvasHistory.DocumentAt document) {
+    if (document.version() < version) {
+      throw ApiErrors.invalid(field, "canvas " + canvasId + " has no version " + version + " yet");
+    }
+  }
+
+  @Override
+  public void rollbackCanvas(
+      RollbackCanvasRequest request, StreamObserver<RollbackCanvasResponse> response) {
+    String canvasId = request.getCanvasId();
+    long version = request.getVersion();
+    if (version <= 0) {
+      response.onError(ApiErrors.invalid("version", "version must be 1 or more"));
+      return;
+    }
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_EDIT,
+        response,
+        user ->
+            Replies.reply(
+                canvases
+                    .snapshot(canvasId)
+                    .thenCompose(
+                        current -> {
+                          if (!current.exists()) throw ApiErrors.notFound(canvasId);
+                          return canvases
+                              .documentAt(canvasId, version)
+                              .thenCompose(
+                                  past -> {
+                                    reached(canvasId, "version", version, past);
+                                    if (past.data() == null) {
+                                      throw ApiErrors.invalid(
+                                          "version",
+                                          "canvas "
+                                              + canvasId
+                                              + " did not exist at version "
+                                              + version);
+                                    }
+                                    JsonNode op = CanvasDiff.opTurning(current.data(), past.data());
+                                    if (op.isEmpty()) {
+                                      return CompletableFuture.completedFuture(
+                                          RollbackCanvasResponse.newBuilder()
+                                              .setVersion(current.v())
+                                              .build());
+                                    }
+                                    return canvases
+                                        .submit(
+                                            canvasId,
+                                            "rollback-" + newId(),
+                                            1,
+                                            current.v(),
+                                            ChangeKind.EDIT,
+                                            op,
+                                            user)
+                                        .thenApply(result -> rolledBack(canvasId, result));
+                                  });
+                        }),
+                response,
+                answer -> answer));
+  }
+
+  private static RollbackCanvasResponse rolledBack(
+      String canvasId, CanvasEntity.SubmitResult result) {
+    return switch (result) {
+      case CanvasEntity.Applied applied ->
+          RollbackCanvasResponse.newBuilder()
+              .setVersion(applied.v() + 1)
+              .setOp(JsonStructs.list(applied.applied()))
+              .setChanged(true)
+              .build();
+      case CanvasEntity.AlreadyApplied again ->
+          RollbackCanvasResponse.newBuilder().setVersion(again.v() + 1).setChanged(true).build();
+      case CanvasEntity.Rejected rejected -> {
+        if (rejected.code() == CanvasError.ERR_DOC_DOES_NOT_EXIST
+            || rejected.code() == CanvasError.ERR_DOC_WAS_DELETED) {
+          throw ApiErrors.notFound(canvasId);
+        }
+        throw ApiErrors.of(rejected);
+      }
+    };
+  }
+
+  @Override
+  public void createNamedVersion(
+      CreateNamedVersionRequest request, StreamObserver<NamedVersion> response) {
+    String canvasId = request.getCanvasId();
+    if (request.getVersion() < 0) {
+      response.onError(ApiErrors.invalid("version", "version must be >= 0 (0: the current one)"));
+      return;
+    }
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_EDIT,
+        response,
+        user ->
+            Replies.reply(
+                canvases.nameVersion(
+                    canvasId,
+                    request.getVersion(),
+                    request.getName(),
+                    request.getDescription(),
+                    user),
+                response,
+                result -> namedVersion(canvasId, result)));
+  }
+
+  @Override
+  public void listNamedVersions(
+      ListNamedVersionsRequest request, StreamObserver<ListNamedVersionsResponse> response) {
+    String canvasId = request.getCanvasId();
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_READ,
+        response,
+        user ->
+            Replies.reply(
+                canvases.index(canvasId),
+                response,
+                index -> {
+                  if (!index.exists() && index.version() == 0) {
+                    throw ApiErrors.notFound(canvasId);
+                  }
+                  var list = ListNamedVersionsResponse.newBuilder();
+                  for (dev.easel.canvas.NamedVersion named : index.namedVersions()) {
+                    list.addVersions(namedVersion(canvasId, named));
+                  }
+                  return list.build();
+                }));
+  }
+
+  @Override
+  public void updateNamedVersion(
+      UpdateNamedVersionRequest request, StreamObserver<NamedVersion> response) {
+    String canvasId = request.getCanvasId();
+    if (!VERSION_ID.matcher(request.getVersionId()).matches()) {
+      response.onError(
+          ApiErrors.invalid("versionId", "versionId must be the version_id of a named version"));
+      return;
+    }
+    if (!request.hasName() && !request.hasDescription()) {
+      response.onError(ApiErrors.invalid("name", "send a new name, a new description or both"));
+      return;
+    }
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_EDIT,
+        response,
+        user ->
+            Replies.reply(
+                canvases.updateVersion(
+                    canvasId,
+                    request.getVersionId(),
+                    request.hasName() ? request.getName() : null,
+                    request.hasDescription() ? request.getDescription() : null,
+                    user),
+                response,
+                result -> namedVersion(canvasId, result)));
+  }
+
+  @Override
+  public void deleteNamedVersion(
+      DeleteNamedVersionRequest request, StreamObserver<NamedVersion> response) {
+    String canvasId = request.getCanvasId();
+    if (!VERSION_ID.matcher(request.getVersionId()).matches()) {
+      response.onError(
+          ApiErrors.invalid("versionId", "versionId must be the version_id of a named version"));
+      return;
+    }
+    onCanvas(
+        canvasId,
+        ProjectPolicy.Action.CANVAS_EDIT,
+        response,
+        user ->
+            Replies.reply(
+                canvases.deleteVersion(canvasId, request.getVersionId(), user),
+                response,
+                result -> namedVersion(canvasId, result)));
+  }
+
+  /** Ids of named versions (as {@link dev.easel.canvas.NamedVersion} makes them, and a margin). */
+  private static final Pattern VERSION_ID = Pattern.compile("[A-Za-z0-9]{1,64}");
+
+  private static NamedVersion namedVersion(String canvasId, CanvasEntity.VersionResult result) {
+    return switch (result) {
+      case CanvasEntity.VersionDone done -> namedVersion(canvasId, done.named());
+      case CanvasEntity.Rejected rejected -> {
+        if (rejected.code() == CanvasError.ERR_DOC_DOES_NOT_EXIST) {
+          throw ApiErrors.notFound(canvasId);
+        }
+        throw ApiErrors.of(rejected);
+      }
+    };
+  }
+
+  private static NamedVersion namedVersion(String canvasId, dev.easel.canvas.NamedVersion named) {
+    return NamedVersion.newBuilder()
+        .setCanvasId(canvasId)
+        .setVersionId(named.versionId())
+        .setVersion(named.version())
+        .setName(named.name())
+        .setDescription(named.description())
+        .setAuthor(named.author() == null ? "" : named.author())
+        .setCreatedAt(named.at().toString())
+        .build();
   }
 
   @Override

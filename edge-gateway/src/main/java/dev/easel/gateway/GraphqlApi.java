@@ -147,6 +147,11 @@ final class GraphqlApi {
     fields.put("Query.project", Call.loaded(ProjectServiceGrpc.getGetProjectMethod()));
     fields.put("Query.canvas", Call.loaded(CanvasServiceGrpc.getGetCanvasMethod()));
     fields.put("Query.canvases", Call.message(CanvasServiceGrpc.getListCanvasesMethod()));
+    fields.put(
+        "Query.canvasSnapshot", Call.message(CanvasServiceGrpc.getGetCanvasSnapshotMethod()));
+    fields.put("Query.canvasHistory", Call.message(CanvasServiceGrpc.getGetCanvasHistoryMethod()));
+    fields.put("Query.canvasDiff", Call.message(CanvasServiceGrpc.getDiffCanvasMethod()));
+    fields.put("Query.namedVersions", Call.message(CanvasServiceGrpc.getListNamedVersionsMethod()));
     fields.put("Query.apiKeys", Call.message(ApiKeyServiceGrpc.getListApiKeysMethod()));
     fields.put("Query.securityEvents", Call.message(UserServiceGrpc.getListSecurityEventsMethod()));
     fields.put(
@@ -208,6 +213,17 @@ final class GraphqlApi {
     fields.put("Mutation.createCanvas", Call.message(CanvasServiceGrpc.getCreateCanvasMethod()));
     fields.put("Mutation.submitOp", Call.message(CanvasServiceGrpc.getSubmitOpMethod()));
     fields.put("Mutation.runCell", Call.message(CanvasServiceGrpc.getRunCellMethod()));
+    fields.put(
+        "Mutation.createNamedVersion",
+        Call.message(CanvasServiceGrpc.getCreateNamedVersionMethod()));
+    fields.put(
+        "Mutation.updateNamedVersion",
+        Call.message(CanvasServiceGrpc.getUpdateNamedVersionMethod()));
+    fields.put(
+        "Mutation.rollbackCanvas", Call.message(CanvasServiceGrpc.getRollbackCanvasMethod()));
+    fields.put(
+        "Mutation.deleteNamedVersion",
+        Call.message(CanvasServiceGrpc.getDeleteNamedVersionMethod()));
     fields.put("Mutation.createApiKey", Call.message(ApiKeyServiceGrpc.getCreateApiKeyMethod()));
     fields.put("Mutation.revokeApiKey", Call.done(ApiKeyServiceGrpc.getRevokeApiKeyMethod()));
     fields.put("Mutation.updateMe", Call.message(UserServiceGrpc.getUpdateMeMethod()));

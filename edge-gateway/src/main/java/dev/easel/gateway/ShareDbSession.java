@@ -630,7 +630,9 @@ final class ShareDbSession {
       ts = t.asLong();
     }
     answer(
-        documents(doc).history().documentAt(doc.id(), v == null ? Long.MAX_VALUE : v, ts),
+        ts < 0
+            ? documents(doc).documentAt(doc.id(), v == null ? Long.MAX_VALUE : v)
+            : documents(doc).history().documentAt(doc.id(), v == null ? Long.MAX_VALUE : v, ts),
         request,
         document -> {
           ObjectNode snapshot = JSON.objectNode();

@@ -31,18 +31,23 @@ import dev.easel.api.v1.CreateApiKeyRequest;
 import dev.easel.api.v1.CreateApiKeyResponse;
 import dev.easel.api.v1.CreateCanvasRequest;
 import dev.easel.api.v1.CreateInvitationRequest;
+import dev.easel.api.v1.CreateNamedVersionRequest;
 import dev.easel.api.v1.CreateOrganizationRequest;
 import dev.easel.api.v1.CreateProjectCanvasRequest;
 import dev.easel.api.v1.CreateProjectRequest;
 import dev.easel.api.v1.DatasetServiceGrpc;
 import dev.easel.api.v1.DeleteDatasetRequest;
 import dev.easel.api.v1.DeleteMeRequest;
+import dev.easel.api.v1.DeleteNamedVersionRequest;
 import dev.easel.api.v1.DeleteProjectRequest;
+import dev.easel.api.v1.DiffCanvasRequest;
 import dev.easel.api.v1.DisableTotpRequest;
 import dev.easel.api.v1.EnrollTotpRequest;
 import dev.easel.api.v1.ExecuteQueryRequest;
 import dev.easel.api.v1.ExportQueryResultRequest;
+import dev.easel.api.v1.GetCanvasHistoryRequest;
 import dev.easel.api.v1.GetCanvasRequest;
+import dev.easel.api.v1.GetCanvasSnapshotRequest;
 import dev.easel.api.v1.GetDatasetPreviewRequest;
 import dev.easel.api.v1.GetDatasetRequest;
 import dev.easel.api.v1.GetMeRequest;
@@ -53,6 +58,7 @@ import dev.easel.api.v1.ListApiKeysRequest;
 import dev.easel.api.v1.ListCanvasesRequest;
 import dev.easel.api.v1.ListDatasetsRequest;
 import dev.easel.api.v1.ListInvitationsRequest;
+import dev.easel.api.v1.ListNamedVersionsRequest;
 import dev.easel.api.v1.ListOrganizationProjectsRequest;
 import dev.easel.api.v1.ListOrganizationsRequest;
 import dev.easel.api.v1.ListProjectActivityRequest;
@@ -78,6 +84,7 @@ import dev.easel.api.v1.RenameDatasetRequest;
 import dev.easel.api.v1.RenameProjectRequest;
 import dev.easel.api.v1.RevokeApiKeyRequest;
 import dev.easel.api.v1.RevokeInvitationRequest;
+import dev.easel.api.v1.RollbackCanvasRequest;
 import dev.easel.api.v1.RunCellRequest;
 import dev.easel.api.v1.StreamOpsRequest;
 import dev.easel.api.v1.SubmitOpRequest;
@@ -85,6 +92,7 @@ import dev.easel.api.v1.TokenPair;
 import dev.easel.api.v1.TransferOwnershipRequest;
 import dev.easel.api.v1.UnarchiveProjectRequest;
 import dev.easel.api.v1.UpdateMeRequest;
+import dev.easel.api.v1.UpdateNamedVersionRequest;
 import dev.easel.api.v1.UpdateProjectRequest;
 import dev.easel.api.v1.UploadDatasetRequest;
 import dev.easel.api.v1.UserServiceGrpc;
@@ -537,6 +545,48 @@ class AccessMatrixIntegrationTest {
           shared(
               "easel.v1.CanvasService/RunCell",
               r -> RunCellRequest.newBuilder().setCanvasId(r.canvas()).setCellId("answer").build()),
+          shared(
+              "easel.v1.CanvasService/GetCanvasSnapshot",
+              r ->
+                  GetCanvasSnapshotRequest.newBuilder()
+                      .setCanvasId(r.canvas())
+                      .setVersion(1)
+                      .build()),
+          shared(
+              "easel.v1.CanvasService/GetCanvasHistory",
+              r -> GetCanvasHistoryRequest.newBuilder().setCanvasId(r.canvas()).build()),
+          shared(
+              "easel.v1.CanvasService/DiffCanvas",
+              r -> DiffCanvasRequest.newBuilder().setCanvasId(r.canvas()).setFrom(1).build()),
+          shared(
+              "easel.v1.CanvasService/ListNamedVersions",
+              r -> ListNamedVersionsRequest.newBuilder().setCanvasId(r.canvas()).build()),
+          changes(
+              "easel.v1.CanvasService/CreateNamedVersion",
+              r ->
+                  CreateNamedVersionRequest.newBuilder()
+                      .setCanvasId(r.canvas())
+                      .setName("Named by " + r.who + " " + r.number)
+                      .build()),
+          changes(
+              "easel.v1.CanvasService/RollbackCanvas",
+              r ->
+                  RollbackCanvasRequest.newBuilder().setCanvasId(r.canvas()).setVersion(1).build()),
+          changes(
+              "easel.v1.CanvasService/UpdateNamedVersion",
+              r ->
+                  UpdateNamedVersionRequest.newBuilder()
+                      .setCanvasId(r.canvas())
+                      .setVersionId(r.namedVersion())
+                      .setName("Renamed by " + r.who + " " + r.number)
+                      .build()),
+          changes(
+              "easel.v1.CanvasService/DeleteNamedVersion",
+              r ->
+                  DeleteNamedVersionRequest.newBuilder()
+                      .setCanvasId(r.canvas())
+                      .setVersionId(r.namedVersion())
+                      .build()),
           // DatasetService: the scene's dataset.
           changes(
               "easel.v1.DatasetService/UploadDataset",
@@ -1056,6 +1106,19 @@ class AccessMatrixIntegrationTest {
           .readTree(answer)
           .path("resultId")
           .asText();
+    }
+
+    /** A named version of the row's canvas, named by the owner for this row. */
+    String namedVersion() {
+      return person(Who.OWNER)
+          .stubs
+          .canvases()
+          .createNamedVersion(
+              CreateNamedVersionRequest.newBuilder()
+                  .setCanvasId(canvas())
+                  .setName("Set up for row " + number)
+                  .build())
+          .getVersionId();
     }
 
     long canvasVersion() {

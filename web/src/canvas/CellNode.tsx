@@ -7,7 +7,7 @@ import { ApiError } from "../api/http";
 import { CellEditor } from "./CellEditor";
 import { GRID } from "./cells";
 import type { CanvasData, Cell } from "./cells";
-import type { Here } from "./liveCanvas";
+import type { Here, RemoteCaret } from "./presence";
 import { colorVar } from "./presenceColors";
 import { cellText, runBadge } from "./runs";
 import type { CellRun } from "./runs";
@@ -17,9 +17,15 @@ export type CellNodeData = {
   cell: Cell;
   doc: Doc<CanvasData>;
   readOnly: boolean;
-  /** The collaborators whose caret is in this cell. */
+  /** The collaborators in this cell (its editor has their focus). */
   others: Here[];
+  /** The others' carets in this cell's editor (where they were last, focused or not). */
+  carets: RemoteCaret[];
   onFocus: (cellId: string, focused: boolean) => void;
+  /** This browser's caret or selection in the cell's editor moved. */
+  onCaret: (cellId: string, selection: { anchor: number; head: number }) => void;
+  /** Who is dragging the cell right now, when someone else is. */
+  draggedBy?: Here | undefined;
   onDelete: (cellId: string) => void;
   /** The SQL cell's run state (canvas-runs), when it has one. */
   run?: CellRun | undefined;
@@ -56,7 +62,7 @@ function refusal(error: unknown): string {
  */
 export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
   const { cellId, cell, doc, readOnly, others, run, onRun } = data;
-  const ring = others[0] && colorVar(others[0].color);
+  const ring = (data.draggedBy && colorVar(data.draggedBy.color)) ?? (others[0] && colorVar(others[0].color));
   const sql = cell.kind === "sql";
   const now = useNow(run?.state === "running");
   const badge = sql ? runBadge(run, now) : null;
@@ -71,6 +77,11 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
       data-cell={cellId}
       style={{ borderColor: ring ?? (selected ? "var(--mantine-color-blue-5)" : undefined) }}
     >
+      {data.draggedBy && (
+        <span className="cell-dragged-by" style={{ background: colorVar(data.draggedBy.color) }} data-dragged-by={data.draggedBy.name}>
+          {data.draggedBy.name} is moving this cell
+        </span>
+      )}
       {!readOnly && <NodeResizer minWidth={4 * GRID} minHeight={4 * GRID} isVisible={selected} />}
       <Group className="cell-header" justify="space-between" gap={6} wrap="nowrap">
         <Group gap={6} wrap="nowrap">
@@ -108,6 +119,8 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
         kind={cell.kind}
         readOnly={readOnly}
         onFocus={(focused) => data.onFocus(cellId, focused)}
+        carets={data.carets}
+        onCaret={(selection) => data.onCaret(cellId, selection)}
         onRun={sql ? runNow : undefined}
         error={run?.state === "failed" ? run.error : undefined}
       />

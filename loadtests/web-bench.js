@@ -44,7 +44,8 @@ const args = parseArgs(process.argv.slice(2), {
 });
 const base = args.url.replace(/\/+$/, '');
 const step = { step: (what) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${what}\n`) };
-const w = webSteps(base, step);
+// a fresh node on a busy machine may take minutes over its first sign-ups
+const w = webSteps(base, step, 300_000);
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 const alice = { name: 'Alice Bench', email: `alice-bench-${suffix}@example.com`, password: 'correct horse battery 1' };
 const bob = { name: 'Bob Bench', email: `bob-bench-${suffix}@example.com`, password: 'correct horse battery 2' };

@@ -32,13 +32,14 @@ const args = c.parseArgs(process.argv.slice(2), {
   url: 'http://127.0.0.1:8080',
   chromium: '/usr/bin/chromium',
   shots: '',
-  seconds: 240,
+  seconds: 280,
 });
 /** The last comparison of the two pages and the server after the offline edits (told on a timeout). */
 let lastCompared = null;
 const watchdog = c.startWatchdog(args.seconds, () => JSON.stringify(lastCompared));
 const base = args.url.replace(/\/+$/, '');
-const w = webSteps(base, watchdog);
+// a node's first sign-ups may take over a minute on a busy machine (seen at load average 30)
+const w = webSteps(base, watchdog, 120_000);
 const { WAIT, editorOf, nodeOf, editorText, until, serverDocument } = w;
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 

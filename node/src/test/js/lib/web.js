@@ -8,9 +8,10 @@ const WAIT = { timeout: 60_000 };
 
 /**
  * The helpers bound to the app at `base` (http://host:port); `watchdog` (lib/common.js) names the
- * step a script waits for.
+ * step a script waits for; `waitMs` is how long a step may wait for the page (60 s by default).
  */
-function webSteps(base, watchdog) {
+function webSteps(base, watchdog, waitMs = WAIT.timeout) {
+  const WAIT = { timeout: waitMs };
   async function newPage(browser, options = {}) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, ...options });
     const page = await context.newPage();

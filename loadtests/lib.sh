@@ -27,7 +27,7 @@ find_java() {
 # npm dependencies of loadtests/ (pinned by package-lock.json).
 ensure_node_modules() {
   command -v node >/dev/null || die "node (20+) is needed"
-  if [ ! -d "$LOADTESTS/node_modules/sharedb" ] || [ ! -d "$LOADTESTS/node_modules/yjs" ] || [ ! -d "$LOADTESTS/node_modules/ws" ]; then
+  if [ ! -d "$LOADTESTS/node_modules/sharedb" ] || [ ! -d "$LOADTESTS/node_modules/yjs" ] || [ ! -d "$LOADTESTS/node_modules/ws" ] || [ ! -d "$LOADTESTS/node_modules/playwright-core" ]; then
     log "npm ci in loadtests/"
     (cd "$LOADTESTS" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
   fi

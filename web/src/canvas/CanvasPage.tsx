@@ -17,6 +17,7 @@ import { GRID, KINDS, addCellOp, layoutOf, layoutOp, newCellId, toUnits } from "
 import type { CanvasData, Kind } from "./cells";
 import { LiveCanvas } from "./liveCanvas";
 import type { Here, LiveState } from "./liveCanvas";
+import { caretsIn } from "./presence";
 import { colorOf } from "./presenceColors";
 import { runCell } from "./runs";
 import type { RunsData } from "./runs";
@@ -137,6 +138,10 @@ function Board({
   const onFocus = useCallback((cellId: string, focused: boolean) => {
     setFocusedCell((current) => (focused ? cellId : current === cellId ? null : current));
   }, []);
+  const onCaret = useCallback(
+    (cellId: string, selection: { anchor: number; head: number }) => live.moveCaret({ cellId, ...selection }),
+    [live],
+  );
   const onDelete = useCallback(
     (cellId: string) => {
       const cell = doc.data.cells[cellId];
@@ -166,19 +171,24 @@ function Board({
     [data, runs],
   );
 
-  // The board's nodes follow the document, except where this browser is dragging or resizing.
+  // The board's nodes follow the document, except where this browser is dragging or resizing;
+  // a cell someone else is dragging follows their drag (presence) until they drop it (an op).
   useEffect(() => {
     const others = Object.values(present);
+    const draggedBy = new Map(others.flatMap((o) => (o.drag ? [[o.drag.cellId, o] as const] : [])));
     setNodes((previous) => {
       const before = new Map(previous.map((node) => [node.id, node]));
       return Object.entries(data.cells).map(([cellId, cell]) => {
         const layout = layoutOf(cell);
         const old = before.get(cellId);
         const moving = old?.dragging || old?.resizing;
+        const remote = moving ? undefined : draggedBy.get(cellId);
+        const placed = remote?.drag ? { x: remote.drag.x, y: remote.drag.y } : { x: layout.x * GRID, y: layout.y * GRID };
         return {
           id: cellId,
           type: "cell" as const,
-          position: moving && old ? old.position : { x: layout.x * GRID, y: layout.y * GRID },
+          className: remote ? "remote-drag" : "",
+          position: moving && old ? old.position : placed,
           width: moving && old?.width ? old.width : layout.w * GRID,
           height: moving && old?.height ? old.height : layout.h * GRID,
           selected: old?.selected ?? false,
@@ -191,7 +201,10 @@ function Board({
             doc,
             readOnly,
             others: others.filter((o) => o.cellId === cellId),
+            carets: caretsIn(others, cellId),
             onFocus,
+            onCaret,
+            draggedBy: remote,
             onDelete,
             run: runs.cells?.[cellId],
             onRun,
@@ -202,7 +215,7 @@ function Board({
         };
       });
     });
-  }, [data, runs, present, doc, readOnly, onFocus, onDelete, onRun, projectId, sources, onChart]);
+  }, [data, runs, present, doc, readOnly, onFocus, onCaret, onDelete, onRun, projectId, sources, onChart]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CellNodeType>[]) => {
@@ -212,14 +225,18 @@ function Board({
         const cell = change.type !== "add" && doc.data.cells[change.id];
         if (!cell) continue;
         const layout = layoutOf(cell);
-        if (change.type === "position" && change.position) {
+        if (change.type === "position" && change.position && change.dragging) {
+          // while dragging, the others see the cell move through presence; the drop is one op
+          live.moveDrag({ cellId: change.id, x: change.position.x, y: change.position.y });
+        } else if (change.type === "position" && change.position) {
           submit(layoutOp(change.id, cell, { ...layout, x: toUnits(change.position.x), y: toUnits(change.position.y) }));
+          live.moveDrag(null);
         } else if (change.type === "dimensions" && change.resizing && change.dimensions) {
           submit(layoutOp(change.id, cell, { ...layout, w: toUnits(change.dimensions.width), h: toUnits(change.dimensions.height) }));
         }
       }
     },
-    [doc, readOnly, submit],
+    [doc, live, readOnly, submit],
   );
 
   // One avatar per person (someone may have the canvas open twice); this browser's person first.
@@ -254,7 +271,7 @@ function Board({
         </Group>
       </Group>
       {state === "offline" && (
-        <Alert color="yellow" py={6}>
+        <Alert color="yellow" py={6} data-testid="offline">
           Connection lost: reconnecting. Your edits are kept and sent once it is back.
         </Alert>
       )}

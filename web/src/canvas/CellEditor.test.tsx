@@ -72,3 +72,39 @@ describe("CellEditor and runs", () => {
     expect(marked()).toEqual([]);
   });
 });
+
+describe("CellEditor and the others' carets", () => {
+  it("draws each caret with its owner's name, shades a selection, and keeps them in place through edits", async () => {
+    const { mine, theirs } = await twoClients("SELECT 1 FROM t");
+    const carets = [
+      { name: "Bob Builder", color: "teal", anchor: 9, head: 9 },
+      { name: "Ann", color: "red", anchor: 0, head: 6 },
+    ];
+    const { container, rerender } = render(
+      <CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} carets={carets} />,
+    );
+    const view = viewIn(container);
+    const caret = () => container.querySelector<HTMLElement>('[data-remote-caret="Bob Builder"]');
+    /** The editor's text before Bob's caret. */
+    const beforeCaret = () => {
+      const range = document.createRange();
+      range.setStart(view.contentDOM, 0);
+      range.setEndBefore(caret()!);
+      return range.toString();
+    };
+    expect(caret()?.getAttribute("data-name")).toBe("Bob Builder"); // drawn by CSS, no part of the text
+    expect(view.contentDOM.textContent).toBe("SELECT 1 FROM t");
+    expect(beforeCaret()).toBe("SELECT 1 ");
+    expect(container.querySelector('[data-remote-selection="Ann"]')?.textContent).toBe("SELECT");
+
+    // someone's text before the caret: the caret stays before FROM
+    theirs.submitOp([{ p: ["cells", "c1", "source", 0], si: "-- x " }]);
+    await until(() => view.state.doc.toString() === "-- x SELECT 1 FROM t");
+    expect(beforeCaret()).toBe("-- x SELECT 1 ");
+
+    // the caret goes when its owner leaves the cell; offsets past the end are clamped
+    rerender(<CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} carets={[{ name: "Ann", color: "red", anchor: 99, head: 99 }]} />);
+    expect(caret()).toBeNull();
+    expect(container.querySelector('[data-remote-caret="Ann"]')).not.toBeNull();
+  });
+});

@@ -7,6 +7,8 @@ import type { DecorationSet } from "@codemirror/view";
 import { useEffect, useRef } from "react";
 import type { Doc } from "sharedb/lib/sharedb";
 import type { CanvasData, Kind } from "./cells";
+import type { RemoteCaret } from "./presence";
+import { remoteCarets, setRemoteCarets } from "./remoteCarets";
 import { errorRange } from "./runs";
 import type { RunError } from "./runs";
 import { changesToJson0, json0ToChanges } from "./textOps";
@@ -66,6 +68,8 @@ function sourceOf(doc: Doc<CanvasData>, cellId: string): string {
  * string components on ["cells", cellId, "source"]; remote ops on that string are applied as
  * CodeMirror changes, which map the local selection, so the caret stays where it was in the text.
  * Shift+Enter calls `onRun` (when given); `error`, the cell's failed run, is marked where it points.
+ * `carets` are the other people's carets in this cell; `onCaret` hears this editor's selection
+ * whenever it changes while the editor has the focus.
  */
 export function CellEditor({
   doc,
@@ -75,6 +79,8 @@ export function CellEditor({
   onFocus,
   onRun,
   error,
+  carets,
+  onCaret,
 }: {
   doc: Doc<CanvasData>;
   cellId: string;
@@ -83,6 +89,8 @@ export function CellEditor({
   onFocus: (focused: boolean) => void;
   onRun?: (() => void) | undefined;
   error?: RunError | undefined;
+  carets?: readonly RemoteCaret[] | undefined;
+  onCaret?: ((selection: { anchor: number; head: number }) => void) | undefined;
 }) {
   const parent = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorView | null>(null);
@@ -90,6 +98,8 @@ export function CellEditor({
   focus.current = onFocus;
   const run = useRef(onRun);
   run.current = onRun;
+  const caret = useRef(onCaret);
+  caret.current = onCaret;
 
   useEffect(() => {
     const host = parent.current;
@@ -115,6 +125,7 @@ export function CellEditor({
             ...historyKeymap,
           ]),
           errorMark,
+          remoteCarets,
           syntaxHighlighting(defaultHighlightStyle),
           kind === "sql" ? sql() : [],
           EditorView.lineWrapping,
@@ -122,6 +133,10 @@ export function CellEditor({
           EditorView.editable.of(!readOnly),
           EditorView.updateListener.of((update) => {
             if (update.focusChanged) focus.current(update.view.hasFocus);
+            if (update.view.hasFocus && (update.focusChanged || update.selectionSet || update.docChanged)) {
+              const main = update.state.selection.main;
+              caret.current?.({ anchor: main.anchor, head: main.head });
+            }
             for (const tr of update.transactions) {
               if (!tr.docChanged || tr.annotation(fromDocument)) continue;
               const op = changesToJson0(tr.changes, tr.startState.doc, path);
@@ -169,6 +184,12 @@ export function CellEditor({
     const range = errorRange(view.state.doc.toString(), error);
     view.dispatch({ effects: setErrorMark.of(range && error ? { ...range, message: error.message } : null) });
   }, [error, doc, cellId, kind, readOnly]);
+
+  // The others' carets, drawn again when they change or the editor was made anew.
+  const caretsKey = JSON.stringify(carets ?? []);
+  useEffect(() => {
+    editor.current?.dispatch({ effects: setRemoteCarets.of(JSON.parse(caretsKey) as RemoteCaret[]) });
+  }, [caretsKey, doc, cellId, kind, readOnly]);
 
   return <div ref={parent} className="cell-editor nodrag nowheel" data-cell-editor={cellId} />;
 }

@@ -9,7 +9,7 @@ import { ChartCell } from "./ChartCell";
 import type { ChartSource } from "./ChartCell";
 import { GRID } from "./cells";
 import type { CanvasData, Cell } from "./cells";
-import type { Here } from "./liveCanvas";
+import type { Here, RemoteCaret } from "./presence";
 import { colorVar } from "./presenceColors";
 import { RunProgress } from "./RunProgress";
 import { cellText, runBadge } from "./runs";
@@ -20,9 +20,15 @@ export type CellNodeData = {
   cell: Cell;
   doc: Doc<CanvasData>;
   readOnly: boolean;
-  /** The collaborators whose caret is in this cell. */
+  /** The collaborators in this cell (its editor has their focus). */
   others: Here[];
+  /** The others' carets in this cell's editor (where they were last, focused or not). */
+  carets: RemoteCaret[];
   onFocus: (cellId: string, focused: boolean) => void;
+  /** This browser's caret or selection in the cell's editor moved. */
+  onCaret: (cellId: string, selection: { anchor: number; head: number }) => void;
+  /** Who is dragging the cell right now, when someone else is. */
+  draggedBy?: Here | undefined;
   onDelete: (cellId: string) => void;
   /** The SQL cell's run state (canvas-runs), when it has one. */
   run?: CellRun | undefined;
@@ -65,7 +71,7 @@ function refusal(error: unknown): string {
  */
 export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
   const { cellId, cell, doc, readOnly, others, run, onRun } = data;
-  const ring = others[0] && colorVar(others[0].color);
+  const ring = (data.draggedBy && colorVar(data.draggedBy.color)) ?? (others[0] && colorVar(others[0].color));
   const sql = cell.kind === "sql";
   const chart = cell.kind === "chart";
   const now = useNow(run?.state === "running");
@@ -81,6 +87,11 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
       data-cell={cellId}
       style={{ borderColor: ring ?? (selected ? "var(--mantine-color-blue-5)" : undefined) }}
     >
+      {data.draggedBy && (
+        <span className="cell-dragged-by" style={{ background: colorVar(data.draggedBy.color) }} data-dragged-by={data.draggedBy.name}>
+          {data.draggedBy.name} is moving this cell
+        </span>
+      )}
       {!readOnly && <NodeResizer minWidth={4 * GRID} minHeight={4 * GRID} isVisible={selected} />}
       <Handle type="target" position={Position.Left} isConnectable={false} className="cell-handle" />
       <Handle type="source" position={Position.Right} isConnectable={false} className="cell-handle" />
@@ -131,6 +142,8 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
           kind={cell.kind}
           readOnly={readOnly}
           onFocus={(focused) => data.onFocus(cellId, focused)}
+          carets={data.carets}
+          onCaret={(selection) => data.onCaret(cellId, selection)}
           onRun={sql ? runNow : undefined}
           error={run?.state === "failed" ? run.error : undefined}
         />

@@ -3,21 +3,26 @@
 // "canvas-runs", same id, written by the server only; it does not exist before the first SQL cell). The socket authenticates
 // with the session's easel_access cookie; when it drops (the network, or the access token's end)
 // the session is refreshed and a new socket bound, and sharedb resends what was not acknowledged.
+// When the browser says it is offline (the window's offline event) the socket is closed at once,
+// so that edits queue as pending ops instead of going into a dead connection, and no new one is
+// tried until the browser says it is online again; then it reconnects at once.
 import { Connection, types } from "sharedb/lib/client";
 import type { Doc, LocalPresence, Presence, Socket } from "sharedb/lib/sharedb";
 import { refreshSession } from "../api/http";
 import type { CanvasData } from "./cells";
+import { transformHere } from "./presence";
+import type { Caret, Drag, Here } from "./presence";
 import { RUNS_COLLECTION } from "./runs";
 import type { RunsData } from "./runs";
 
 export const COLLECTION = "canvases";
 
-/** What a collaborator shares about themselves while on a canvas. */
-export type Here = { userId: string; name: string; color: string; cellId: string | null };
+export type { Here } from "./presence";
 
-// json0 does not transform presence: pass it on as sent (the server broadcasts it as sent too).
+// json0 does not transform presence and the server broadcasts it as sent: each browser moves the
+// carets it holds through the ops it applies (presence.ts).
 const json0 = types.map["http://sharejs.org/types/JSONv0"];
-if (json0 && !json0.transformPresence) json0.transformPresence = <T,>(presence: T) => presence;
+if (json0) json0.transformPresence = transformHere as <T>(presence: T, op: unknown, isOwnOp: boolean) => T;
 
 export type LiveState = "connecting" | "connected" | "offline";
 
@@ -38,11 +43,23 @@ export class LiveCanvas {
   readonly runs: Doc<RunsData>;
   readonly presence: Presence<Here | null>;
   private readonly local: LocalPresence<Here | null>;
+  /** What this browser shares: who, which cell, caret, drag (sent at most once per frame). */
+  private here: Here | null = null;
+  private sendTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stateListeners = new Set<(state: LiveState) => void>();
   private retry = 500;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   state: LiveState = "connecting";
+  private readonly wentOffline = () => {
+    // sharedb's Connection keeps its current socket in `socket` (not in its type definitions)
+    (this.connection as unknown as { socket: Socket | null }).socket?.close();
+  };
+  private readonly cameOnline = () => {
+    if (this.state !== "offline" || this.closed) return;
+    this.retry = 0;
+    this.reconnectSoon();
+  };
 
   constructor(
     readonly canvasId: string,
@@ -62,6 +79,8 @@ export class LiveCanvas {
     this.runs = this.connection.get(RUNS_COLLECTION, canvasId) as Doc<RunsData>;
     this.presence = this.connection.getDocPresence(COLLECTION, canvasId) as Presence<Here | null>;
     this.local = this.presence.create();
+    window.addEventListener("offline", this.wentOffline);
+    window.addEventListener("online", this.cameOnline);
   }
 
   /** Loads the document and its run state and starts following them and the presence. */
@@ -75,9 +94,31 @@ export class LiveCanvas {
     });
   }
 
-  /** Tells the others who is here and in which cell. */
+  /** Tells the others who is here and in which cell (keeping the caret and drag shared last). */
   announce(here: Here): void {
-    this.local.submit(here);
+    this.share({ caret: this.here?.caret ?? null, drag: this.here?.drag ?? null, ...here });
+  }
+
+  /**
+   * Shares this browser's caret or selection: the others see it where it was last, with this
+   * person's name, until it moves (or its cell goes, or this person leaves the canvas).
+   */
+  moveCaret(caret: Caret): void {
+    if (this.here) this.share({ ...this.here, caret });
+  }
+
+  /** Shares where the cell being dragged is now (null: the drag ended). */
+  moveDrag(drag: Drag | null): void {
+    if (this.here) this.share({ ...this.here, drag });
+  }
+
+  private share(here: Here) {
+    this.here = here;
+    if (this.sendTimer !== undefined) return;
+    this.sendTimer = setTimeout(() => {
+      this.sendTimer = undefined;
+      if (!this.closed && this.here) this.local.submit(this.here);
+    }, 16);
   }
 
   onState(listener: (state: LiveState) => void): () => void {
@@ -88,6 +129,9 @@ export class LiveCanvas {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.sendTimer);
+    window.removeEventListener("offline", this.wentOffline);
+    window.removeEventListener("online", this.cameOnline);
     this.presence.unsubscribe();
     this.doc.destroy();
     this.runs.destroy();
@@ -101,6 +145,7 @@ export class LiveCanvas {
 
   private reconnectSoon() {
     clearTimeout(this.timer);
+    if (!navigator.onLine) return; // the online event will call again
     this.timer = setTimeout(() => {
       // The access cookie may have run out (the server closes the socket then): renew it first.
       void refreshSession().then(() => {
@@ -109,6 +154,6 @@ export class LiveCanvas {
         (this.connection as unknown as { bindToSocket(socket: Socket): void }).bindToSocket(openSocket(this.url));
       });
     }, this.retry);
-    this.retry = Math.min(this.retry * 2, 8000);
+    this.retry = Math.min(Math.max(this.retry * 2, 500), 8000);
   }
 }

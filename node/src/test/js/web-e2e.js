@@ -32,6 +32,7 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 const c = require('./lib/common');
 const auth = require('./lib/auth');
+const { webSteps } = require('./lib/web');
 
 const args = c.parseArgs(process.argv.slice(2), {
   url: 'http://127.0.0.1:8080',
@@ -42,63 +43,13 @@ const args = c.parseArgs(process.argv.slice(2), {
 const watchdog = c.startWatchdog(args.seconds);
 const base = args.url.replace(/\/+$/, '');
 const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-const WAIT = { timeout: 60_000 };
+const { WAIT, newPage, signUp, addMember, editorOf, nodeOf, editorText, until, serverDocument, presenceOf } = webSteps(base, watchdog);
 
 const people = {
   alice: { name: 'Alice Analyst', email: `alice-${suffix}@example.com`, password: 'correct horse battery 1' },
   bob: { name: 'Bob Builder', email: `bob-${suffix}@example.com`, password: 'correct horse battery 2' },
   carol: { name: 'Carol Viewer', email: `carol-${suffix}@example.com`, password: 'correct horse battery 3' },
 };
-
-async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => c.log(`page error: ${error.message}`));
-  return { context, page };
-}
-
-/** Signs up through the app's sign-up screen; lands on the projects page. */
-async function signUp(page, person) {
-  await page.goto(`${base}/signup`);
-  await page.getByRole('textbox', { name: 'Your name' }).fill(person.name);
-  await page.getByRole('textbox', { name: 'Email' }).fill(person.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(person.password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByTestId('signed-in-as').filter({ hasText: person.name }).waitFor(WAIT);
-}
-
-/** Alice adds `person` to the project with `role` from the members panel. */
-async function addMember(page, person, role) {
-  await page.getByRole('textbox', { name: 'Email', exact: true }).fill(person.email);
-  await page.getByRole('combobox', { name: 'Role', exact: true }).click();
-  await page.getByRole('option', { name: role, exact: true }).click();
-  await page.getByRole('button', { name: 'Add existing account' }).click();
-  await page.getByText(person.email, { exact: true }).waitFor(WAIT);
-}
-
-const editorOf = (page, cellId) => page.locator(`[data-cell-editor="${cellId}"] .cm-content`);
-const nodeOf = (page, cellId) => page.locator(`.react-flow__node[data-id="${cellId}"]`);
-
-async function editorText(page, cellId) {
-  return editorOf(page, cellId).evaluate((el) => el.cmView ? el.cmView.view.state.doc.toString() : Array.from(el.querySelectorAll('.cm-line')).map((l) => l.textContent).join('\n'));
-}
-
-async function until(what, check) {
-  watchdog.step(what);
-  for (;;) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The canvas document as the server has it (REST GetCanvas with the browser's cookies). */
-async function serverDocument(page, canvasId) {
-  return page.evaluate(async (id) => {
-    const response = await fetch(`/v1/canvases/${id}`, { credentials: 'same-origin' });
-    if (!response.ok) throw new Error(`GET /v1/canvases/${id}: HTTP ${response.status} ${await response.text()}`);
-    return (await response.json()).document;
-  }, canvasId);
-}
 
 /** The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s steps) of a base32 secret, now. */
 function totp(secret) {
@@ -111,10 +62,6 @@ function totp(secret) {
   const mac = crypto.createHmac('sha1', key).update(counter).digest();
   const offset = mac[mac.length - 1] & 0xf;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
-
-async function presenceOf(page) {
-  return page.locator('[data-testid="presence"] [data-here]').evaluateAll((els) => els.map((el) => el.getAttribute('data-here')));
 }
 
 (async () => {

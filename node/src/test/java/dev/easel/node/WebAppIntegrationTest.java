@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the API, and used end to end by Debian's Chromium driven by {@code playwright-core}
  * (src/test/js/web-e2e.js): two people editing and dragging on one canvas with each other's
  * presence, a viewer who cannot type, a SQL cell the server runs by itself whose result shows on
- * the cell, two-step sign-in and sign-out, and an invitation link. Needs the app in the classpath
- * (a build without {@code -DskipTypeScript}); installs Chromium with apt-get when the machine has
- * none.
+ * the cell, two-step sign-in and sign-out, and an invitation link; and
+ * (src/test/js/web-collab-e2e.js) each other's named carets and live drags, and edits made offline
+ * that arrive on reconnect. Needs the app in the classpath (a build without {@code
+ * -DskipTypeScript}); installs Chromium with apt-get when the machine has none.
  */
 class WebAppIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -100,16 +101,7 @@ class WebAppIntegrationTest {
 
   @Test
   void twoPeopleEditAndDragOnOneCanvasAViewerCannotTypeAndTwoStepSignInWorks() throws Exception {
-    ensureChromium();
-    NodeScript.Result result =
-        NodeScript.run(
-            "web-e2e.js",
-            "--url",
-            "http://127.0.0.1:" + node.httpPort(),
-            "--chromium",
-            CHROMIUM.toString(),
-            "--shots",
-            SCREENSHOTS.toString());
+    NodeScript.Result result = inChromium("web-e2e.js");
     assertThat(result.exitCode()).as("%s", result).isZero();
     JsonNode verdict = JSON.readTree(result.lastLine());
     assertThat(verdict.path("ok").asBoolean()).isTrue();
@@ -123,6 +115,38 @@ class WebAppIntegrationTest {
     assertThat(SCREENSHOTS.resolve("canvas-sql-cell-run.png")).isNotEmptyFile();
     assertThat(verdict.path("twoStepSignIn").asBoolean()).isTrue();
     assertThat(verdict.path("invitationAccepted").asBoolean()).isTrue();
+  }
+
+  @Test
+  void collaboratorsSeeEachOthersCaretsAndDragsAndOfflineEditsArriveOnReconnect() throws Exception {
+    NodeScript.Result result = inChromium("web-collab-e2e.js");
+    assertThat(result.exitCode()).as("%s", result).isZero();
+    JsonNode verdict = JSON.readTree(result.lastLine());
+    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    assertThat(verdict.at("/caretsSeen/byBob/label").asText()).isEqualTo("Alice Analyst");
+    assertThat(verdict.at("/caretsSeen/byAlice/label").asText()).isEqualTo("Bob Builder");
+    // the drag travelled as presence: the document changed on the drop only
+    assertThat(verdict.path("layoutDuring")).isEqualTo(verdict.path("layoutBefore"));
+    assertThat(verdict.at("/layoutAfter/x").asInt())
+        .isGreaterThan(verdict.at("/layoutBefore/x").asInt());
+    assertThat(verdict.path("afterOffline").toString())
+        .contains("/* Alice */ ", " -- offline by Bob", "written offline");
+    assertThat(SCREENSHOTS.resolve("canvas-live-carets.png")).isNotEmptyFile();
+    assertThat(SCREENSHOTS.resolve("canvas-live-carets-dark.png")).isNotEmptyFile();
+  }
+
+  /** Runs a browser script against the node, with Chromium, saving screenshots. */
+  private static NodeScript.Result inChromium(String script)
+      throws IOException, InterruptedException {
+    ensureChromium();
+    return NodeScript.run(
+        script,
+        "--url",
+        "http://127.0.0.1:" + node.httpPort(),
+        "--chromium",
+        CHROMIUM.toString(),
+        "--shots",
+        SCREENSHOTS.toString());
   }
 
   /** Debian's Chromium, installed with apt-get when the machine has none (no browser download). */

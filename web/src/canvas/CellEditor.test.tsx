@@ -75,7 +75,7 @@ describe("CellEditor and runs", () => {
 
 describe("CellEditor and the others' carets", () => {
   it("draws each caret with its owner's name, shades a selection, and keeps them in place through edits", async () => {
-    const { mine, theirs } = await twoClients("SELECT 1 FROM t");
+    const { mine, theirs } = await withCell("SELECT 1 FROM t");
     const carets = [
       { name: "Bob Builder", color: "teal", anchor: 9, head: 9 },
       { name: "Ann", color: "red", anchor: 0, head: 6 },

@@ -31,6 +31,7 @@ const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 const c = require('./lib/common');
+const web = require('./lib/browser');
 const auth = require('./lib/auth');
 
 const args = c.parseArgs(process.argv.slice(2), {
@@ -50,22 +51,8 @@ const people = {
   carol: { name: 'Carol Viewer', email: `carol-${suffix}@example.com`, password: 'correct horse battery 3' },
 };
 
-async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => c.log(`page error: ${error.message}`));
-  return { context, page };
-}
-
-/** Signs up through the app's sign-up screen; lands on the projects page. */
-async function signUp(page, person) {
-  await page.goto(`${base}/signup`);
-  await page.getByRole('textbox', { name: 'Your name' }).fill(person.name);
-  await page.getByRole('textbox', { name: 'Email' }).fill(person.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(person.password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByTestId('signed-in-as').filter({ hasText: person.name }).waitFor(WAIT);
-}
+const { newPage } = web;
+const signUp = (page, person) => web.signUp(page, base, person, WAIT);
 
 /** Alice adds `person` to the project with `role` from the members panel. */
 async function addMember(page, person, role) {
@@ -83,13 +70,7 @@ async function editorText(page, cellId) {
   return editorOf(page, cellId).evaluate((el) => el.cmView ? el.cmView.view.state.doc.toString() : Array.from(el.querySelectorAll('.cm-line')).map((l) => l.textContent).join('\n'));
 }
 
-async function until(what, check) {
-  watchdog.step(what);
-  for (;;) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (what, check) => web.until(watchdog, what, check);
 
 /** The canvas document as the server has it (REST GetCanvas with the browser's cookies). */
 async function serverDocument(page, canvasId) {

@@ -25,9 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the API, and used end to end by Debian's Chromium driven by {@code playwright-core}
  * (src/test/js/web-e2e.js): two people editing and dragging on one canvas with each other's
  * presence, a viewer who cannot type, a SQL cell the server runs by itself whose result shows on
- * the cell, two-step sign-in and sign-out, and an invitation link. Needs the app in the classpath
- * (a build without {@code -DskipTypeScript}); installs Chromium with apt-get when the machine has
- * none.
+ * the cell, two-step sign-in and sign-out, and an invitation link; and
+ * (src/test/js/web-data-e2e.js) datasets dropped, previewed and uploaded resumably, a million-row
+ * result scrolled to its last row, a refusal that names the roles that may, the shortcuts panel and
+ * a remembered dark theme. Needs the app in the classpath (a build without {@code
+ * -DskipTypeScript}); installs Chromium with apt-get when the machine has none.
  */
 class WebAppIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -100,19 +102,7 @@ class WebAppIntegrationTest {
 
   @Test
   void twoPeopleEditAndDragOnOneCanvasAViewerCannotTypeAndTwoStepSignInWorks() throws Exception {
-    ensureChromium();
-    NodeScript.Result result =
-        NodeScript.run(
-            "web-e2e.js",
-            "--url",
-            "http://127.0.0.1:" + node.httpPort(),
-            "--chromium",
-            CHROMIUM.toString(),
-            "--shots",
-            SCREENSHOTS.toString());
-    assertThat(result.exitCode()).as("%s", result).isZero();
-    JsonNode verdict = JSON.readTree(result.lastLine());
-    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    JsonNode verdict = runInChromium("web-e2e.js");
     assertThat(verdict.path("typed").asText())
         .isEqualTo("SELECT region, count(*) FROM orders GROUP BY region -- checked by Bob;");
     assertThat(verdict.path("viewerEditable").asText()).isEqualTo("false");
@@ -123,6 +113,38 @@ class WebAppIntegrationTest {
     assertThat(SCREENSHOTS.resolve("canvas-sql-cell-run.png")).isNotEmptyFile();
     assertThat(verdict.path("twoStepSignIn").asBoolean()).isTrue();
     assertThat(verdict.path("invitationAccepted").asBoolean()).isTrue();
+  }
+
+  @Test
+  void datasetsUploadAndPreviewAMillionRowResultScrollsToItsEndHelpThemesAndRefusals()
+      throws Exception {
+    JsonNode verdict = runInChromium("web-data-e2e.js");
+    assertThat(verdict.path("salesRows").asText()).isEqualTo("3");
+    assertThat(verdict.path("brokenMessage").asText()).contains("line 3");
+    assertThat(verdict.path("eventRows").asText()).isEqualTo("600,000");
+    assertThat(verdict.path("uploadRanges").get(2).asText()).startsWith("bytes */");
+    assertThat(verdict.path("lastRowNumber").asText()).isEqualTo("1,000,000");
+    assertThat(verdict.path("refusal").asText())
+        .contains("Only editors and owners may upload or rename datasets");
+    assertThat(SCREENSHOTS.resolve("result-grid-last-row.png")).isNotEmptyFile();
+  }
+
+  /** Runs an e2e script of src/test/js against the node, in Chromium; its verdict, once ok. */
+  private static JsonNode runInChromium(String script) throws Exception {
+    ensureChromium();
+    NodeScript.Result result =
+        NodeScript.run(
+            script,
+            "--url",
+            "http://127.0.0.1:" + node.httpPort(),
+            "--chromium",
+            CHROMIUM.toString(),
+            "--shots",
+            SCREENSHOTS.toString());
+    assertThat(result.exitCode()).as("%s", result).isZero();
+    JsonNode verdict = JSON.readTree(result.lastLine());
+    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    return verdict;
   }
 
   /** Debian's Chromium, installed with apt-get when the machine has none (no browser download). */

@@ -35,7 +35,7 @@ export function shortcutGroups(mod: string = modKey()): ShortcutGroup[] {
     {
       title: "On the board",
       shortcuts: [
-        { keys: ["↑", "↓", "←", "→"], what: "Move the selected cell" },
+        { keys: ["↑ ↓ ← →"], what: "Move the selected cell" },
         { keys: ["Shift", "Drag"], what: "Select several cells" },
       ],
     },

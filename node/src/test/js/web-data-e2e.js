@@ -35,7 +35,7 @@ const args = c.parseArgs(process.argv.slice(2), {
   url: 'http://127.0.0.1:8080',
   chromium: '/usr/bin/chromium',
   shots: '',
-  seconds: 300,
+  seconds: 420,
 });
 const watchdog = c.startWatchdog(args.seconds);
 const base = args.url.replace(/\/+$/, '');
@@ -142,7 +142,7 @@ async function shot(page, shots, name) {
     });
     const chooser = a.page.waitForEvent('filechooser', WAIT);
     await a.page.getByRole('button', { name: 'Upload files' }).click();
-    await (await chooser).setFiles({ name: 'events.csv', mimeType: 'text/csv', buffer: events });
+    await (await chooser).setFiles({ name: 'events.csv', mimeType: 'text/csv', buffer: events }, WAIT);
     await catalogRow(a.page, 'events').waitFor(WAIT);
     const eventRows = (await catalogRow(a.page, 'events').locator('td').nth(1).textContent()).trim();
     if (eventRows !== '600,000') c.fatal(`the catalog says events has ${eventRows} rows`);
@@ -229,6 +229,8 @@ async function shot(page, shots, name) {
     await help.waitFor(WAIT);
     const helpText = await help.textContent();
     if (!helpText.includes('Run the SQL cell now') || !helpText.includes('Last row')) c.fatal(`the help panel lacks shortcuts: ${helpText}`);
+    await until('the shortcuts panel has faded in', async () =>
+      (await help.evaluate((el) => getComputedStyle(el.closest('.mantine-Modal-content')).opacity)) === '1');
     await shot(a.page, shots, 'help-shortcuts.png');
     await a.page.keyboard.press('Escape');
     await help.waitFor({ state: 'detached', ...WAIT });

@@ -79,23 +79,26 @@ export function refreshSession(): Promise<boolean> {
 
 /**
  * One JSON call: resolves to the answer's JSON, rejects with an ApiError. A 401 is retried once
- * after a refresh of the session (unless `retry` is false, as for sign-in itself).
+ * after a refresh of the session (unless `retry` is false, as for sign-in itself); `signal` aborts
+ * it (a page of a result nobody looks at any more).
  */
 export async function call<T>(
   method: string,
   path: string,
   body?: unknown,
   retry = true,
+  signal?: AbortSignal,
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (CHANGES.has(method)) headers["X-CSRF-Token"] = cookie("easel_csrf");
   const init: RequestInit = { method, headers, credentials: "same-origin" };
   if (body !== undefined) init.body = JSON.stringify(body);
+  if (signal) init.signal = signal;
   const response = await fetch(path, init);
   const text = await response.text();
   if (response.status === 401 && retry && (await refreshSession())) {
-    return call<T>(method, path, body, false);
+    return call<T>(method, path, body, false, signal);
   }
   if (!response.ok) throw apiError(response.status, text);
   return (text ? JSON.parse(text) : {}) as T;

@@ -1,5 +1,4 @@
 import {
-  ActionIcon,
   AppShell,
   Button,
   Center,
@@ -8,7 +7,6 @@ import {
   Stack,
   Text,
   Title,
-  useMantineColorScheme,
 } from "@mantine/core";
 import { useEffect, useState } from "react";
 import type { UserJson } from "../api/gen/v1/auth_pb.js";
@@ -19,8 +17,10 @@ import { acceptInvitation } from "../projects/api";
 import { ProjectPage } from "../projects/ProjectPage";
 import { ProjectsPage } from "../projects/ProjectsPage";
 import { ErrorNote } from "./ErrorNote";
+import { HelpPanel } from "./HelpPanel";
 import { Link } from "./Link";
 import { match, navigate, useLocation } from "./router";
+import { ThemeControl } from "./ThemeControl";
 
 /** The whole app: sign-in for visitors, the projects and canvases for those signed in. */
 export function App() {
@@ -83,7 +83,6 @@ function Redirect({ to }: { to: string }) {
 
 function Shell({ me, children }: { me: UserJson; children: React.ReactNode }) {
   const sessionChanged = useSessionChanged();
-  const { colorScheme, setColorScheme } = useMantineColorScheme();
   return (
     <AppShell header={{ height: 52 }} padding="md">
       <AppShell.Header>
@@ -93,13 +92,8 @@ function Shell({ me, children }: { me: UserJson; children: React.ReactNode }) {
             <Link to="/projects">Projects</Link>
           </Group>
           <Group>
-            <ActionIcon
-              variant="default"
-              aria-label="Switch between light and dark"
-              onClick={() => setColorScheme(colorScheme === "dark" ? "light" : "dark")}
-            >
-              {colorScheme === "dark" ? "☀" : "☾"}
-            </ActionIcon>
+            <ThemeControl />
+            <HelpPanel />
             <Text size="sm" data-testid="signed-in-as">
               {me.displayName || me.email}
             </Text>

@@ -5,8 +5,10 @@ import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { UserJson } from "../api/gen/v1/auth_pb.js";
 import { ErrorNote } from "../app/ErrorNote";
+import { DatasetsDrawerButton } from "../datasets/DatasetsDrawerButton";
 import { Link } from "../app/Link";
 import { canEdit, useProject } from "../projects/api";
+import { CanvasProject } from "./canvasProject";
 import { CellNode } from "./CellNode";
 import type { CellNodeType } from "./CellNode";
 import type { ChartSource } from "./ChartCell";
@@ -47,18 +49,20 @@ export function CanvasPage({ projectId, canvasId, me }: { projectId: string; can
   if (project.error) return <ErrorNote error={project.error} />;
   const readOnly = !canEdit(project.data.role) || project.data.archived === true;
   return (
-    <Board
-      live={live}
-      me={me}
-      readOnly={readOnly}
-      back={
-        <span data-tour-project>
-          <Link to={`/projects/${projectId}`}>{project.data.name}</Link>
-        </span>
-      }
-      role={project.data.role ?? ""}
-      projectId={projectId}
-    />
+    <CanvasProject.Provider value={{ projectId, role: project.data.role ?? "" }}>
+      <Board
+        live={live}
+        me={me}
+        readOnly={readOnly}
+        back={
+          <span data-tour-project>
+            <Link to={`/projects/${projectId}`}>{project.data.name}</Link>
+          </span>
+        }
+        role={project.data.role ?? ""}
+        projectId={projectId}
+      />
+    </CanvasProject.Provider>
   );
 }
 
@@ -258,6 +262,7 @@ function Board({
                 + {kind === "sql" ? "SQL" : kind.charAt(0).toUpperCase() + kind.slice(1)}
               </Button>
             ))}
+          <DatasetsDrawerButton />
           <Avatar.Group data-testid="presence">
             <Tooltip label={`${here.name} (you)`}>
               <Avatar color={here.color} radius="xl" data-here={here.name}>{initials(here.name)}</Avatar>

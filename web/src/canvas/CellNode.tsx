@@ -4,6 +4,7 @@ import type { Node, NodeProps } from "@xyflow/react";
 import { useCallback, useEffect, useState } from "react";
 import type { Doc } from "sharedb/lib/sharedb";
 import { ApiError } from "../api/http";
+import { FullResultButton } from "../results/FullResultButton";
 import { CellEditor } from "./CellEditor";
 import { ChartCell } from "./ChartCell";
 import type { ChartSource } from "./ChartCell";
@@ -159,6 +160,9 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
         </Text>
       )}
       {sql && run?.columns && run.preview && <Preview run={run} />}
+      {sql && run?.state === "done" && run.resultId && (
+        <FullResultButton resultId={run.resultId} name={cell.name ?? cellId} rowCount={run.rowCount} />
+      )}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { ErrorNote } from "../app/ErrorNote";
 import { Link } from "../app/Link";
 import { navigate } from "../app/router";
 import { useArchiveProject, useCreateCanvas, useProject, useRenameProject } from "./api";
+import { DatasetsPanel } from "../datasets/DatasetsPanel";
 import { MembersPanel } from "./MembersPanel";
 
 /** One project: its name (renamed and archived by owners), its canvases and its members. */
@@ -96,6 +97,9 @@ export function ProjectPage({ projectId }: { projectId: string }) {
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <MembersPanel project={p} />
+        </Grid.Col>
+        <Grid.Col span={12}>
+          <DatasetsPanel projectId={projectId} />
         </Grid.Col>
       </Grid>
     </Stack>

@@ -1,5 +1,5 @@
 'use strict';
-// Shared steps of the browser scripts (web-e2e.js, web-collab-e2e.js, and loadtests/web-bench.js,
+// Shared steps of the browser scripts (web-e2e.js, web-collab-e2e.js, web-data-e2e.js, and loadtests/web-bench.js,
 // which is why this file requires nothing): Chromium contexts at 1280x720, signing up through the
 // app, adding a member from the members panel, reading a cell's editor and the server's document.
 // Every wait is on a condition.

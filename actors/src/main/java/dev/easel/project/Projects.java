@@ -863,15 +863,38 @@ public final class Projects {
     };
   }
 
-  private static Refusal denied(ProjectPolicy.Standing standing, ProjectPolicy.Action action) {
-    String who =
+  /**
+   * A refusal that says who may, and what the caller is: "Only editors and owners may upload or
+   * rename datasets; you are a viewer of this project".
+   */
+  static Refusal denied(ProjectPolicy.Standing standing, ProjectPolicy.Action action) {
+    List<String> may = new ArrayList<>();
+    ProjectRole[] roles = ProjectRole.values();
+    for (int i = roles.length - 1; i >= 0; i--) {
+      if (ProjectPolicy.allows(roles[i], action)) may.add(wireName(roles[i]) + "s");
+    }
+    String you =
         standing.role() == null
-            ? "An organization admin who is not a member of this project"
-            : "A " + wireName(standing.role()) + " of this project";
-    return new Refusal(
-        Refusal.Kind.PERMISSION_DENIED,
-        "PERMISSION_DENIED",
-        who + " may not " + describe(action) + "; ask an owner");
+            ? "you are an organization admin but not a member of this project"
+            : "you are " + article(wireName(standing.role())) + " of this project";
+    String message =
+        may.isEmpty()
+            ? "Nobody may " + describe(action) + " here; " + you
+            : "Only "
+                + (may.size() == 1
+                    ? may.get(0)
+                    : String.join(", ", may.subList(0, may.size() - 1))
+                        + " and "
+                        + may.get(may.size() - 1))
+                + " may "
+                + describe(action)
+                + "; "
+                + you;
+    return new Refusal(Refusal.Kind.PERMISSION_DENIED, "PERMISSION_DENIED", message);
+  }
+
+  private static String article(String role) {
+    return (role.startsWith("o") || role.startsWith("e") ? "an " : "a ") + role;
   }
 
   private static Refusal archived(ProjectPolicy.Action action) {

@@ -424,7 +424,13 @@ final class ProjectDatabase {
         throw new QueryFailure(
             QueryFailure.Kind.INVALID,
             "INVALID_PAGE_TOKEN",
-            "The page token points past the end of result " + resultId);
+            "The page would start at row "
+                + offset
+                + ", past the end of result "
+                + resultId
+                + " ("
+                + count
+                + (count == 1 ? " row)" : " rows)"));
       }
       Rows page = rows(connection, result.file(), offset, size, true, null);
       long next = offset + page.rows().size();

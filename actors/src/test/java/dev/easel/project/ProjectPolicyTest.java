@@ -265,4 +265,36 @@ class ProjectPolicyTest {
       assertThat(rows).anyMatch(row -> row.startsWith("NONE," + action + ","));
     }
   }
+
+  @Test
+  void aRefusalSaysWhichRolesMayAndWhatTheCallerIs() {
+    assertThat(
+            Projects.denied(
+                    new ProjectPolicy.Standing(ProjectRole.VIEWER, false, false),
+                    ProjectPolicy.Action.DATASET_WRITE)
+                .getMessage())
+        .isEqualTo(
+            "Only editors and owners may upload or rename datasets; you are a viewer of this"
+                + " project");
+    assertThat(
+            Projects.denied(
+                    new ProjectPolicy.Standing(ProjectRole.EDITOR, false, false),
+                    ProjectPolicy.Action.ADD_MEMBER)
+                .getMessage())
+        .isEqualTo("Only owners may add members; you are an editor of this project");
+    assertThat(
+            Projects.denied(
+                    new ProjectPolicy.Standing(ProjectRole.VIEWER, false, false),
+                    ProjectPolicy.Action.CANVAS_COMMENT)
+                .getMessage())
+        .isEqualTo(
+            "Only commenters, editors and owners may comment on its canvases; you are a viewer of"
+                + " this project");
+    assertThat(
+            Projects.denied(
+                    new ProjectPolicy.Standing(null, true, false), ProjectPolicy.Action.QUERY)
+                .getMessage())
+        .startsWith("Only viewers, commenters, editors and owners may query its data")
+        .endsWith("you are an organization admin but not a member of this project");
+  }
 }

@@ -145,7 +145,7 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
       if (size > MAX_PAGE_SIZE) {
         throw ApiErrors.invalid("pageSize", "pageSize must be at most " + MAX_PAGE_SIZE);
       }
-      offset = ResultPages.offset(request.getResultId(), request.getPageToken());
+      offset = pageStart(request);
     } catch (StatusRuntimeException refusal) {
       response.onError(refusal);
       return;
@@ -159,7 +159,11 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
         response,
         outcome ->
             switch (outcome) {
-              case QueryWorker.Failed failed -> throw refusal(failed);
+              case QueryWorker.Failed failed ->
+                  throw request.getPageToken().isEmpty()
+                          && failed.reason().equals("INVALID_PAGE_TOKEN")
+                      ? ApiErrors.invalid("offset", failed.message())
+                      : refusal(failed);
               case QueryWorker.Page page -> {
                 GetQueryResultResponse.Builder answer =
                     GetQueryResultResponse.newBuilder().setRowCount(page.rowCount());
@@ -175,6 +179,20 @@ final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBase {
                 yield answer.build();
               }
             });
+  }
+
+  /** The row a page starts at: its page token's, or {@code offset}'s (not both). */
+  private static long pageStart(GetQueryResultRequest request) {
+    if (request.getOffset() < 0) {
+      throw ApiErrors.invalid("offset", "offset must be 0 or more, not " + request.getOffset());
+    }
+    if (request.getOffset() > 0 && !request.getPageToken().isEmpty()) {
+      throw ApiErrors.invalid(
+          "offset", "Pass pageToken or offset, not both: a page token names its own first row");
+    }
+    return request.getPageToken().isEmpty()
+        ? request.getOffset()
+        : ResultPages.offset(request.getResultId(), request.getPageToken());
   }
 
   private static void checkResultId(String resultId) {

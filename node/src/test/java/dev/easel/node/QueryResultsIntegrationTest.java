@@ -92,6 +92,22 @@ class QueryResultsIntegrationTest {
     return Http.get(port, "/v1/projects/" + projectId + "/results/" + resultId + query, owner);
   }
 
+  /** The rows of GraphQL's queryResult of this project's result, with more arguments. */
+  private String graphqlRows(String resultId, String arguments) throws Exception {
+    GraphqlIntegrationTest.Answer graphql =
+        GraphqlIntegrationTest.graphql(
+            port,
+            owner,
+            "{ queryResult(projectId: \""
+                + project
+                + "\", resultId: \""
+                + resultId
+                + "\", "
+                + arguments
+                + ") { rows rowCount nextPageToken } }");
+    return graphql.data().path("queryResult").path("rows").toString();
+  }
+
   private Path resultFile(EaselNode node, String projectId, String resultId) {
     return node.dataDir().resolve("results").resolve(projectId).resolve(resultId + ".parquet");
   }
@@ -182,17 +198,7 @@ class QueryResultsIntegrationTest {
                     "?pageSize=10000&pageToken=" + URLEncoder.encode(middleToken, "UTF-8"))
                 .body());
     assertThat(again.path("rows").toString()).isEqualTo(middleRows);
-    GraphqlIntegrationTest.Answer graphql =
-        GraphqlIntegrationTest.graphql(
-            port,
-            owner,
-            "{ queryResult(projectId: \""
-                + project
-                + "\", resultId: \""
-                + resultId
-                + "\", pageSize: 2) { rows rowCount nextPageToken } }");
-    assertThat(graphql.data().path("queryResult").path("rows").toString())
-        .isEqualTo("[[\"0\"],[\"1\"]]");
+    assertThat(graphqlRows(resultId, "pageSize: 2")).isEqualTo("[[\"0\"],[\"1\"]]");
     // The default page size is 1000.
     assertThat(JSON.readTree(page(project, resultId, "").body()).path("rows").size())
         .isEqualTo(1000);
@@ -299,6 +305,46 @@ class QueryResultsIntegrationTest {
       if (detail.has("reason")) return detail.path("reason").asText();
     }
     return "";
+  }
+
+  @Test
+  void anOffsetJumpsToAnyRowWithoutReadingThePagesBefore() throws Exception {
+    String resultId = execute("SELECT range AS n FROM range(1000000)").path("resultId").asText();
+
+    // The last page, straight away: its rows are the result's last, and it is the last page.
+    JsonNode last = JSON.readTree(page(project, resultId, "?pageSize=500&offset=999500").body());
+    assertThat(last.path("rows").size()).isEqualTo(500);
+    assertThat(last.path("rows").get(0).get(0).asText()).isEqualTo("999500");
+    assertThat(last.path("rows").get(499).get(0).asText()).isEqualTo("999999");
+    assertThat(last.path("nextPageToken").asText()).isEmpty();
+
+    // A page in the middle, and its next page by token, continue one another.
+    JsonNode middle = JSON.readTree(page(project, resultId, "?pageSize=3&offset=123456").body());
+    assertThat(middle.path("rows").toString())
+        .isEqualTo("[[\"123456\"],[\"123457\"],[\"123458\"]]");
+    String next = middle.path("nextPageToken").asText();
+    JsonNode after =
+        JSON.readTree(
+            page(project, resultId, "?pageSize=1&pageToken=" + URLEncoder.encode(next, "UTF-8"))
+                .body());
+    assertThat(after.path("rows").toString()).isEqualTo("[[\"123459\"]]");
+
+    // GraphQL takes the same offset.
+    assertThat(graphqlRows(resultId, "pageSize: 1, offset: 999999")).isEqualTo("[[\"999999\"]]");
+
+    // Past the end, negative, or with a token as well: refused, naming offset.
+    HttpResponse<String> past = page(project, resultId, "?offset=1000001");
+    assertThat(past.statusCode()).isEqualTo(400);
+    assertThat(past.body())
+        .contains("\"field\":\"offset\"")
+        .contains("start at row 1000001, past the end of result " + resultId + " (1000000 rows)");
+    HttpResponse<String> negative = page(project, resultId, "?offset=-1");
+    assertThat(negative.statusCode()).isEqualTo(400);
+    assertThat(negative.body()).contains("offset must be 0 or more");
+    HttpResponse<String> both =
+        page(project, resultId, "?offset=5&pageToken=" + URLEncoder.encode(next, "UTF-8"));
+    assertThat(both.statusCode()).isEqualTo(400);
+    assertThat(both.body()).contains("Pass pageToken or offset, not both");
   }
 
   @Test

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * presence, a viewer who cannot type, a SQL cell the server runs by itself whose result shows on
  * the cell, two-step sign-in and sign-out, and an invitation link; and
  * (src/test/js/web-collab-e2e.js) each other's named carets and live drags, and edits made offline
- * that arrive on reconnect. Needs the app in the classpath (a build without {@code
+ * that arrive on reconnect; and (src/test/js/web-data-e2e.js) datasets dropped, previewed and uploaded resumably, a million-row
+ * result scrolled to its last row, a refusal that names the roles that may, the shortcuts panel and
+ * a remembered dark theme. Needs the app in the classpath (a build without {@code
  * -DskipTypeScript}); installs Chromium with apt-get when the machine has none.
  */
 class WebAppIntegrationTest {
@@ -101,10 +103,7 @@ class WebAppIntegrationTest {
 
   @Test
   void twoPeopleEditAndDragOnOneCanvasAViewerCannotTypeAndTwoStepSignInWorks() throws Exception {
-    NodeScript.Result result = inChromium("web-e2e.js");
-    assertThat(result.exitCode()).as("%s", result).isZero();
-    JsonNode verdict = JSON.readTree(result.lastLine());
-    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    JsonNode verdict = runInChromium("web-e2e.js");
     assertThat(verdict.path("typed").asText())
         .isEqualTo("SELECT region, count(*) FROM orders GROUP BY region -- checked by Bob;");
     assertThat(verdict.path("viewerEditable").asText()).isEqualTo("false");
@@ -119,10 +118,7 @@ class WebAppIntegrationTest {
 
   @Test
   void collaboratorsSeeEachOthersCaretsAndDragsAndOfflineEditsArriveOnReconnect() throws Exception {
-    NodeScript.Result result = inChromium("web-collab-e2e.js");
-    assertThat(result.exitCode()).as("%s", result).isZero();
-    JsonNode verdict = JSON.readTree(result.lastLine());
-    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    JsonNode verdict = runInChromium("web-collab-e2e.js");
     assertThat(verdict.at("/caretsSeen/byBob/label").asText()).isEqualTo("Alice Analyst");
     assertThat(verdict.at("/caretsSeen/byAlice/label").asText()).isEqualTo("Bob Builder");
     // the drag travelled as presence: the document changed on the drop only
@@ -135,18 +131,36 @@ class WebAppIntegrationTest {
     assertThat(SCREENSHOTS.resolve("canvas-live-carets-dark.png")).isNotEmptyFile();
   }
 
-  /** Runs a browser script against the node, with Chromium, saving screenshots. */
-  private static NodeScript.Result inChromium(String script)
-      throws IOException, InterruptedException {
+  @Test
+  void datasetsUploadAndPreviewAMillionRowResultScrollsToItsEndHelpThemesAndRefusals()
+      throws Exception {
+    JsonNode verdict = runInChromium("web-data-e2e.js");
+    assertThat(verdict.path("salesRows").asText()).isEqualTo("3");
+    assertThat(verdict.path("brokenMessage").asText()).contains("line 3");
+    assertThat(verdict.path("eventRows").asText()).isEqualTo("600,000");
+    assertThat(verdict.path("uploadRanges").get(2).asText()).startsWith("bytes */");
+    assertThat(verdict.path("lastRowNumber").asText()).isEqualTo("1,000,000");
+    assertThat(verdict.path("refusal").asText())
+        .contains("Only editors and owners may upload or rename datasets");
+    assertThat(SCREENSHOTS.resolve("result-grid-last-row.png")).isNotEmptyFile();
+  }
+
+  /** Runs an e2e script of src/test/js against the node, in Chromium; its verdict, once ok. */
+  private static JsonNode runInChromium(String script) throws Exception {
     ensureChromium();
-    return NodeScript.run(
-        script,
-        "--url",
-        "http://127.0.0.1:" + node.httpPort(),
-        "--chromium",
-        CHROMIUM.toString(),
-        "--shots",
-        SCREENSHOTS.toString());
+    NodeScript.Result result =
+        NodeScript.run(
+            script,
+            "--url",
+            "http://127.0.0.1:" + node.httpPort(),
+            "--chromium",
+            CHROMIUM.toString(),
+            "--shots",
+            SCREENSHOTS.toString());
+    assertThat(result.exitCode()).as("%s", result).isZero();
+    JsonNode verdict = JSON.readTree(result.lastLine());
+    assertThat(verdict.path("ok").asBoolean()).isTrue();
+    return verdict;
   }
 
   /** Debian's Chromium, installed with apt-get when the machine has none (no browser download). */

@@ -27,10 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * presence, a viewer who cannot type, a SQL cell the server runs by itself whose result shows on
  * the cell, two-step sign-in and sign-out, and an invitation link; and
  * (src/test/js/web-collab-e2e.js) each other's named carets and live drags, and edits made offline
- * that arrive on reconnect; and (src/test/js/web-data-e2e.js) datasets dropped, previewed and uploaded resumably, a million-row
- * result scrolled to its last row, a refusal that names the roles that may, the shortcuts panel and
- * a remembered dark theme. Needs the app in the classpath (a build without {@code
- * -DskipTypeScript}); installs Chromium with apt-get when the machine has none.
+ * that arrive on reconnect; and (src/test/js/web-data-e2e.js) datasets dropped, previewed and
+ * uploaded resumably, a million-row result scrolled to its last row, a refusal that names the roles
+ * that may, the shortcuts panel and a remembered dark theme. Needs the app in the classpath (a
+ * build without {@code -DskipTypeScript}); installs Chromium with apt-get when the machine has
+ * none.
  */
 class WebAppIntegrationTest {
   static final ObjectMapper JSON = new ObjectMapper();

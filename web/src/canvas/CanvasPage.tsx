@@ -22,6 +22,8 @@ import type { Here, LiveState } from "./liveCanvas";
 import { caretsIn } from "./presence";
 import { colorOf } from "./presenceColors";
 import { runCell } from "./runs";
+import { sqlSchema } from "./sqlSchema";
+import { useDatasets } from "../datasets/api";
 import type { RunsData } from "./runs";
 
 const nodeTypes = { cell: CellNode };
@@ -170,6 +172,9 @@ function Board({
         .map(([cellId, cell]) => ({ cellId, name: cell.name ?? cellId, columns: runs.cells?.[cellId]?.columns ?? [] })),
     [data, runs],
   );
+  // What SQL cells complete: the project's datasets and the named cells, with their columns.
+  const datasets = useDatasets(projectId);
+  const completions = useMemo(() => sqlSchema(datasets.data ?? [], data.cells, runs.cells), [datasets.data, data, runs]);
   const edges = useMemo(
     () => readEdges(runs.cells, data.cells).map((edge) => ({ ...edge, animated: runs.cells?.[edge.target]?.state === "running" })),
     [data, runs],
@@ -214,12 +219,13 @@ function Board({
             onRun,
             projectId,
             sources,
+            sqlSchema: completions,
             onChart,
           },
         };
       });
     });
-  }, [data, runs, present, doc, readOnly, onFocus, onCaret, onDelete, onRun, projectId, sources, onChart]);
+  }, [data, runs, present, doc, readOnly, onFocus, onCaret, onDelete, onRun, projectId, sources, completions, onChart]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CellNodeType>[]) => {

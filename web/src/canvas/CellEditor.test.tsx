@@ -1,3 +1,5 @@
+import { CompletionContext } from "@codemirror/autocomplete";
+import type { CompletionSource } from "@codemirror/autocomplete";
 // @vitest-environment jsdom
 import { EditorView } from "@codemirror/view";
 import { cleanup, render } from "@testing-library/react";
@@ -106,5 +108,35 @@ describe("CellEditor and the others' carets", () => {
     rerender(<CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} carets={[{ name: "Ann", color: "red", anchor: 99, head: 99 }]} />);
     expect(caret()).toBeNull();
     expect(container.querySelector('[data-remote-caret="Ann"]')).not.toBeNull();
+  });
+});
+
+describe("CellEditor's SQL completion", () => {
+  /** The labels lang-sql offers at `pos` of the editor's text, from the editor's own state. */
+  async function offered(view: EditorView, pos: number): Promise<string[]> {
+    const sources = view.state.languageDataAt<CompletionSource>("autocomplete", pos);
+    const results = await Promise.all(sources.map((source) => source(new CompletionContext(view.state, pos, true))));
+    return results.flatMap((result) => result?.options.map((option) => option.label) ?? []);
+  }
+
+  it("completes the datasets and cells it is given, their columns, and follows a new schema", async () => {
+    const { mine } = await withCell("SELECT * FROM pen");
+    const schema = { penguins: ["species", "island"], answer: ["n"] };
+    const { container, rerender } = render(
+      <CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} schema={schema} />,
+    );
+    const view = viewIn(container);
+    expect(await offered(view, "SELECT * FROM pen".length)).toEqual(expect.arrayContaining(["penguins", "answer"]));
+
+    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: "SELECT penguins.sp" } });
+    expect(await offered(view, view.state.doc.length)).toEqual(expect.arrayContaining(["species", "island"]));
+
+    rerender(
+      <CellEditor doc={mine} cellId="c1" kind="sql" readOnly={false} onFocus={() => {}} schema={{ orders: ["region"] }} />,
+    );
+    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: "SELECT * FROM ord" } });
+    const now = await offered(view, view.state.doc.length);
+    expect(now).toContain("orders");
+    expect(now).not.toContain("penguins");
   });
 });

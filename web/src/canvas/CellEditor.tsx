@@ -1,7 +1,9 @@
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { autocompletion } from "@codemirror/autocomplete";
 import { sql } from "@codemirror/lang-sql";
+import type { SQLNamespace } from "@codemirror/lang-sql";
 import { defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
-import { Annotation, EditorState, StateEffect, StateField } from "@codemirror/state";
+import { Annotation, Compartment, EditorState, StateEffect, StateField } from "@codemirror/state";
 import { Decoration, EditorView, WidgetType, keymap, lineNumbers } from "@codemirror/view";
 import type { DecorationSet } from "@codemirror/view";
 import { useEffect, useRef } from "react";
@@ -81,6 +83,7 @@ export function CellEditor({
   error,
   carets,
   onCaret,
+  schema,
 }: {
   doc: Doc<CanvasData>;
   cellId: string;
@@ -91,6 +94,8 @@ export function CellEditor({
   error?: RunError | undefined;
   carets?: readonly RemoteCaret[] | undefined;
   onCaret?: ((selection: { anchor: number; head: number }) => void) | undefined;
+  /** The tables (datasets, other cells) and their columns that SQL completes. */
+  schema?: SQLNamespace | undefined;
 }) {
   const parent = useRef<HTMLDivElement>(null);
   const editor = useRef<EditorView | null>(null);
@@ -100,6 +105,9 @@ export function CellEditor({
   run.current = onRun;
   const caret = useRef(onCaret);
   caret.current = onCaret;
+  const schemaRef = useRef(schema ?? {});
+  schemaRef.current = schema ?? {};
+  const language = useRef(new Compartment()).current;
 
   useEffect(() => {
     const host = parent.current;
@@ -127,7 +135,7 @@ export function CellEditor({
           errorMark,
           remoteCarets,
           syntaxHighlighting(defaultHighlightStyle),
-          kind === "sql" ? sql() : [],
+          kind === "sql" ? [language.of(sql({ schema: schemaRef.current })), autocompletion()] : [],
           EditorView.lineWrapping,
           EditorState.readOnly.of(readOnly),
           EditorView.editable.of(!readOnly),
@@ -176,6 +184,13 @@ export function CellEditor({
       view.destroy();
     };
   }, [doc, cellId, kind, readOnly]);
+
+  // The tables and columns SQL completes, set again when they change or the editor was made anew.
+  const schemaKey = JSON.stringify(schema ?? {});
+  useEffect(() => {
+    if (kind !== "sql") return;
+    editor.current?.dispatch({ effects: language.reconfigure(sql({ schema: JSON.parse(schemaKey) as SQLNamespace })) });
+  }, [schemaKey, doc, cellId, kind, readOnly]);
 
   // The run error's place, set again when the error changes or the editor was made anew.
   useEffect(() => {

@@ -1,3 +1,5 @@
+import type { SQLNamespace } from "@codemirror/lang-sql";
+import { withoutCell } from "./sqlSchema";
 import { ActionIcon, Badge, Button, Group, Text, Tooltip } from "@mantine/core";
 import { Handle, NodeResizer, Position } from "@xyflow/react";
 import type { Node, NodeProps } from "@xyflow/react";
@@ -38,6 +40,8 @@ export type CellNodeData = {
   projectId: string;
   /** The cells a chart may draw. */
   sources: ChartSource[];
+  /** The tables (datasets, named cells) and columns SQL completes. */
+  sqlSchema: SQLNamespace;
   /** Adds a chart cell of this cell's result. */
   onChart: (cellId: string) => void;
 };
@@ -144,6 +148,7 @@ export function CellNode({ data, selected }: NodeProps<CellNodeType>) {
           readOnly={readOnly}
           onFocus={(focused) => data.onFocus(cellId, focused)}
           carets={data.carets}
+          schema={sql ? withoutCell(data.sqlSchema, cell.name) : undefined}
           onCaret={(selection) => data.onCaret(cellId, selection)}
           onRun={sql ? runNow : undefined}
           error={run?.state === "failed" ? run.error : undefined}

@@ -115,7 +115,7 @@ async function marksOf(page, cellId) {
 
     if (args.shots) {
       await page.locator('.react-flow__controls-fitview').click();
-      await page.getByRole('button', { name: 'Switch between light and dark' }).click();
+      await page.getByText('☾ Dark').click();
       await page.screenshot({ path: path.join(args.shots, 'first-run-dark.png') });
     }
 

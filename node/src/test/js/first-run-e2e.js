@@ -18,6 +18,7 @@ const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 const c = require('./lib/common');
+const { webSteps } = require('./lib/web');
 
 const args = c.parseArgs(process.argv.slice(2), {
   url: 'http://127.0.0.1:8080',
@@ -44,9 +45,7 @@ async function marksOf(page, cellId) {
   if (!fs.existsSync(args.chromium)) c.fatal(`no Chromium at ${args.chromium}`);
   const browser = await chromium.launch({ executablePath: args.chromium, args: ['--no-sandbox'] });
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const page = await context.newPage();
-    page.on('pageerror', (error) => c.log(`page error: ${error.message}`));
+    const { page } = await webSteps(base, watchdog, WAIT.timeout).newPage(browser);
 
     watchdog.step('Fran signs up');
     await page.goto(`${base}/signup`);

@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -51,7 +52,7 @@ public final class NodeMetrics implements Extension {
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   /** Per entity type: {shards, entities} on this node, as last answered by its region. */
-  private final Map<String, long[]> sharding = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLongArray> sharding = new ConcurrentHashMap<>();
 
   private NodeMetrics(ActorSystem<?> system) {
     new ClassLoaderMetrics().bindTo(registry);
@@ -168,22 +169,22 @@ public final class NodeMetrics implements Extension {
   }
 
   private void record(String type, long shards, long entities) {
-    long[] counts =
+    AtomicLongArray counts =
         sharding.computeIfAbsent(
             type,
             t -> {
-              long[] fresh = new long[2];
-              Gauge.builder("easel.sharding.shards", fresh, c -> c[0])
+              AtomicLongArray fresh = new AtomicLongArray(2);
+              Gauge.builder("easel.sharding.shards", fresh, c -> c.get(0))
                   .description("Shards of an entity type hosted by this node")
                   .tag("type", t)
                   .register(registry);
-              Gauge.builder("easel.sharding.entities", fresh, c -> c[1])
+              Gauge.builder("easel.sharding.entities", fresh, c -> c.get(1))
                   .description("Live entities of an entity type hosted by this node")
                   .tag("type", t)
                   .register(registry);
               return fresh;
             });
-    counts[0] = shards;
-    counts[1] = entities;
+    counts.set(0, shards);
+    counts.set(1, entities);
   }
 }
